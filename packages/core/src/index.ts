@@ -1,0 +1,49 @@
+export {
+  type ContentPart,
+  carriesContent,
+  contentParts,
+  contentText,
+  finishReason,
+  firstMessage,
+  messageRole,
+  type NormalizedMessage,
+  normalizeMessage,
+  outputText,
+  reasoningText,
+  type TokenDelta,
+  type ToolCallDelta,
+  type ToolCallInfo,
+  tokenDelta,
+  toolCallsFromOutput,
+} from "./content.js";
+export {
+  type HandlerErrorContext,
+  type HandlerErrorReporter,
+  HandlerGuard,
+  RunBlockedError,
+  warnOnce,
+} from "./guard.js";
+export {
+  CALLBACK_METHODS,
+  type CallbackMethod,
+  ChainwatchCallbackHandler,
+  type ChainwatchHandlerOptions,
+} from "./handler.js";
+export { type ModelInfo, modelFromStart, resolveModel, responseModel, serializedClassName } from "./model.js";
+export {
+  type EvictionReason,
+  type RunStart,
+  RunTracker,
+  type RunTrackerOptions,
+  type RunType,
+  type TrackedRun,
+} from "./run-tracker.js";
+export { type SafeStringifyOptions, safeStringify, truncate } from "./serialize.js";
+export {
+  extractUsage,
+  splitUsage,
+  type TokenUsage,
+  tokenCount,
+  type UsageSource,
+  usageFromMessage,
+} from "./usage.js";
