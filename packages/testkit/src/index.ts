@@ -24,6 +24,7 @@ export {
   splitIntoChunks,
   startFakeOpenAI,
 } from "./fake-openai.js";
+export { InProcessChatModel, type InProcessChatModelOptions } from "./in-process-model.js";
 export { fakeChatOpenAI, TEST_API_KEY } from "./models.js";
 export {
   EventRecorder,

@@ -1,0 +1,93 @@
+import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
+import { BaseChatModel, type BaseChatModelParams } from "@langchain/core/language_models/chat_models";
+import { AIMessage, AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
+import { ChatGenerationChunk, type ChatResult } from "@langchain/core/outputs";
+
+/** Options of {@link InProcessChatModel}. */
+export interface InProcessChatModelOptions extends BaseChatModelParams {
+  /** Tokens each call streams. @default 10 */
+  tokens?: number;
+  /** Text of each token. @default "tok " */
+  token?: string;
+  /** Model name reported in metadata and the response. @default "gpt-4o-mini" */
+  model?: string;
+}
+
+/**
+ * A chat model that answers in-process, with no HTTP and no timers: `tokens` tokens, usage on the last chunk,
+ * `ls_provider: "openai"`. For benchmarks and soak tests where the network would drown the handler's cost.
+ * `.stream()` emits one `handleLLMNewToken` per token through LangChain's real callback manager; `.invoke()`
+ * streams too when a handler prefers streaming, as ChatOpenAI does.
+ */
+export class InProcessChatModel extends BaseChatModel {
+  readonly tokens: number;
+  readonly token: string;
+  readonly model: string;
+
+  constructor(options: InProcessChatModelOptions = {}) {
+    super(options);
+    this.tokens = options.tokens ?? 10;
+    this.token = options.token ?? "tok ";
+    this.model = options.model ?? "gpt-4o-mini";
+  }
+
+  static override lc_name(): string {
+    return "InProcessChatModel";
+  }
+
+  override _llmType(): string {
+    return "in_process";
+  }
+
+  override getLsParams(options: this["ParsedCallOptions"]) {
+    return {
+      ...super.getLsParams(options),
+      ls_provider: "openai",
+      ls_model_name: this.model,
+      ls_model_type: "chat" as const,
+    };
+  }
+
+  private usage(inputTokens: number) {
+    return { input_tokens: inputTokens, output_tokens: this.tokens, total_tokens: inputTokens + this.tokens };
+  }
+
+  private static inputTokens(messages: BaseMessage[]): number {
+    return messages.length * 4;
+  }
+
+  override async _generate(messages: BaseMessage[]): Promise<ChatResult> {
+    const text = this.token.repeat(this.tokens);
+    const message = new AIMessage({
+      content: text,
+      usage_metadata: this.usage(InProcessChatModel.inputTokens(messages)),
+      response_metadata: { model_name: this.model, finish_reason: "stop" },
+    });
+    return { generations: [{ text, message }] };
+  }
+
+  override async *_streamResponseChunks(
+    messages: BaseMessage[],
+    _options: this["ParsedCallOptions"],
+    runManager?: CallbackManagerForLLMRun,
+  ): AsyncGenerator<ChatGenerationChunk> {
+    for (let index = 0; index < this.tokens; index++) {
+      const chunk = new ChatGenerationChunk({
+        text: this.token,
+        message: new AIMessageChunk({ content: this.token }),
+      });
+      yield chunk;
+      await runManager?.handleLLMNewToken(this.token, undefined, undefined, undefined, undefined, { chunk });
+    }
+    const last = new ChatGenerationChunk({
+      text: "",
+      message: new AIMessageChunk({
+        content: "",
+        usage_metadata: this.usage(InProcessChatModel.inputTokens(messages)),
+        response_metadata: { model_name: this.model, finish_reason: "stop" },
+      }),
+    });
+    yield last;
+    await runManager?.handleLLMNewToken("", undefined, undefined, undefined, undefined, { chunk: last });
+  }
+}
