@@ -43,6 +43,8 @@ export interface FakeReply {
   error?: { message?: string; type?: string; code?: string };
   /** Seconds for a `retry-after` header. */
   retryAfter?: number;
+  /** Milliseconds for a `retry-after-ms` header (the OpenAI SDK prefers it to `retry-after`). */
+  retryAfterMs?: number;
   /** Extra response headers. */
   headers?: Record<string, string>;
   /** Delay before the first byte, in ms. */
@@ -362,6 +364,7 @@ export async function startFakeOpenAI(script?: FakeScript): Promise<FakeOpenAI> 
     }
     const extraHeaders: Record<string, string> = { ...reply.headers };
     if (reply.retryAfter !== undefined) extraHeaders["retry-after"] = String(reply.retryAfter);
+    if (reply.retryAfterMs !== undefined) extraHeaders["retry-after-ms"] = String(reply.retryAfterMs);
     if (reply.status !== undefined && reply.status >= 400) {
       const error = reply.error ?? {};
       sendJson(
