@@ -1,0 +1,29 @@
+/**
+ * `npm run demo`: every example, end to end. With no OPENAI_API_KEY each one starts the testkit's
+ * OpenAI-compatible server on 127.0.0.1; with the key set they call the real API.
+ */
+import { main as asyncStreaming } from "./async-streaming.js";
+import { main as constructorVsConfig } from "./constructor-vs-config.js";
+import { main as customHandler } from "./custom-handler.js";
+import { main as promptChain } from "./prompt-chain.js";
+import { main as runnableLambda } from "./runnable-lambda.js";
+import { main as streamToUi } from "./stream-to-ui.js";
+import { main as streamTokens } from "./stream-tokens.js";
+
+const sections: (() => Promise<void>)[] = [
+  streamTokens,
+  customHandler,
+  promptChain,
+  runnableLambda,
+  constructorVsConfig,
+  asyncStreaming,
+  streamToUi,
+];
+
+process.stdout.write(
+  process.env.OPENAI_API_KEY
+    ? "chainwatch demo — using the real OpenAI API (OPENAI_API_KEY is set)\n"
+    : "chainwatch demo — no OPENAI_API_KEY: using the embedded OpenAI-compatible server on 127.0.0.1\n",
+);
+for (const section of sections) await section();
+process.stdout.write("\ndemo finished\n");
