@@ -23,6 +23,7 @@ export function chainwatchProject(
     test: {
       name,
       include: ["test/**/*.test.ts"],
+      setupFiles: [`${root}scripts/vitest-loopback-only.ts`],
       testTimeout: 20_000,
       hookTimeout: 20_000,
       ...test,

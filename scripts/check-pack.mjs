@@ -9,10 +9,14 @@ import { join, resolve } from "node:path";
 const root = resolve(import.meta.dirname, "..");
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 const work = mkdtempSync(join(tmpdir(), "chainwatch-pack-"));
-const run = (args, cwd) => execFileSync(npm, args, { cwd, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
+const run = (args, cwd) =>
+  execFileSync(npm, args, { cwd, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
 
 const packages = readdirSync(join(root, "packages"))
-  .map((dir) => ({ dir: join(root, "packages", dir), manifest: JSON.parse(readFileSync(join(root, "packages", dir, "package.json"), "utf8")) }))
+  .map((dir) => ({
+    dir: join(root, "packages", dir),
+    manifest: JSON.parse(readFileSync(join(root, "packages", dir, "package.json"), "utf8")),
+  }))
   .filter(({ manifest }) => !manifest.private);
 
 try {
@@ -23,9 +27,24 @@ try {
   const project = join(work, "project");
   run(["init", "-y"], work);
   execFileSync("mkdir", ["-p", project]);
-  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "pack-check", private: true, version: "0.0.0" }));
+  writeFileSync(
+    join(project, "package.json"),
+    JSON.stringify({ name: "pack-check", private: true, version: "0.0.0" }),
+  );
   // Peers are installed by npm automatically; the host library is pinned to the version we test against.
-  run(["install", "--no-audit", "--no-fund", "--loglevel=error", ...tarballs, "@langchain/core@1.4.0", "@langchain/openai@1.6.0", "langchain@1.5.14"], project);
+  run(
+    [
+      "install",
+      "--no-audit",
+      "--no-fund",
+      "--loglevel=error",
+      ...tarballs,
+      "@langchain/core@1.4.0",
+      "@langchain/openai@1.6.0",
+      "langchain@1.5.14",
+    ],
+    project,
+  );
   for (const { manifest } of packages) {
     const name = manifest.name;
     const script = `
@@ -38,17 +57,34 @@ try {
       if (JSON.stringify(esmNames) !== JSON.stringify(cjsNames)) throw new Error("ESM and CJS exports differ: " + esmNames + " / " + cjsNames);
       console.log(${JSON.stringify(name)} + ": import and require OK (" + esmNames.length + " exports)");
     `;
-    process.stdout.write(execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: project, encoding: "utf8" }));
+    process.stdout.write(
+      execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+        cwd: project,
+        encoding: "utf8",
+      }),
+    );
     // Subpaths such as testkit's /conformance import vitest, which loads only inside a test run: both
     // resolutions must succeed.
-    for (const subpath of Object.keys(manifest.exports ?? {}).filter((key) => key !== "." && !key.endsWith(".json"))) {
+    for (const subpath of Object.keys(manifest.exports ?? {}).filter(
+      (key) => key !== "." && !key.endsWith(".json"),
+    )) {
       const specifier = `${name}/${subpath.slice(2)}`;
       const resolved = execFileSync(
         process.execPath,
-        ["--input-type=module", "-e", `console.log(import.meta.resolve(${JSON.stringify(specifier)}) + " | " + (await import("node:module")).createRequire(process.cwd() + "/x.js").resolve(${JSON.stringify(specifier)}))`],
+        [
+          "--input-type=module",
+          "-e",
+          `console.log(import.meta.resolve(${JSON.stringify(specifier)}) + " | " + (await import("node:module")).createRequire(process.cwd() + "/x.js").resolve(${JSON.stringify(specifier)}))`,
+        ],
         { cwd: project, encoding: "utf8" },
       );
-      console.log(`${specifier}: resolves for import and require (${resolved.trim().split(" | ").map((p) => p.split("/").pop()).join(", ")})`);
+      console.log(
+        `${specifier}: resolves for import and require (${resolved
+          .trim()
+          .split(" | ")
+          .map((p) => p.split("/").pop())
+          .join(", ")})`,
+      );
     }
   }
   console.log(`pack check: ${packages.length} packages installed from tarballs and loaded both ways`);
