@@ -150,9 +150,12 @@ describe("startFakeOpenAI", () => {
       retryAfterMs: 5,
       error: { message: "slow down", code: "rate_limit_exceeded" },
     });
-    const error = await fakeChatOpenAI(server, { maxRetries: 2 })
+    const error = (await fakeChatOpenAI(server, { maxRetries: 2 })
       .invoke("hi")
-      .catch((caught: unknown) => caught as { status?: number; message: string; lc_error_code?: string });
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      )) as { status?: number; message: string; lc_error_code?: string };
     expect(error.status).toBe(429);
     expect(error.message).toContain("slow down");
     expect(error.lc_error_code).toBe("MODEL_RATE_LIMIT");
