@@ -1,10 +1,6 @@
+import { manualClock as clock } from "@chainwatch/testkit";
 import { describe, expect, it } from "vitest";
 import { type EvictionReason, RunTracker } from "../src/index.js";
-
-function clock(start = 0) {
-  let time = start;
-  return { now: () => time, advance: (ms: number) => void (time += ms) };
-}
 
 describe("RunTracker", () => {
   it("links a run to its parent's trace and depth, and drops it on end", () => {
