@@ -1,6 +1,7 @@
 import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
 import { BaseChatModel, type BaseChatModelParams } from "@langchain/core/language_models/chat_models";
 import { AIMessage, AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
+import type { ToolCall } from "@langchain/core/messages/tool";
 import { ChatGenerationChunk, type ChatResult } from "@langchain/core/outputs";
 
 /** Options of {@link InProcessChatModel}. */
@@ -11,6 +12,11 @@ export interface InProcessChatModelOptions extends BaseChatModelParams {
   token?: string;
   /** Model name reported in metadata and the response. @default "gpt-4o-mini" */
   model?: string;
+  /**
+   * Makes it an agent's model: a turn whose last message is not a tool result answers with this tool call
+   * (no text); the turn after the tool result answers in text.
+   */
+  toolCall?: { name: string; args: Record<string, unknown> };
 }
 
 /**
@@ -23,12 +29,31 @@ export class InProcessChatModel extends BaseChatModel {
   readonly tokens: number;
   readonly token: string;
   readonly model: string;
+  readonly toolCall: InProcessChatModelOptions["toolCall"];
+  private calls = 0;
 
   constructor(options: InProcessChatModelOptions = {}) {
     super(options);
     this.tokens = options.tokens ?? 10;
     this.token = options.token ?? "tok ";
     this.model = options.model ?? "gpt-4o-mini";
+    this.toolCall = options.toolCall;
+  }
+
+  /** Tools are accepted (an agent binds them) and answered from `toolCall`. */
+  override bindTools(): this {
+    return this;
+  }
+
+  private toolCallFor(messages: BaseMessage[]): ToolCall | undefined {
+    if (!this.toolCall || messages.at(-1)?.type === "tool") return undefined;
+    this.calls++;
+    return {
+      id: `call_${this.calls}`,
+      name: this.toolCall.name,
+      args: this.toolCall.args,
+      type: "tool_call",
+    };
   }
 
   static override lc_name(): string {
@@ -57,9 +82,11 @@ export class InProcessChatModel extends BaseChatModel {
   }
 
   override async _generate(messages: BaseMessage[]): Promise<ChatResult> {
-    const text = this.token.repeat(this.tokens);
+    const toolCall = this.toolCallFor(messages);
+    const text = toolCall ? "" : this.token.repeat(this.tokens);
     const message = new AIMessage({
       content: text,
+      tool_calls: toolCall ? [toolCall] : [],
       usage_metadata: this.usage(InProcessChatModel.inputTokens(messages)),
       response_metadata: { model_name: this.model, finish_reason: "stop" },
     });
@@ -71,7 +98,22 @@ export class InProcessChatModel extends BaseChatModel {
     _options: this["ParsedCallOptions"],
     runManager?: CallbackManagerForLLMRun,
   ): AsyncGenerator<ChatGenerationChunk> {
-    for (let index = 0; index < this.tokens; index++) {
+    const toolCall = this.toolCallFor(messages);
+    if (toolCall) {
+      const args = JSON.stringify(toolCall.args);
+      const chunk = new ChatGenerationChunk({
+        text: "",
+        message: new AIMessageChunk({
+          content: "",
+          tool_call_chunks: [
+            { index: 0, id: toolCall.id, name: toolCall.name, args, type: "tool_call_chunk" },
+          ],
+        }),
+      });
+      yield chunk;
+      await runManager?.handleLLMNewToken("", undefined, undefined, undefined, undefined, { chunk });
+    }
+    for (let index = 0; index < (toolCall ? 0 : this.tokens); index++) {
       const chunk = new ChatGenerationChunk({
         text: this.token,
         message: new AIMessageChunk({ content: this.token }),

@@ -29,3 +29,26 @@ describe("InProcessChatModel", () => {
     expect(result.content).toBe("xxx");
   });
 });
+
+describe("InProcessChatModel as an agent's model", () => {
+  it("calls the tool, then answers after the tool result, streamed or not", async () => {
+    const { createAgent } = await import("langchain");
+    const { weatherTool } = await import("../src/index.js");
+    const model = new InProcessChatModel({
+      tokens: 3,
+      token: "ok ",
+      toolCall: { name: "get_weather", args: { city: "Oslo" } },
+    });
+    const recorder = new EventRecorder();
+    const agent = createAgent({ model, tools: [weatherTool] });
+    const result = await agent.invoke(
+      { messages: [{ role: "user", content: "weather?" }] },
+      { callbacks: [recorder] },
+    );
+    await awaitAllCallbacks();
+    expect(result.messages.map((message) => message.type)).toEqual(["human", "ai", "tool", "ai"]);
+    expect(result.messages[2]?.content).toBe("It is 21°C and sunny in Oslo.");
+    expect(result.messages[3]?.content).toBe("ok ok ok ");
+    expect(recorder.of("handleToolStart")).toHaveLength(1);
+  });
+});
