@@ -13,7 +13,9 @@ export default defineConfig({
     projects: projects.map((dir) => fileURLToPath(new URL(`./${dir}/vitest.config.ts`, import.meta.url))),
     provide: { chainwatchProjects: projects },
     // Under CI a JSON report too, from which .ci/run prints one plain "N passed, N failed" line.
-    reporters: process.env.CI ? ["default", ["json", { outputFile: "test-results/vitest.json" }]] : ["default"],
+    reporters: process.env.CI
+      ? ["default", ["json", { outputFile: "test-results/vitest.json" }]]
+      : ["default"],
     // Network-cut guarantee: the testkit server is the only endpoint any test talks to.
     env: { OPENAI_API_KEY: "", LANGCHAIN_TRACING_V2: "false", LANGSMITH_TRACING: "false" },
   },
