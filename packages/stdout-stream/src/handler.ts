@@ -1,0 +1,360 @@
+import {
+  ChainwatchCallbackHandler,
+  carriesContent,
+  contentText,
+  outputText,
+  safeStringify,
+  type TrackedRun,
+  tokenDelta,
+  toolCallsFromOutput,
+  truncate,
+} from "@chainwatch/core";
+import type { LLMResult } from "@langchain/core/outputs";
+import { channelFor, type StreamChannel } from "./channel.js";
+import { type Palette, paletteFor, shouldColor } from "./color.js";
+import { type EventFormat, eventFormat, footerLine } from "./format.js";
+import { type ResolvedOptions, resolveOptions } from "./options.js";
+import { runLabel, summarize } from "./summary.js";
+import type { ConcurrencyMode, StdoutStreamOptions } from "./types.js";
+
+/** Per-run state: what this run has written, so its output is closed properly. */
+interface StreamRunState {
+  /** Short run label (end of the trace id) and, in prefix mode, the rendered line prefix. */
+  label: string;
+  prefix: string;
+  /** Text tokens received (the tokens-per-second fallback when no usage is reported). */
+  tokens: number;
+  /** The last thing this run wrote to the stream did not end with a newline. */
+  openLine: boolean;
+  /** Last kind of piece written inline: reasoning needs a line break before the answer. */
+  inReasoning: boolean;
+  /** `show: "final"` and the run turned out to call tools: an intermediate step. */
+  hidden: boolean;
+  /** Reasoning sent to its own writable ended mid-line. */
+  reasoningOpenLine: boolean;
+}
+
+function newState(): StreamRunState {
+  return {
+    label: "",
+    prefix: "",
+    tokens: 0,
+    openLine: false,
+    inReasoning: false,
+    hidden: false,
+    reasoningOpenLine: false,
+  };
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return typeof error === "string" ? error : safeStringify(error);
+}
+
+function toolOutputText(output: unknown): string {
+  if (typeof output === "string") return output;
+  if (typeof output === "object" && output !== null && "content" in output) {
+    const content = (output as { content: unknown }).content;
+    return typeof content === "string" ? content : contentText(content) || safeStringify(content);
+  }
+  return safeStringify(output);
+}
+
+const endsWithNewline = (text: string): boolean => text.charCodeAt(text.length - 1) === 10;
+
+/**
+ * Streams an LLM's tokens to a terminal, a pipe, a file or an HTTP response as they arrive — each run exactly
+ * once, even when two instances share a stream; concurrent runs kept apart; a closed pipe or a slow reader never
+ * breaking the run. Attaching it makes a plain `invoke()` stream (LangChain's prefer-streaming hint).
+ *
+ * @example
+ * ```ts
+ * import { ChatOpenAI } from "@langchain/openai";
+ * import { StdoutStreamCallbackHandler } from "@chainwatch/stdout-stream";
+ *
+ * const model = new ChatOpenAI({ model: "gpt-4o-mini" });
+ * await model.invoke("Tell me a joke", { callbacks: [new StdoutStreamCallbackHandler()] });
+ * ```
+ */
+export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<StreamRunState> {
+  name = "stdout_stream";
+  /** Makes `invoke()` stream so tokens reach this handler; never `lc_prefer_chat_model_stream_events`. */
+  lc_prefer_streaming = true;
+
+  private readonly config: ResolvedOptions;
+  private readonly channel: StreamChannel;
+  private readonly format: EventFormat;
+  private readonly mode: ConcurrencyMode;
+  private readonly palette: Palette;
+  private readonly inspectChunks: boolean;
+  private readonly reasoningChannel: StreamChannel | undefined;
+  private readonly footerChannel: StreamChannel | undefined;
+  private readonly errorChannel: StreamChannel | undefined;
+  private readonly reportSink = (method: string, error: unknown): void => this.guard.report(method, error);
+
+  constructor(options: StdoutStreamOptions = {}) {
+    const config = resolveOptions(options);
+    super("stdout_stream", options, { _awaitHandler: options.awaitHandlers === true });
+    this.config = config;
+    this.channel = this.openChannel(config.stream);
+    this.palette = paletteFor(
+      config.format === "text" && shouldColor(config.color, config.stream, config.env),
+    );
+    this.format = eventFormat(config.format, this.palette);
+    // Events carry their run id; line prefixes only make sense for text.
+    this.mode =
+      config.concurrency === "prefix" && config.format !== "text" ? "interleave" : config.concurrency;
+    this.inspectChunks = config.show === "final" || config.reasoning !== false;
+    this.reasoningChannel =
+      typeof config.reasoning === "object" ? this.openChannel(config.reasoning) : undefined;
+    this.footerChannel = config.footer ? this.openChannel(config.footer) : undefined;
+    this.errorChannel = config.errorOutput ? this.openChannel(config.errorOutput) : undefined;
+  }
+
+  /** Characters dropped because `stream` stopped draining past `maxQueuedChars`, or had closed. */
+  get droppedChars(): number {
+    return this.channel.sink.droppedChars;
+  }
+
+  /** Resolves once everything written so far has been handed to the streams (call before ending a response). */
+  async flush(): Promise<void> {
+    await Promise.all(
+      [this.channel, this.reasoningChannel, this.footerChannel, this.errorChannel].map((c) =>
+        c?.sink.flush(),
+      ),
+    );
+  }
+
+  override handleChatModelStart(
+    llm: unknown,
+    _messages: unknown,
+    runId: string,
+    parentRunId?: string,
+    extraParams?: Record<string, unknown>,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runName?: string,
+  ): void {
+    this.startLLM(llm, runId, parentRunId, extraParams, tags, metadata, runName);
+  }
+
+  override handleLLMStart(
+    llm: unknown,
+    _prompts: string[],
+    runId: string,
+    parentRunId?: string,
+    extraParams?: Record<string, unknown>,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runName?: string,
+  ): void {
+    this.startLLM(llm, runId, parentRunId, extraParams, tags, metadata, runName);
+  }
+
+  override handleLLMNewToken(
+    token: string,
+    _idx: unknown,
+    runId: string,
+    _parentRunId?: string,
+    _tags?: string[],
+    fields?: unknown,
+  ): void {
+    const run = this.runs.get(runId);
+    if (run === undefined) return;
+    // Role, finish and usage chunks arrive as "" and carry nothing: they print nothing.
+    if (token.length === 0 && !carriesContent(token, fields)) {
+      this.runs.touch(run);
+      return;
+    }
+    this.runs.markFirstToken(run);
+    const state = run.state;
+    if (this.inspectChunks) {
+      const delta = tokenDelta(token, fields);
+      if (delta.toolCalls.length > 0 && this.config.show === "final") state.hidden = true;
+      if (delta.reasoning.length > 0 && !state.hidden) this.writeReasoning(run, delta.reasoning);
+    }
+    if (token.length === 0) return;
+    state.tokens++;
+    if (!state.hidden) this.writeText(run, token);
+  }
+
+  override handleLLMEnd(output: LLMResult, runId: string): void {
+    const run = this.runs.end(runId);
+    if (run === undefined) return;
+    const state = run.state;
+    const calls = toolCallsFromOutput(output);
+    if (calls.length > 0 && this.config.show === "final") state.hidden = true;
+    // A model that did not stream (`streaming: false`, or no streaming support) prints its answer at the end.
+    if (state.tokens === 0 && !state.hidden) {
+      const text = outputText(output);
+      if (text.length > 0) this.writeText(run, text);
+    }
+    if (this.config.toolCalls) {
+      for (const call of calls) this.writeLine(run, this.format.toolCall(run.runId, call));
+    }
+    const summary = summarize(run, output, this.runs.time());
+    const visible = !state.hidden || (this.config.toolCalls && calls.length > 0);
+    this.finish(run, visible ? this.format.end(run.runId, summary) : "");
+    if (visible && this.footerChannel)
+      this.footerChannel.sink.write(footerLine(summary, this.footerPalette()));
+  }
+
+  override handleLLMError(error: unknown, runId: string): void {
+    const run = this.runs.end(runId);
+    if (run === undefined) return;
+    const message = errorMessage(error);
+    this.finish(run, this.format.error(run.runId, message));
+    if (this.errorChannel) {
+      const palette = this.errorPalette();
+      this.errorChannel.sink.write(
+        `${palette.red(`✗ ${run.name} failed: ${truncate(message.replace(/\s+/g, " "), 300)}`)}\n`,
+      );
+    }
+  }
+
+  override handleChainStart(
+    chain: unknown,
+    _inputs: unknown,
+    runId: string,
+    parentRunId?: string,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runType?: string,
+    runName?: string,
+  ): void {
+    // Chains print nothing; in prefix mode they give nested runs the label of their whole trace.
+    if (this.mode !== "prefix") return;
+    this.trackStart(
+      runType === "prompt" ? "prompt" : "chain",
+      chain,
+      runId,
+      parentRunId,
+      tags,
+      metadata,
+      runName,
+      newState(),
+    );
+  }
+
+  override handleChainEnd(_outputs: unknown, runId: string): void {
+    if (this.mode === "prefix") this.runs.end(runId);
+  }
+
+  override handleChainError(_error: unknown, runId: string): void {
+    if (this.mode === "prefix") this.runs.end(runId);
+  }
+
+  override handleToolStart(
+    tool: unknown,
+    _input: string,
+    runId: string,
+    parentRunId?: string,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runName?: string,
+  ): void {
+    if (!this.config.toolCalls || this.runs.get(runId) || !this.channel.claim(runId)) return;
+    const run = this.trackStart("tool", tool, runId, parentRunId, tags, metadata, runName, newState());
+    this.label(run);
+  }
+
+  override handleToolEnd(output: unknown, runId: string): void {
+    this.toolResult(runId, toolOutputText(output), false);
+  }
+
+  override handleToolError(error: unknown, runId: string): void {
+    this.toolResult(runId, errorMessage(error), true);
+  }
+
+  protected override onRunEvicted(run: TrackedRun<StreamRunState>): void {
+    if (run.runType === "llm" || run.runType === "tool") this.finish(run, "");
+  }
+
+  private startLLM(
+    llm: unknown,
+    runId: string,
+    parentRunId: string | undefined,
+    extraParams: unknown,
+    tags: unknown,
+    metadata: unknown,
+    runName: unknown,
+  ): void {
+    // The same instance attached twice sees the start twice; a second instance on this stream sees it claimed.
+    if (this.runs.get(runId) || !this.channel.claim(runId)) return;
+    const run = this.trackLLMStart(llm, runId, parentRunId, extraParams, tags, metadata, runName, newState());
+    this.label(run);
+    this.channel.begin(run, this.mode);
+  }
+
+  private label(run: TrackedRun<StreamRunState>): void {
+    this.channel.sink.reporter = this.reportSink;
+    run.state.label = runLabel(run.traceId);
+    if (this.mode === "prefix") run.state.prefix = this.palette.dim(`[${run.state.label}] `);
+  }
+
+  private writeText(run: TrackedRun<StreamRunState>, text: string): void {
+    const state = run.state;
+    let out = this.format.token(run.runId, text);
+    if (state.inReasoning) {
+      state.inReasoning = false;
+      if (this.format.text && state.openLine) out = `\n${out}`;
+    }
+    state.openLine = !endsWithNewline(text);
+    this.channel.write(run, out, this.mode, run.lastSeen, this.config.ownerIdleMs, state.prefix);
+  }
+
+  private writeReasoning(run: TrackedRun<StreamRunState>, text: string): void {
+    const state = run.state;
+    if (this.reasoningChannel) {
+      this.reasoningChannel.sink.write(text);
+      state.reasoningOpenLine = !endsWithNewline(text);
+      return;
+    }
+    let out = this.format.reasoning(run.runId, text);
+    if (!state.inReasoning && this.format.text && state.openLine) out = `\n${out}`;
+    state.inReasoning = true;
+    state.openLine = !endsWithNewline(text);
+    this.channel.write(run, out, this.mode, run.lastSeen, this.config.ownerIdleMs, state.prefix);
+  }
+
+  /** A whole line (tool call, tool result) on a line of its own. */
+  private writeLine(run: TrackedRun<StreamRunState>, line: string): void {
+    const state = run.state;
+    const out = this.format.text && state.openLine && this.mode !== "prefix" ? `\n${line}` : line;
+    state.openLine = false;
+    state.inReasoning = false;
+    this.channel.write(run, out, this.mode, this.runs.time(), this.config.ownerIdleMs, state.prefix);
+  }
+
+  private toolResult(runId: string, result: string, failed: boolean): void {
+    const run = this.runs.end(runId);
+    if (run === undefined) return;
+    this.channel.begin(run, this.mode);
+    this.writeLine(run, this.format.toolResult(run.runId, run.name, result, failed));
+    this.finish(run, "");
+  }
+
+  /** Closes a run's output: its open line, then `closing` (an end or error event), and frees the stream. */
+  private finish(run: TrackedRun<StreamRunState>, closing: string): void {
+    const state = run.state;
+    const lineEnd = this.format.text && state.openLine ? "\n" : "";
+    state.openLine = false;
+    this.channel.end(run, this.mode, lineEnd + closing);
+    if (state.reasoningOpenLine) this.reasoningChannel?.sink.write("\n");
+  }
+
+  private footerPalette(): Palette {
+    return paletteFor(
+      shouldColor(this.config.color, this.config.footer ?? this.config.stream, this.config.env),
+    );
+  }
+
+  private errorPalette(): Palette {
+    const output = this.config.errorOutput ?? this.config.stream;
+    return paletteFor(shouldColor(this.config.color, output, this.config.env));
+  }
+
+  private openChannel(stream: ResolvedOptions["stream"]): StreamChannel {
+    return channelFor(stream, this.config.maxQueuedChars);
+  }
+}
