@@ -60,6 +60,13 @@ function toolOutputText(output: unknown): string {
   return safeStringify(output);
 }
 
+/** Text of a chunk whose content is an array of blocks (reasoning and media left out). */
+function blockText(fields: unknown): string {
+  const content = (fields as { chunk?: { message?: { content?: unknown } } } | undefined)?.chunk?.message
+    ?.content;
+  return Array.isArray(content) && content.length > 0 ? contentText(content) : "";
+}
+
 const endsWithNewline = (text: string): boolean => text.charCodeAt(text.length - 1) === 10;
 
 /**
@@ -161,10 +168,14 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
   ): void {
     const run = this.runs.get(runId);
     if (run === undefined) return;
-    // Role, finish and usage chunks arrive as "" and carry nothing: they print nothing.
-    if (token.length === 0 && !carriesContent(token, fields)) {
-      this.runs.touch(run);
-      return;
+    if (token.length === 0) {
+      // Some providers put a chunk's text only in its content blocks.
+      token = blockText(fields);
+      // Role, finish and usage chunks arrive as "" and carry nothing: they print nothing.
+      if (token.length === 0 && !carriesContent(token, fields)) {
+        this.runs.touch(run);
+        return;
+      }
     }
     this.runs.markFirstToken(run);
     const state = run.state;
