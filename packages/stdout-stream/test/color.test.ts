@@ -14,7 +14,9 @@ async function agentOutput(isTTY: boolean, options: StdoutStreamOptions): Promis
   const stream = new CaptureStream({ isTTY });
   await weatherAgent(fakeChatOpenAI(server())).invoke(
     { messages: [{ role: "user", content: "Weather in Paris?" }] },
-    { callbacks: [new StdoutStreamCallbackHandler({ stream, toolCalls: true, reasoning: true, ...options })] },
+    {
+      callbacks: [new StdoutStreamCallbackHandler({ stream, toolCalls: true, reasoning: true, ...options })],
+    },
   );
   await awaitAllCallbacks();
   return stream.text;

@@ -6,7 +6,10 @@ const root = fileURLToPath(new URL("../../../", import.meta.url));
 const child = fileURLToPath(new URL("./fixtures/epipe-child.ts", import.meta.url));
 const EXPECTED_LENGTH = Array.from({ length: 30_000 }, (_, i) => `line ${i}\n`).join("").length;
 
-function run(command: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  command: string,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const proc = spawn(command, args, { cwd: root, env: { ...process.env, NO_COLOR: "1" } });
     let stdout = "";
@@ -34,20 +37,25 @@ describe("a closed pipe (EPIPE)", () => {
   }, 60_000);
 
   it("a reader that destroys the pipe after one line: no crash, no throw into the run", async () => {
-    const result = await new Promise<{ code: number | null; stderr: string; first: string }>((resolve, reject) => {
-      const proc = spawn("node", ["--import", "tsx", child], { cwd: root, env: { ...process.env, NO_COLOR: "1" } });
-      let stderr = "";
-      let first = "";
-      proc.stdout.once("data", (data: Buffer) => {
-        first = data.toString().split("\n")[0] ?? "";
-        proc.stdout.destroy();
-      });
-      proc.stderr.on("data", (data: Buffer) => {
-        stderr += data.toString();
-      });
-      proc.on("error", reject);
-      proc.on("close", (code) => resolve({ code, stderr, first }));
-    });
+    const result = await new Promise<{ code: number | null; stderr: string; first: string }>(
+      (resolve, reject) => {
+        const proc = spawn("node", ["--import", "tsx", child], {
+          cwd: root,
+          env: { ...process.env, NO_COLOR: "1" },
+        });
+        let stderr = "";
+        let first = "";
+        proc.stdout.once("data", (data: Buffer) => {
+          first = data.toString().split("\n")[0] ?? "";
+          proc.stdout.destroy();
+        });
+        proc.stderr.on("data", (data: Buffer) => {
+          stderr += data.toString();
+        });
+        proc.on("error", reject);
+        proc.on("close", (code) => resolve({ code, stderr, first }));
+      },
+    );
     expect(result.first).toBe("line 0");
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(`RUN-OK ${EXPECTED_LENGTH}`);
