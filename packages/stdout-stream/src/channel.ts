@@ -4,6 +4,8 @@ import type { ConcurrencyMode, OutputStream } from "./types.js";
 /** What the channel needs to know about a run that writes to it. */
 export interface ChannelRun {
   readonly runId: string;
+  /** Clock reading at the run's start. */
+  readonly startTime: number;
   /** Clock reading of the run's last activity (kept current by the run tracker). */
   readonly lastSeen: number;
 }
@@ -103,19 +105,27 @@ export class StreamChannel {
     } else if (lineEnd !== "") {
       this.emit(lineEnd);
     }
-    if (this.owner === undefined) this.promote();
+    // An owner that stayed silent for this run's whole life is not streaming (a consumer broke out of its
+    // stream, or it has not produced a first token yet): this run's block need not wait for it.
+    if (this.owner !== undefined && this.owner.lastSeen < run.startTime) this.yieldOwner();
+    else if (this.owner === undefined) this.promote();
+  }
+
+  /** The owner gives the stream up; it waits like any other run if it writes again. */
+  private yieldOwner(): void {
+    const idle = this.owner;
+    if (idle === undefined) return;
+    this.owner = undefined;
+    if (!this.atLineStart) this.emit("\n");
+    this.held.delete(idle.runId);
+    this.held.set(idle.runId, { run: idle, parts: [], ended: false });
+    this.promote();
   }
 
   private writeExclusive(run: ChannelRun, text: string, now: number, idleMs: number): void {
     if (this.owner !== undefined && now - this.owner.lastSeen > idleMs) {
-      // The owner went quiet (a consumer broke out of its stream, which never ends the run): hand over. If it
-      // speaks again it waits like any other run.
-      const idle = this.owner;
-      this.owner = undefined;
-      if (!this.atLineStart) this.emit("\n");
-      this.held.delete(idle.runId);
-      this.held.set(idle.runId, { run: idle, parts: [], ended: false });
-      this.promote();
+      // The owner went quiet (a consumer broke out of its stream, which never ends the run): hand over.
+      this.yieldOwner();
       if (this.owner === run) {
         this.emit(text);
         return;

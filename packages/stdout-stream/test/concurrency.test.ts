@@ -70,7 +70,10 @@ describe("concurrency", () => {
     expect(text.split("\n").filter(Boolean).length).toBeGreaterThan(5);
   });
 
-  it('"exclusive" hands the stream over once its owner has gone quiet past ownerIdleMs', async () => {
+  it.each([
+    ["past ownerIdleMs: the next run streams live", 6_000, true],
+    ["within ownerIdleMs: the next run is held", 1_000, false],
+  ])('"exclusive" with a silent owner, %s', async (_label, idle, live) => {
     const clock = manualClock(1_000);
     const stream = new CaptureStream();
     const handler = new StdoutStreamCallbackHandler({ stream, ownerIdleMs: 5_000, runs: { now: clock.now } });
@@ -79,24 +82,30 @@ describe("concurrency", () => {
     await awaitAllCallbacks();
     const abandoned = stream.text;
     expect(abandoned.length).toBeGreaterThan(0);
-    clock.advance(6_000);
-    server().setScript({ content: "The next answer." });
-    await fakeChatOpenAI(server()).invoke("next", { callbacks: [handler] });
+    clock.advance(idle);
+    // The next run is read only part-way, so it has not ended when the output is checked.
+    server().setScript({ content: "The next answer streams along", chunkDelayMs: 5 });
+    let seen = 0;
+    for await (const chunk of await fakeChatOpenAI(server()).stream("next", { callbacks: [handler] })) {
+      if (String(chunk.content).length > 0 && ++seen === 3) break;
+    }
     await awaitAllCallbacks();
-    expect(stream.text).toBe(`${abandoned}\nThe next answer.\n`);
+    expect(stream.text).toBe(live ? `${abandoned}\nThe next` : abandoned);
   });
 
-  it('"exclusive" holds a second run while the owner is still active', async () => {
+  it('"exclusive": an owner silent for a later run\'s whole life yields when that run ends', async () => {
     const clock = manualClock(1_000);
     const stream = new CaptureStream();
-    const handler = new StdoutStreamCallbackHandler({ stream, ownerIdleMs: 5_000, runs: { now: clock.now } });
+    const handler = new StdoutStreamCallbackHandler({ stream, runs: { now: clock.now } });
     await abandonAfterTwoChunks(handler);
     await awaitAllCallbacks();
     const abandoned = stream.text;
-    clock.advance(1_000);
-    server().setScript({ content: "Held answer." });
+    expect(abandoned.length).toBeGreaterThan(0);
+    // Well within ownerIdleMs, but the abandoned owner says nothing while the next run streams.
+    clock.advance(10);
+    server().setScript({ content: "Printed without waiting." });
     await fakeChatOpenAI(server()).invoke("next", { callbacks: [handler] });
     await awaitAllCallbacks();
-    expect(stream.text).toBe(abandoned);
+    expect(stream.text).toBe(`${abandoned}\nPrinted without waiting.\n`);
   });
 });
