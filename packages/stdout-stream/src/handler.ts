@@ -1,9 +1,7 @@
 import {
   ChainwatchCallbackHandler,
   carriesContent,
-  contentText,
   outputText,
-  safeStringify,
   type TrackedRun,
   tokenDelta,
   toolCallsFromOutput,
@@ -12,62 +10,12 @@ import {
 import type { LLMResult } from "@langchain/core/outputs";
 import { channelFor, type StreamChannel } from "./channel.js";
 import { type Palette, paletteFor, shouldColor } from "./color.js";
+import { blockText, errorMessage, toolOutputText } from "./extract.js";
 import { type EventFormat, eventFormat, footerLine } from "./format.js";
 import { type ResolvedOptions, resolveOptions } from "./options.js";
+import { newRunState, RunOutput, type StreamRunState } from "./run-output.js";
 import { runLabel, summarize } from "./summary.js";
-import type { ConcurrencyMode, StdoutStreamOptions } from "./types.js";
-
-/** Per-run state: what this run has written, so its output is closed properly. */
-interface StreamRunState {
-  /** Short run label (end of the trace id) and, in prefix mode, the rendered line prefix. */
-  label: string;
-  prefix: string;
-  /** Text tokens received (the tokens-per-second fallback when no usage is reported). */
-  tokens: number;
-  /** The last thing this run wrote to the stream did not end with a newline. */
-  openLine: boolean;
-  /** Last kind of piece written inline: reasoning needs a line break before the answer. */
-  inReasoning: boolean;
-  /** `show: "final"` and the run turned out to call tools: an intermediate step. */
-  hidden: boolean;
-  /** Reasoning sent to its own writable ended mid-line. */
-  reasoningOpenLine: boolean;
-}
-
-function newState(): StreamRunState {
-  return {
-    label: "",
-    prefix: "",
-    tokens: 0,
-    openLine: false,
-    inReasoning: false,
-    hidden: false,
-    reasoningOpenLine: false,
-  };
-}
-
-function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  return typeof error === "string" ? error : safeStringify(error);
-}
-
-function toolOutputText(output: unknown): string {
-  if (typeof output === "string") return output;
-  if (typeof output === "object" && output !== null && "content" in output) {
-    const content = (output as { content: unknown }).content;
-    return typeof content === "string" ? content : contentText(content) || safeStringify(content);
-  }
-  return safeStringify(output);
-}
-
-/** Text of a chunk whose content is an array of blocks (reasoning and media left out). */
-function blockText(fields: unknown): string {
-  const content = (fields as { chunk?: { message?: { content?: unknown } } } | undefined)?.chunk?.message
-    ?.content;
-  return Array.isArray(content) && content.length > 0 ? contentText(content) : "";
-}
-
-const endsWithNewline = (text: string): boolean => text.charCodeAt(text.length - 1) === 10;
+import type { ConcurrencyMode, OutputStream, StdoutStreamOptions } from "./types.js";
 
 /**
  * Streams an LLM's tokens to a terminal, a pipe, a file or an HTTP response as they arrive — each run exactly
@@ -93,10 +41,11 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
   private readonly format: EventFormat;
   private readonly mode: ConcurrencyMode;
   private readonly palette: Palette;
+  private readonly output: RunOutput;
   private readonly inspectChunks: boolean;
   private readonly reasoningChannel: StreamChannel | undefined;
-  private readonly footerChannel: StreamChannel | undefined;
-  private readonly errorChannel: StreamChannel | undefined;
+  private readonly footer: { channel: StreamChannel; palette: Palette } | undefined;
+  private readonly errors: { channel: StreamChannel; palette: Palette } | undefined;
   private readonly reportSink = (method: string, error: unknown): void => this.guard.report(method, error);
 
   constructor(options: StdoutStreamOptions = {}) {
@@ -114,8 +63,16 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
     this.inspectChunks = config.show === "final" || config.reasoning !== false;
     this.reasoningChannel =
       typeof config.reasoning === "object" ? this.openChannel(config.reasoning) : undefined;
-    this.footerChannel = config.footer ? this.openChannel(config.footer) : undefined;
-    this.errorChannel = config.errorOutput ? this.openChannel(config.errorOutput) : undefined;
+    this.output = new RunOutput(
+      this.channel,
+      this.format,
+      this.mode,
+      config.ownerIdleMs,
+      this.reasoningChannel,
+      () => this.runs.time(),
+    );
+    this.footer = config.footer ? this.sideOutput(config.footer) : undefined;
+    this.errors = config.errorOutput ? this.sideOutput(config.errorOutput) : undefined;
   }
 
   /** Characters dropped because `stream` stopped draining past `maxQueuedChars`, or had closed. */
@@ -126,7 +83,7 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
   /** Resolves once everything written so far has been handed to the streams (call before ending a response). */
   async flush(): Promise<void> {
     await Promise.all(
-      [this.channel, this.reasoningChannel, this.footerChannel, this.errorChannel].map((c) =>
+      [this.channel, this.reasoningChannel, this.footer?.channel, this.errors?.channel].map((c) =>
         c?.sink.flush(),
       ),
     );
@@ -182,11 +139,11 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
     if (this.inspectChunks) {
       const delta = tokenDelta(token, fields);
       if (delta.toolCalls.length > 0 && this.config.show === "final") state.hidden = true;
-      if (delta.reasoning.length > 0 && !state.hidden) this.writeReasoning(run, delta.reasoning);
+      if (delta.reasoning.length > 0 && !state.hidden) this.output.reasoning(run, delta.reasoning);
     }
     if (token.length === 0) return;
     state.tokens++;
-    if (!state.hidden) this.writeText(run, token);
+    if (!state.hidden) this.output.text(run, token);
   }
 
   override handleLLMEnd(output: LLMResult, runId: string): void {
@@ -198,28 +155,25 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
     // A model that did not stream (`streaming: false`, or no streaming support) prints its answer at the end.
     if (state.tokens === 0 && !state.hidden) {
       const text = outputText(output);
-      if (text.length > 0) this.writeText(run, text);
+      if (text.length > 0) this.output.text(run, text);
     }
     if (this.config.toolCalls) {
-      for (const call of calls) this.writeLine(run, this.format.toolCall(run.runId, call));
+      for (const call of calls) this.output.line(run, this.format.toolCall(run.runId, call));
     }
     const summary = summarize(run, output, this.runs.time());
     const visible = !state.hidden || (this.config.toolCalls && calls.length > 0);
-    this.finish(run, visible ? this.format.end(run.runId, summary) : "");
-    if (visible && this.footerChannel)
-      this.footerChannel.sink.write(footerLine(summary, this.footerPalette()));
+    this.output.finish(run, visible ? this.format.end(run.runId, summary) : "");
+    if (visible && this.footer) this.footer.channel.sink.write(footerLine(summary, this.footer.palette));
   }
 
   override handleLLMError(error: unknown, runId: string): void {
     const run = this.runs.end(runId);
     if (run === undefined) return;
     const message = errorMessage(error);
-    this.finish(run, this.format.error(run.runId, message));
-    if (this.errorChannel) {
-      const palette = this.errorPalette();
-      this.errorChannel.sink.write(
-        `${palette.red(`✗ ${run.name} failed: ${truncate(message.replace(/\s+/g, " "), 300)}`)}\n`,
-      );
+    this.output.finish(run, this.format.error(run.runId, message));
+    if (this.errors) {
+      const line = `✗ ${run.name} failed: ${truncate(message.replace(/\s+/g, " "), 300)}`;
+      this.errors.channel.sink.write(`${this.errors.palette.red(line)}\n`);
     }
   }
 
@@ -243,7 +197,7 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
       tags,
       metadata,
       runName,
-      newState(),
+      newRunState(),
     );
   }
 
@@ -265,7 +219,7 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
     runName?: string,
   ): void {
     if (!this.config.toolCalls || this.runs.get(runId) || !this.channel.claim(runId)) return;
-    const run = this.trackStart("tool", tool, runId, parentRunId, tags, metadata, runName, newState());
+    const run = this.trackStart("tool", tool, runId, parentRunId, tags, metadata, runName, newRunState());
     this.label(run);
   }
 
@@ -278,7 +232,7 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
   }
 
   protected override onRunEvicted(run: TrackedRun<StreamRunState>): void {
-    if (run.runType === "llm" || run.runType === "tool") this.finish(run, "");
+    if (run.runType === "llm" || run.runType === "tool") this.output.finish(run, "");
   }
 
   private startLLM(
@@ -292,9 +246,18 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
   ): void {
     // The same instance attached twice sees the start twice; a second instance on this stream sees it claimed.
     if (this.runs.get(runId) || !this.channel.claim(runId)) return;
-    const run = this.trackLLMStart(llm, runId, parentRunId, extraParams, tags, metadata, runName, newState());
+    const run = this.trackLLMStart(
+      llm,
+      runId,
+      parentRunId,
+      extraParams,
+      tags,
+      metadata,
+      runName,
+      newRunState(),
+    );
     this.label(run);
-    this.channel.begin(run, this.mode);
+    this.output.begin(run);
   }
 
   private label(run: TrackedRun<StreamRunState>): void {
@@ -303,66 +266,17 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
     if (this.mode === "prefix") run.state.prefix = this.palette.dim(`[${run.state.label}] `);
   }
 
-  private writeText(run: TrackedRun<StreamRunState>, text: string): void {
-    const state = run.state;
-    let out = this.format.token(run.runId, text);
-    if (state.inReasoning) {
-      state.inReasoning = false;
-      if (this.format.text && state.openLine) out = `\n${out}`;
-    }
-    state.openLine = !endsWithNewline(text);
-    this.channel.write(run, out, this.mode, run.lastSeen, this.config.ownerIdleMs, state.prefix);
-  }
-
-  private writeReasoning(run: TrackedRun<StreamRunState>, text: string): void {
-    const state = run.state;
-    if (this.reasoningChannel) {
-      this.reasoningChannel.sink.write(text);
-      state.reasoningOpenLine = !endsWithNewline(text);
-      return;
-    }
-    let out = this.format.reasoning(run.runId, text);
-    if (!state.inReasoning && this.format.text && state.openLine) out = `\n${out}`;
-    state.inReasoning = true;
-    state.openLine = !endsWithNewline(text);
-    this.channel.write(run, out, this.mode, run.lastSeen, this.config.ownerIdleMs, state.prefix);
-  }
-
-  /** A whole line (tool call, tool result) on a line of its own. */
-  private writeLine(run: TrackedRun<StreamRunState>, line: string): void {
-    const state = run.state;
-    const out = this.format.text && state.openLine && this.mode !== "prefix" ? `\n${line}` : line;
-    state.openLine = false;
-    state.inReasoning = false;
-    this.channel.write(run, out, this.mode, this.runs.time(), this.config.ownerIdleMs, state.prefix);
-  }
-
   private toolResult(runId: string, result: string, failed: boolean): void {
     const run = this.runs.end(runId);
     if (run === undefined) return;
-    this.channel.begin(run, this.mode);
-    this.writeLine(run, this.format.toolResult(run.runId, run.name, result, failed));
-    this.finish(run, "");
+    this.output.begin(run);
+    this.output.line(run, this.format.toolResult(run.runId, run.name, result, failed));
+    this.output.finish(run, "");
   }
 
-  /** Closes a run's output: its open line, then `closing` (an end or error event), and frees the stream. */
-  private finish(run: TrackedRun<StreamRunState>, closing: string): void {
-    const state = run.state;
-    const lineEnd = this.format.text && state.openLine ? "\n" : "";
-    state.openLine = false;
-    this.channel.end(run, this.mode, lineEnd + closing);
-    if (state.reasoningOpenLine) this.reasoningChannel?.sink.write("\n");
-  }
-
-  private footerPalette(): Palette {
-    return paletteFor(
-      shouldColor(this.config.color, this.config.footer ?? this.config.stream, this.config.env),
-    );
-  }
-
-  private errorPalette(): Palette {
-    const output = this.config.errorOutput ?? this.config.stream;
-    return paletteFor(shouldColor(this.config.color, output, this.config.env));
+  private sideOutput(stream: OutputStream): { channel: StreamChannel; palette: Palette } {
+    const color = shouldColor(this.config.color, stream, this.config.env);
+    return { channel: this.openChannel(stream), palette: paletteFor(color) };
   }
 
   private openChannel(stream: ResolvedOptions["stream"]): StreamChannel {
