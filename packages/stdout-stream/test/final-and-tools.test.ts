@@ -1,6 +1,9 @@
 import { fakeChatOpenAI, weatherAgent, weatherAgentScript } from "@chainwatch/testkit";
+import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
-import type { BaseMessage } from "@langchain/core/messages";
+import { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { type AIMessage, AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
+import { ChatGenerationChunk, type ChatResult } from "@langchain/core/outputs";
 import { describe, expect, it } from "vitest";
 import { StdoutStreamCallbackHandler, type StdoutStreamOptions } from "../src/index.js";
 import { CaptureStream, useFakeServer } from "./helpers.js";
@@ -20,7 +23,52 @@ async function runAgent(options: StdoutStreamOptions): Promise<{ text: string; a
   return { text: stream.text, answer: String(result.messages.at(-1)?.content) };
 }
 
+/** Streams a tool-call chunk first and text after it, as a provider with interleaved blocks may. */
+class CallThenTextModel extends BaseChatModel {
+  override _llmType(): string {
+    return "call_then_text";
+  }
+  override async _generate(): Promise<ChatResult> {
+    throw new Error("streams only");
+  }
+  override async *_streamResponseChunks(
+    _messages: unknown,
+    _options: unknown,
+    runManager?: CallbackManagerForLLMRun,
+  ): AsyncGenerator<ChatGenerationChunk> {
+    const call = new AIMessageChunk({
+      content: "",
+      tool_call_chunks: [
+        { name: "get_weather", args: '{"city":"Oslo"}', id: "call_1", index: 0, type: "tool_call_chunk" },
+      ],
+    });
+    const text = new AIMessageChunk({ content: "(checking)" });
+    for (const [token, message] of [
+      ["", call],
+      ["(checking)", text],
+    ] as const) {
+      const chunk = new ChatGenerationChunk({ text: token, message });
+      yield chunk;
+      await runManager?.handleLLMNewToken(token, undefined, undefined, undefined, undefined, { chunk });
+    }
+  }
+}
+
 describe("show: final, and tool calls", () => {
+  it('"final" hides a turn from its first tool-call chunk on, even text that follows it', async () => {
+    const printed: Record<string, string> = {};
+    for (const show of ["all", "final"] as const) {
+      const stream = new CaptureStream();
+      const message = await new CallThenTextModel({}).invoke("weather?", {
+        callbacks: [new StdoutStreamCallbackHandler({ stream, show })],
+      });
+      await awaitAllCallbacks();
+      expect((message as AIMessage).tool_calls?.[0]?.name).toBe("get_weather");
+      printed[show] = stream.text;
+    }
+    expect(printed).toEqual({ all: "(checking)\n", final: "" });
+  });
+
   it('"final" prints only the answer of a tool-calling agent, not its intermediate steps', async () => {
     const { text, answer } = await runAgent({ show: "final" });
     expect(answer).toBe("The weather in Paris is sunny, 21°C.");
