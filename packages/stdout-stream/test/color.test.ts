@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { fakeChatOpenAI, weatherAgent, weatherAgentScript } from "@chainwatch/testkit";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { describe, expect, it } from "vitest";
@@ -21,6 +23,46 @@ async function agentOutput(isTTY: boolean, options: StdoutStreamOptions): Promis
   await awaitAllCallbacks();
   return stream.text;
 }
+
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+const child = fileURLToPath(new URL("./fixtures/color-child.ts", import.meta.url));
+
+/** Runs the fixture with stdout on a pipe, or on a pseudo-terminal under util-linux `script`. */
+function runChild(onTerminal: boolean, extraEnv: Record<string, string> = {}): Promise<string> {
+  const env: Record<string, string | undefined> = { ...process.env, ...extraEnv };
+  for (const name of ["NO_COLOR", "FORCE_COLOR"]) if (!(name in extraEnv)) delete env[name];
+  env.TERM = "xterm-256color";
+  const command = `node --import tsx ${JSON.stringify(child)}`;
+  const [file, args] = onTerminal ? ["script", ["-qec", command, "/dev/null"]] : ["bash", ["-c", command]];
+  return new Promise((resolve, reject) => {
+    const proc = spawn(file, args, { cwd: root, env });
+    let stdout = "";
+    proc.stdout.on("data", (data: Buffer) => {
+      stdout += data.toString();
+    });
+    proc.on("error", reject);
+    proc.on("close", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`exit ${code}: ${stdout}`))));
+  });
+}
+
+describe("colour on a real terminal and a real pipe", () => {
+  it("process.stdout on a pseudo-terminal: coloured tool lines", async () => {
+    const out = await runChild(true);
+    expect(out).toContain(`${ESC}36m→ get_weather({"city":"Paris"})${ESC}39m`);
+    expect(stripAnsi(out).replace(/\r\n/g, "\n")).toContain("The weather in Paris is sunny, 21°C.\n");
+  }, 60_000);
+
+  it("process.stdout on a pipe: the same lines without escape codes", async () => {
+    const out = await runChild(false);
+    expect(out).toBe(
+      '→ get_weather({"city":"Paris"})\n← It is 21°C and sunny in Paris.\nThe weather in Paris is sunny, 21°C.\n',
+    );
+  }, 60_000);
+
+  it("NO_COLOR on a terminal: no escape codes", async () => {
+    expect(await runChild(true, { NO_COLOR: "1" })).not.toContain(ESC);
+  }, 60_000);
+});
 
 describe("colour", () => {
   it("a TTY gets colour: cyan tool calls, dim results and reasoning; the answer itself stays plain", async () => {
