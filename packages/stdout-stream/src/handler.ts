@@ -279,7 +279,10 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
     return { channel: this.openChannel(stream), palette: paletteFor(color) };
   }
 
+  /** The stream's shared channel; its failures (EPIPE, …) go to this handler's guard until another claims it. */
   private openChannel(stream: ResolvedOptions["stream"]): StreamChannel {
-    return channelFor(stream, this.config.maxQueuedChars);
+    const channel = channelFor(stream, this.config.maxQueuedChars);
+    channel.sink.reporter = this.reportSink;
+    return channel;
   }
 }

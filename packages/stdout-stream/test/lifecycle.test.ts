@@ -86,4 +86,30 @@ describe("run lifecycle", () => {
     expect(handler.droppedChars).toBe("Nobody listens.\n".length);
     expect(failures).toEqual([]);
   });
+
+  it("handlers share one 'error' and one 'close' listener per stream, however many are built", () => {
+    const stream = new CaptureStream();
+    const before = stream.listenerCount("error");
+    for (let i = 0; i < 20; i++)
+      new StdoutStreamCallbackHandler({ stream, footer: stream, errorOutput: stream });
+    expect(stream.listenerCount("error") - before).toBe(1);
+    expect(stream.listenerCount("close")).toBe(1);
+  });
+
+  it("a failing footer or error stream is reported once and swallowed", async () => {
+    const failures: string[] = [];
+    const broken = new CaptureStream();
+    const handler = new StdoutStreamCallbackHandler({
+      stream: new CaptureStream(),
+      footer: broken,
+      onHandlerError: (_error, context) => failures.push(context.method),
+    });
+    broken.destroy(new Error("footer pipe closed"));
+    await new Promise((resolve) => setImmediate(resolve));
+    server().setScript({ content: "Footer-less." });
+    const message = await fakeChatOpenAI(server()).invoke("x", { callbacks: [handler] });
+    await awaitAllCallbacks();
+    expect(message.content).toBe("Footer-less.");
+    expect(failures).toEqual(["write"]);
+  });
 });
