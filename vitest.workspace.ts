@@ -3,10 +3,16 @@ import { defineConfig } from "vitest/config";
 
 /**
  * The one list of test projects. Vitest 4 ignores a file with this name unless it is named with
- * `--config`, which the root `npm test` does; `packages/testkit/test/projects.test.ts` proves that this
+ * `--config`, which the root `npm test` does; `examples/test/workspace.test.ts` proves that this
  * list (and nothing else) is what runs.
  */
-export const projects = ["packages/core", "packages/testkit", "examples", "benchmarks"];
+export const projects = [
+  "packages/core",
+  "packages/testkit",
+  "packages/stdout-stream",
+  "examples",
+  "benchmarks",
+];
 
 export default defineConfig({
   test: {

@@ -1,0 +1,10 @@
+export { SSE_HEADERS } from "./format.js";
+export { StdoutStreamCallbackHandler } from "./handler.js";
+export type {
+  ConcurrencyMode,
+  OutputStream,
+  RunSummaryRecord,
+  ShowMode,
+  StdoutStreamOptions,
+  StreamFormat,
+} from "./types.js";

@@ -1,0 +1,127 @@
+import type { OutputStream } from "./types.js";
+
+/** Reports a sink failure to the guard of a handler writing to it. */
+export type SinkFailureReporter = (method: string, error: unknown) => void;
+
+interface StreamState {
+  destroyed?: boolean;
+  writableEnded?: boolean;
+}
+
+/**
+ * One writable, written without ever blocking or throwing: while `write()` returns false, output waits in a
+ * bounded queue and goes out on `'drain'`; an `'error'` (EPIPE when the reader of a pipe has gone, a client that
+ * disconnected) or `'close'` stops all writing. The stream gets one `'error'` listener for its lifetime, so an
+ * error never becomes an uncaught exception.
+ */
+export class StreamSink {
+  /** Characters dropped because the queue was full or the stream had closed. */
+  droppedChars = 0;
+  /** Receives the stream's error and a queue overflow (set by the handlers that write here). */
+  reporter: SinkFailureReporter | undefined;
+  private readonly queue: string[] = [];
+  private queuedChars = 0;
+  private waitingForDrain = false;
+  private closed = false;
+  private flushWaiters: (() => void)[] = [];
+
+  constructor(
+    readonly stream: OutputStream,
+    readonly maxQueuedChars: number,
+  ) {
+    stream.on("error", (error: unknown) => this.fail("write", error));
+    stream.on("close", () => this.stop());
+  }
+
+  /** Whether output still reaches the stream. */
+  get open(): boolean {
+    return !this.closed;
+  }
+
+  /** Characters waiting for `'drain'`. */
+  get pendingChars(): number {
+    return this.queuedChars;
+  }
+
+  write(text: string): void {
+    if (text.length === 0) return;
+    if (this.closed) {
+      this.droppedChars += text.length;
+      return;
+    }
+    if (this.waitingForDrain) {
+      if (this.queuedChars + text.length > this.maxQueuedChars) {
+        this.droppedChars += text.length;
+        this.reporter?.(
+          "backpressure",
+          new Error(
+            `the output stream is not draining: more than ${this.maxQueuedChars} characters queued, dropping output`,
+          ),
+        );
+        return;
+      }
+      this.queue.push(text);
+      this.queuedChars += text.length;
+      return;
+    }
+    const state = this.stream as StreamState;
+    if (state.destroyed === true || state.writableEnded === true) {
+      this.stop();
+      this.droppedChars += text.length;
+      return;
+    }
+    let accepted: boolean;
+    try {
+      accepted = this.stream.write(text);
+    } catch (error) {
+      this.fail("write", error);
+      return;
+    }
+    if (!accepted && !this.closed) {
+      this.waitingForDrain = true;
+      this.stream.once("drain", this.onDrain);
+    }
+  }
+
+  /** Resolves once the queue has been handed to the stream (or the stream has closed). */
+  flush(): Promise<void> {
+    if (!this.waitingForDrain || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.flushWaiters.push(resolve));
+  }
+
+  private readonly onDrain = (): void => {
+    this.waitingForDrain = false;
+    if (this.queue.length > 0) {
+      const text = this.queue.join("");
+      this.queue.length = 0;
+      this.queuedChars = 0;
+      this.write(text);
+    }
+    if (!this.waitingForDrain) this.settleFlush();
+  };
+
+  private fail(method: string, error: unknown): void {
+    const wasOpen = !this.closed;
+    this.stop();
+    if (wasOpen) this.reporter?.(method, error);
+  }
+
+  private stop(): void {
+    this.closed = true;
+    this.droppedChars += this.queuedChars;
+    this.queue.length = 0;
+    this.queuedChars = 0;
+    if (this.waitingForDrain) {
+      this.waitingForDrain = false;
+      this.stream.removeListener("drain", this.onDrain);
+    }
+    this.settleFlush();
+  }
+
+  private settleFlush(): void {
+    const waiters = this.flushWaiters;
+    if (waiters.length === 0) return;
+    this.flushWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

@@ -1,0 +1,113 @@
+import type { ChainwatchHandlerOptions, TokenUsage } from "@chainwatch/core";
+
+/**
+ * Anything the handler can write to: `process.stdout`, a file or socket stream, an `http.ServerResponse`, a
+ * `PassThrough`. `isTTY` (set by Node on terminal streams) turns colours on in `color: "auto"` mode.
+ */
+export type OutputStream = NodeJS.WritableStream & { isTTY?: boolean };
+
+/** How output is encoded. */
+export type StreamFormat = "text" | "sse" | "ndjson";
+
+/** Which LLM runs print. */
+export type ShowMode = "all" | "final";
+
+/** What happens when several LLM runs stream to the same output at once. */
+export type ConcurrencyMode = "exclusive" | "prefix" | "interleave";
+
+/** Options of {@link StdoutStreamCallbackHandler}. */
+export interface StdoutStreamOptions extends ChainwatchHandlerOptions {
+  /**
+   * Where tokens go. Several handlers on the same stream share one queue and print each run once.
+   * @default process.stdout
+   */
+  stream?: OutputStream;
+  /**
+   * `"text"`: the tokens themselves. `"sse"`: Server-Sent Events for a browser (`token`, `reasoning`,
+   * `tool-call`, `tool-result`, `end` and `error` events, JSON data). `"ndjson"`: one JSON object a line.
+   * @default "text"
+   */
+  format?: StreamFormat;
+  /**
+   * `"all"`: every LLM run. `"final"`: only the answer the user should see — the text of LLM runs that do not end
+   * in tool calls; an agent's intermediate steps do not print.
+   * @default "all"
+   */
+  show?: ShowMode;
+  /**
+   * `"exclusive"`: the first run to start owns the stream; other runs' output is held and written as a block when
+   * the owner ends. `"prefix"` (text format): each line starts with a short run label. `"interleave"`: written as
+   * it arrives.
+   * @default "exclusive"
+   */
+  concurrency?: ConcurrencyMode;
+  /**
+   * In `"exclusive"` mode, an owner that has written nothing for this long gives the stream up to a waiting run
+   * (a consumer that breaks out of `.stream()` never ends its run).
+   * @default 5000
+   */
+  ownerIdleMs?: number;
+  /**
+   * Model reasoning: `false` hides it, `true` writes it to `stream` (dim on a colour terminal, `reasoning` events
+   * in sse/ndjson), a writable sends its plain text there instead.
+   * @default false
+   */
+  reasoning?: boolean | OutputStream;
+  /**
+   * Print each completed tool call once as `→ name(args)` and its result as a short `← result` line
+   * (`tool-call` / `tool-result` events in sse/ndjson).
+   * @default false
+   */
+  toolCalls?: boolean;
+  /**
+   * `"auto"`: colour when `stream` is a TTY and `NO_COLOR` is unset or empty; a `FORCE_COLOR` other than `0` or
+   * `false` forces it on, `FORCE_COLOR=0` off. Only the text format is ever coloured.
+   * @default "auto"
+   */
+  color?: "auto" | boolean;
+  /**
+   * A summary line per printed run (time to first token, tokens per second, usage). `true` writes it to
+   * `process.stderr`; a writable sends it there. In sse/ndjson the same figures are always in the `end` event.
+   * @default false
+   */
+  footer?: boolean | OutputStream;
+  /**
+   * Where a one-line message goes when an LLM call fails (after a newline on `stream`); `false` for none. The
+   * run's own error is never changed.
+   * @default process.stderr
+   */
+  errorOutput?: false | OutputStream;
+  /**
+   * Most characters held for one stream while it is not draining (`write()` returned false) or while a run waits
+   * for the owner in `"exclusive"` mode; past it, output is dropped and counted in `droppedChars`.
+   * @default 1048576
+   */
+  maxQueuedChars?: number;
+  /**
+   * Environment read for `NO_COLOR`, `FORCE_COLOR` and `TERM`.
+   * @default process.env
+   */
+  env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Await this handler inside the run instead of on LangChain's background queue, so every token is written when
+   * `invoke()` resolves (useful before ending an HTTP response).
+   * @default false
+   */
+  awaitHandlers?: boolean;
+}
+
+/** What an `end` event (sse/ndjson) and the footer report about one LLM run. */
+export interface RunSummaryRecord {
+  /** Short label of the run (end of its trace id). */
+  run: string;
+  /** Model requested at start, or reported in the response. */
+  model: string | undefined;
+  /** Milliseconds from start to the first token carrying content, if any arrived. */
+  ttftMs: number | undefined;
+  /** Output tokens per second after the first token (usage when reported, else token callbacks counted). */
+  tokensPerSecond: number | undefined;
+  /** Usage the response reported. */
+  usage: Pick<TokenUsage, "inputTokens" | "outputTokens" | "totalTokens"> | undefined;
+  /** Why the model stopped (`stop`, `length`, `tool_calls`, …). */
+  finishReason: string | undefined;
+}
