@@ -1,5 +1,7 @@
+import { StdoutStreamCallbackHandler } from "@chainwatch/stdout-stream";
 import type { ManualClock } from "@chainwatch/testkit";
 import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
+import { discard } from "./discard.js";
 
 /** A handler under soak: what to attach, and how many runs it still holds. */
 export interface SoakSubject {
@@ -8,5 +10,17 @@ export interface SoakSubject {
   make: (clock: ManualClock, ttlMs: number) => { callbacks: BaseCallbackHandler[]; activeRuns: () => number };
 }
 
-/** Filled in as the handler packages land; the soak test also runs a core-based reference handler. */
-export const SOAK_SUBJECTS: SoakSubject[] = [];
+/** Every chainwatch handler, built as a user would, writing to sinks that keep nothing. */
+export const SOAK_SUBJECTS: SoakSubject[] = [
+  {
+    name: "@chainwatch/stdout-stream",
+    make: (clock, ttlMs) => {
+      const handler = new StdoutStreamCallbackHandler({
+        stream: discard(),
+        errorOutput: false,
+        runs: { now: clock.now, ttlMs },
+      });
+      return { callbacks: [handler], activeRuns: () => handler.activeRunCount };
+    },
+  },
+];

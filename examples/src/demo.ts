@@ -7,6 +7,9 @@ import { main as constructorVsConfig } from "./constructor-vs-config.js";
 import { main as customHandler } from "./custom-handler.js";
 import { main as promptChain } from "./prompt-chain.js";
 import { main as runnableLambda } from "./runnable-lambda.js";
+import { heading } from "./setup.js";
+import { main as stdoutStream } from "./stdout-stream.js";
+import { main as stdoutStreamSse } from "./stdout-stream-sse.js";
 import { main as streamToUi } from "./stream-to-ui.js";
 import { main as streamTokens } from "./stream-tokens.js";
 
@@ -18,7 +21,16 @@ const sections: (() => Promise<void>)[] = [
   constructorVsConfig,
   asyncStreaming,
   streamToUi,
+  titled("8. @chainwatch/stdout-stream: tokens to the terminal, exactly once", stdoutStream),
+  titled("9. @chainwatch/stdout-stream: Server-Sent Events to a browser", stdoutStreamSse),
 ];
+
+function titled(title: string, main: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    heading(title);
+    await main();
+  };
+}
 
 process.stdout.write(
   process.env.OPENAI_API_KEY
