@@ -120,7 +120,7 @@ export class PinoCallbackHandler extends ChainwatchCallbackHandler<RunLogState> 
     const run = this.runs.get(runId);
     if (!run) return;
     run.state.streamed = true;
-    if (!carriesContent(token, fields)) {
+    if (typeof token !== "string" || !carriesContent(token, fields)) {
       this.runs.touch(run);
     } else if (this.runs.markFirstToken(run) && this.enabled(this.levels.firstToken, run)) {
       const record = this.llmFields(run, run.runId, run.parentRunId);
@@ -273,7 +273,7 @@ export class PinoCallbackHandler extends ChainwatchCallbackHandler<RunLogState> 
 
   private startLLM(
     serialized: unknown,
-    input: unknown[],
+    input: unknown,
     runId: string,
     parentRunId: string | undefined,
     extraParams: unknown,
@@ -297,7 +297,12 @@ export class PinoCallbackHandler extends ChainwatchCallbackHandler<RunLogState> 
     state.params = extraParams;
     if (!this.enabled(this.levels.start, run)) return;
     const record = this.llmFields(run, runId, parentRunId);
-    this.content.add(record, "llm.start", "input", input.length === 1 ? input[0] : input);
+    this.content.add(
+      record,
+      "llm.start",
+      "input",
+      Array.isArray(input) && input.length === 1 ? input[0] : input,
+    );
     this.write(this.levels.start, record, "llm.start");
   }
 

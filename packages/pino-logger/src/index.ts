@@ -9,5 +9,6 @@ export type {
   MaskFunction,
   PinoCallbackHandlerOptions,
   PinoEventLevels,
+  PinoLogger,
   PinoRunFilter,
 } from "./types.js";

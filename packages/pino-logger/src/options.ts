@@ -7,6 +7,7 @@ import type {
   MaskFunction,
   PinoCallbackHandlerOptions,
   PinoEventLevels,
+  PinoLogger,
 } from "./types.js";
 
 /** The level of every kind of event, resolved. */
@@ -43,7 +44,7 @@ function describe(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
-function resolveLevels(logger: Logger, levels: PinoEventLevels | undefined): ResolvedLevels {
+function resolveLevels(logger: PinoLogger, levels: PinoEventLevels | undefined): ResolvedLevels {
   const resolved: ResolvedLevels = { ...DEFAULT_LEVELS };
   if (levels === undefined) return resolved;
   if (typeof levels !== "object" || levels === null)
@@ -55,7 +56,9 @@ function resolveLevels(logger: Logger, levels: PinoEventLevels | undefined): Res
     if (level === undefined) continue;
     if (
       level !== false &&
-      (typeof level !== "string" || typeof logger[level] !== "function" || (level as string) === "silent")
+      (typeof level !== "string" ||
+        level === "silent" ||
+        typeof (logger as unknown as Record<string, unknown>)[level] !== "function")
     ) {
       fail(`levels.${kind} must be a level of the logger or false, got ${describe(level)}`);
     }
@@ -68,7 +71,7 @@ function resolveLevels(logger: Logger, levels: PinoEventLevels | undefined): Res
 export function resolveOptions(options: PinoCallbackHandlerOptions): ResolvedOptions {
   if (typeof options !== "object" || options === null)
     fail(`options must be an object, got ${describe(options)}`);
-  const base = options.logger ?? pino();
+  const base: PinoLogger = options.logger ?? pino();
   if (typeof base?.child !== "function" || typeof base.isLevelEnabled !== "function") {
     fail(`logger must be a pino logger, got ${describe(base)}`);
   }
@@ -100,7 +103,8 @@ export function resolveOptions(options: PinoCallbackHandlerOptions): ResolvedOpt
     }
   }
   // A child, so the handler's `err` serializer never replaces the application's own.
-  const logger = base.child({}, { serializers: { err: serializeErr } });
+  // Typed as a plain Logger: custom level names are checked above, at run time.
+  const logger = base.child({}, { serializers: { err: serializeErr } }) as Logger;
   return {
     logger,
     levels: resolveLevels(base, options.levels),

@@ -1,8 +1,8 @@
 import type { ChainwatchHandlerOptions, RunType } from "@chainwatch/core";
-import type { Level, Logger } from "pino";
+import type { BaseLogger, Bindings, ChildLoggerOptions, Level } from "pino";
 
-/** A pino level for one kind of event, or `false` to never log it. */
-export type EventLevel = Level | false;
+/** A level of the logger (pino's, or one of its custom levels) for one kind of event, or `false` to never log it. */
+export type EventLevel = Level | (string & {}) | false;
 
 /** The kinds of event that have their own level. */
 export interface PinoEventLevels {
@@ -56,6 +56,12 @@ export interface PinoRunFilter {
   ignoreTags?: readonly string[];
 }
 
+/** What the handler needs of a pino logger: any pino `Logger`, with or without custom levels, fits. */
+export interface PinoLogger extends BaseLogger {
+  child(bindings: Bindings, options?: ChildLoggerOptions): BaseLogger;
+  isLevelEnabled(level: string): boolean;
+}
+
 /** Options of {@link PinoCallbackHandler}. */
 export interface PinoCallbackHandlerOptions extends ChainwatchHandlerOptions {
   /**
@@ -63,7 +69,7 @@ export interface PinoCallbackHandlerOptions extends ChainwatchHandlerOptions {
    * destination or serializers.
    * @default pino()
    */
-  logger?: Logger;
+  logger?: PinoLogger;
   /** The level of each kind of event; `false` turns a kind off. */
   levels?: PinoEventLevels;
   /** @default "truncate" */

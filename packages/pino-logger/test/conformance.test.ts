@@ -32,8 +32,7 @@ describeHandlerConformance(
       const records = (linesOf.get(handler) ?? []).map((line) => JSON.parse(line) as Record<string, unknown>);
       for (const run of runs) {
         const start = records.find(
-          (record) =>
-            record.msg === "llm.start" && JSON.stringify(record.input).includes(`"${run.input}"`),
+          (record) => record.msg === "llm.start" && JSON.stringify(record.input).includes(`"${run.input}"`),
         );
         assert.ok(start, `no llm.start for ${run.input}`);
         const ends = records.filter((record) => record.msg === "llm.end" && record.run_id === start.run_id);

@@ -22,7 +22,9 @@ describe("errors", () => {
   it("a 500 is one llm.error at level error with name, message, stack and HTTP status; the chain's error follows", async () => {
     server.setScript({ status: 500, error: { message: "upstream exploded" } });
     const { handler, events } = setup();
-    await expect(promptChain(fakeChatOpenAI(server)).invoke({ question: "x" }, { callbacks: [handler] })).rejects.toThrow();
+    await expect(
+      promptChain(fakeChatOpenAI(server)).invoke({ question: "x" }, { callbacks: [handler] }),
+    ).rejects.toThrow();
     await awaitAllCallbacks();
     const [llmError] = events("llm.error");
     expect(events("llm.error")).toHaveLength(1);
@@ -40,10 +42,16 @@ describe("errors", () => {
   });
 
   it("a 429 retried twice is logged once, with its final outcome", async () => {
-    server.setScript({ status: 429, error: { message: "slow down", code: "rate_limit_exceeded" }, retryAfter: 0 });
+    server.setScript({
+      status: 429,
+      error: { message: "slow down", code: "rate_limit_exceeded" },
+      retryAfter: 0,
+    });
     server.clearRequests();
     const { handler, events } = setup();
-    await expect(fakeChatOpenAI(server, { maxRetries: 2 }).invoke("hi", { callbacks: [handler] })).rejects.toThrow();
+    await expect(
+      fakeChatOpenAI(server, { maxRetries: 2 }).invoke("hi", { callbacks: [handler] }),
+    ).rejects.toThrow();
     await awaitAllCallbacks();
     expect(server.completions()).toHaveLength(3);
     expect(events("llm.error")).toHaveLength(1);
@@ -66,7 +74,10 @@ describe("errors", () => {
     server.setScript({ delayMs: 2_000 });
     const { handler, events } = setup();
     const controller = new AbortController();
-    const pending = fakeChatOpenAI(server).invoke("slow", { callbacks: [handler], signal: controller.signal });
+    const pending = fakeChatOpenAI(server).invoke("slow", {
+      callbacks: [handler],
+      signal: controller.signal,
+    });
     setTimeout(() => controller.abort(), 30);
     await expect(pending).rejects.toThrow(/abort/i);
     await awaitAllCallbacks();
@@ -85,7 +96,10 @@ describe("errors", () => {
     const { handler, events } = setup();
     await expect(broken.invoke({}, { callbacks: [handler] })).rejects.toThrow("tool broke");
     await awaitAllCallbacks();
-    expect(events("tool.error")[0]).toMatchObject({ run_name: "broken", err: { message: "tool broke", type: "Error" } });
+    expect(events("tool.error")[0]).toMatchObject({
+      run_name: "broken",
+      err: { message: "tool broke", type: "Error" },
+    });
   });
 
   it("the err field keeps named fields only: no request headers an HTTP client error may carry", () => {

@@ -13,7 +13,10 @@ export interface CapturedLogger {
 }
 
 /** A pino logger at `level` whose destination keeps every line in memory. */
-export function captureLogger(level: Level | "silent" = "trace", options: pino.LoggerOptions = {}): CapturedLogger {
+export function captureLogger(
+  level: Level | "silent" = "trace",
+  options: pino.LoggerOptions = {},
+): CapturedLogger {
   const lines: string[] = [];
   const logger = pino({ level, ...options }, { write: (line: string) => void lines.push(line) });
   const records = () => lines.map((line) => JSON.parse(line) as LoggedRecord);

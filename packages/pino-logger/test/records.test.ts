@@ -1,15 +1,15 @@
 import {
+  type FakeOpenAI,
   FixedRetriever,
   fakeChatOpenAI,
   promptChain,
   retrievalChain,
   startFakeOpenAI,
-  type FakeOpenAI,
   weatherAgent,
   weatherAgentScript,
 } from "@chainwatch/testkit";
-import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { dispatchCustomEvent } from "@langchain/core/callbacks/dispatch";
+import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { RunnableLambda } from "@langchain/core/runnables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PinoCallbackHandler } from "../src/index.js";
@@ -129,7 +129,11 @@ describe("run tree", () => {
     await awaitAllCallbacks();
     const all = records();
     const root = all.find((record) => record.msg === "chain.start" && record.depth === 0);
-    expect(root).toMatchObject({ run_type: "chain", run_name: "RunnableSequence", input: { question: "tree?" } });
+    expect(root).toMatchObject({
+      run_type: "chain",
+      run_name: "RunnableSequence",
+      input: { question: "tree?" },
+    });
     const children = all.filter((record) => record.run_id !== root?.run_id);
     expect(children.length).toBeGreaterThanOrEqual(6);
     for (const child of children) {
@@ -175,7 +179,9 @@ describe("run tree", () => {
     expect(JSON.stringify(toolEnd?.output)).toContain("21°C and sunny in Oslo");
     const llmEnds = events("llm.end");
     expect(llmEnds).toHaveLength(2);
-    expect(llmEnds[0]?.tool_calls).toEqual([expect.objectContaining({ name: "get_weather", args: { city: "Oslo" } })]);
+    expect(llmEnds[0]?.tool_calls).toEqual([
+      expect.objectContaining({ name: "get_weather", args: { city: "Oslo" } }),
+    ]);
     expect(llmEnds.every((record) => record.langgraph_node === "model_request")).toBe(true);
     const rootId = records()[0]?.run_id;
     expect(records().every((record) => record.root_run_id === rootId)).toBe(true);
@@ -189,7 +195,10 @@ describe("run tree", () => {
       { callbacks: [handler] },
     );
     await awaitAllCallbacks();
-    expect(events("retriever.start")[0]).toMatchObject({ run_type: "retriever", input: "What do handlers do?" });
+    expect(events("retriever.start")[0]).toMatchObject({
+      run_type: "retriever",
+      input: "What do handlers do?",
+    });
     const [end] = events("retriever.end");
     expect(end?.document_count).toBe(2);
     expect(end?.output).toEqual([
@@ -212,7 +221,12 @@ describe("run tree", () => {
     );
     await handler.handleAgentEnd({ returnValues: { output: "done" }, log: "" }, "agent-run", undefined);
     await awaitAllCallbacks();
-    expect(events("custom")[0]).toMatchObject({ level: 30, name: "progress", data: { done: 3, of: 5 }, run_name: "stepper" });
+    expect(events("custom")[0]).toMatchObject({
+      level: 30,
+      name: "progress",
+      data: { done: 3, of: 5 },
+      run_name: "stepper",
+    });
     expect(events("agent.action")[0]).toMatchObject({
       run_id: "agent-run",
       tool: "search",

@@ -42,10 +42,16 @@ afterAll(async () => {
 
 const MODELS: [string, ChatOpenAIFields, string][] = [
   ["apiKey", { apiKey: KEYS.apiKey }, KEYS.apiKey],
-  ["configuration.apiKey", { apiKey: KEYS.configurationApiKey, configuration: { apiKey: KEYS.configurationApiKey } }, KEYS.configurationApiKey],
+  [
+    "configuration.apiKey",
+    { apiKey: KEYS.configurationApiKey, configuration: { apiKey: KEYS.configurationApiKey } },
+    KEYS.configurationApiKey,
+  ],
   [
     "configuration.defaultHeaders",
-    { configuration: { defaultHeaders: { "X-Api-Key": KEYS.header, Authorization: `Bearer ${KEYS.header}` } } },
+    {
+      configuration: { defaultHeaders: { "X-Api-Key": KEYS.header, Authorization: `Bearer ${KEYS.header}` } },
+    },
     KEYS.header,
   ],
 ];
@@ -93,7 +99,10 @@ describe("no API key or secret in any record", () => {
     const handler = new PinoCallbackHandler({ logger: capture.logger, content: "full" });
     handler.handleChainStart(
       { lc: 1, type: "constructor", id: ["x", "Chain"], kwargs: { apiKey: "sk-in-serialized" } },
-      { question: "q", options: { apiKey: "sk-in-inputs", headers: { Authorization: "Bearer sk-in-header" } } },
+      {
+        question: "q",
+        options: { apiKey: "sk-in-inputs", headers: { Authorization: "Bearer sk-in-header" } },
+      },
       "run-1",
     );
     const [record] = capture.events("chain.start");
