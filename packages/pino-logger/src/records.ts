@@ -46,7 +46,7 @@ export function llmParams(extraParams: unknown): LlmParams | undefined {
   if (topP !== undefined) out.top_p = topP;
   // Only `true` is reliable: `.stream()` reports `stream: false` here and streams anyway (see `streamed`).
   if (params.stream === true) out.stream = true;
-  return out;
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** `usage` of an `llm.end` record; counts a provider did not report are left out. */

@@ -1,0 +1,79 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { type FakeOpenAI, fakeChatOpenAI, startFakeOpenAI } from "@chainwatch/testkit";
+import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
+import {
+  type Context,
+  type ContextManager,
+  context,
+  ROOT_CONTEXT,
+  TraceFlags,
+  trace,
+} from "@opentelemetry/api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PinoCallbackHandler } from "../src/index.js";
+import { captureLogger } from "./helpers.js";
+
+/** The smallest AsyncLocalStorage context manager (what `@opentelemetry/context-async-hooks` does). */
+class StorageContextManager implements ContextManager {
+  private readonly storage = new AsyncLocalStorage<Context>();
+  active(): Context {
+    return this.storage.getStore() ?? ROOT_CONTEXT;
+  }
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
+    ctx: Context,
+    fn: F,
+    thisArg?: ThisParameterType<F>,
+    ...args: A
+  ): ReturnType<F> {
+    return this.storage.run(ctx, () => fn.call(thisArg, ...args));
+  }
+  bind<T>(_ctx: Context, target: T): T {
+    return target;
+  }
+  enable(): this {
+    return this;
+  }
+  disable(): this {
+    this.storage.disable();
+    return this;
+  }
+}
+
+const SPAN = {
+  traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+  spanId: "00f067aa0ba902b7",
+  traceFlags: TraceFlags.SAMPLED,
+};
+
+let server: FakeOpenAI;
+beforeAll(async () => {
+  server = await startFakeOpenAI();
+  context.setGlobalContextManager(new StorageContextManager());
+});
+afterAll(async () => {
+  context.disable();
+  await server.close();
+});
+
+describe("OpenTelemetry (optional peer)", () => {
+  it("adds trace_id, span_id and trace_flags of the span active when the run started, to every record of it", async () => {
+    const { logger, records } = captureLogger("debug");
+    const handler = new PinoCallbackHandler({ logger });
+    const active = trace.setSpan(context.active(), trace.wrapSpanContext(SPAN));
+    await context.with(active, () => fakeChatOpenAI(server).invoke("traced", { callbacks: [handler] }));
+    await awaitAllCallbacks();
+    expect(records().map((record) => record.msg)).toEqual(["llm.start", "llm.end"]);
+    for (const record of records()) {
+      expect(record).toMatchObject({ trace_id: SPAN.traceId, span_id: SPAN.spanId, trace_flags: "01" });
+    }
+  });
+
+  it("no active span: no OpenTelemetry fields", async () => {
+    const { logger, records } = captureLogger("debug");
+    const handler = new PinoCallbackHandler({ logger });
+    await fakeChatOpenAI(server).invoke("untraced", { callbacks: [handler] });
+    await awaitAllCallbacks();
+    expect(records()).toHaveLength(2);
+    for (const record of records()) expect(record).not.toHaveProperty("trace_id");
+  });
+});
