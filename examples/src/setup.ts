@@ -1,6 +1,6 @@
+import { pathToFileURL } from "node:url";
 import { type FakeOpenAI, type FakeScript, fakeChatOpenAI, startFakeOpenAI } from "@chainwatch/testkit";
 import { ChatOpenAI, type ChatOpenAIFields } from "@langchain/openai";
-import { pathToFileURL } from "node:url";
 
 /** A chat model for an example, and how to clean up after it. */
 export interface ExampleModel {
@@ -17,7 +17,10 @@ export interface ExampleModel {
  * OpenAI-compatible server on 127.0.0.1, answering from `script`. Examples never use `streaming: true` with
  * `invoke()`, which stalls offline while it downloads a tokenizer.
  */
-export async function exampleModel(script?: FakeScript, fields: ChatOpenAIFields = {}): Promise<ExampleModel> {
+export async function exampleModel(
+  script?: FakeScript,
+  fields: ChatOpenAIFields = {},
+): Promise<ExampleModel> {
   const apiKey = process.env.OPENAI_API_KEY;
   if (apiKey) {
     return {
