@@ -54,8 +54,8 @@ export class PinoCallbackHandler extends ChainwatchCallbackHandler<RunLogState> 
   private readonly metadataKeys: readonly string[];
   private readonly selection: RunSelection;
   private readonly maxLength: number;
-  /** The most verbose configured level: when it is off, nothing this handler could write is on. */
-  private readonly lowestLevel: Level | undefined;
+  /** The most severe configured level: when the logger does not want it, it wants nothing this handler writes. */
+  private readonly mostSevereLevel: Level | undefined;
 
   constructor(options: PinoCallbackHandlerOptions = {}, callbackInput?: BaseCallbackHandlerInput) {
     super("pino_logger", options, callbackInput);
@@ -67,9 +67,9 @@ export class PinoCallbackHandler extends ChainwatchCallbackHandler<RunLogState> 
     this.selection = resolved.selection;
     this.maxLength = resolved.maxLength;
     const values = this.logger.levels.values;
-    this.lowestLevel = Object.values(this.levels)
+    this.mostSevereLevel = Object.values(this.levels)
       .filter((level): level is Level => level !== false)
-      .sort((a, b) => (values[a] ?? 0) - (values[b] ?? 0))[0];
+      .sort((a, b) => (values[b] ?? 0) - (values[a] ?? 0))[0];
   }
 
   /** Flushes the logger's destination (an async `pino.destination`, a transport); resolves once written. */
@@ -281,6 +281,7 @@ export class PinoCallbackHandler extends ChainwatchCallbackHandler<RunLogState> 
     metadata: unknown,
     runName: unknown,
   ): void {
+    if (!this.anyLevelEnabled()) return;
     const state = newState();
     const run = this.trackLLMStart(
       serialized,
@@ -318,6 +319,7 @@ export class PinoCallbackHandler extends ChainwatchCallbackHandler<RunLogState> 
     runName: unknown,
     extra?: LogRecord,
   ): void {
+    if (!this.anyLevelEnabled()) return;
     const run = this.trackStart(runType, serialized, runId, parentRunId, tags, metadata, runName, newState());
     this.decide(run);
     if (!this.enabled(this.levels.start, run)) return;
@@ -354,12 +356,18 @@ export class PinoCallbackHandler extends ChainwatchCallbackHandler<RunLogState> 
     this.write(this.levels.error, record, event);
   }
 
-  /** Sampling and filters, decided once at the run's start; the span is captured only if anything may log. */
+  /**
+   * Whether the logger wants any record this handler could write. When it does not, runs are not even tracked:
+   * a run that starts while logging is off and ends after it is turned on is logged as a run never seen start.
+   */
+  private anyLevelEnabled(): boolean {
+    return this.mostSevereLevel !== undefined && this.logger.isLevelEnabled(this.mostSevereLevel);
+  }
+
+  /** Sampling and filters, decided once at the run's start, and the span active then. */
   private decide(run: Run): void {
     run.state.logged = this.selection.logs(run);
-    if (run.state.logged && this.lowestLevel !== undefined && this.logger.isLevelEnabled(this.lowestLevel)) {
-      run.state.otel = activeSpanFields();
-    }
+    if (run.state.logged) run.state.otel = activeSpanFields();
   }
 
   /** The one gate before any record work: the kind is on, the run is logged, and the logger wants the level. */

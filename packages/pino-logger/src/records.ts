@@ -70,6 +70,15 @@ export function milliseconds(value: number): number {
 const MAX_TAG_LENGTH = 200;
 const MAX_TAGS = 50;
 
+function safeTags(tags: readonly string[]): readonly string[] {
+  if (tags.length <= MAX_TAGS) {
+    let fits = true;
+    for (const tag of tags) if (typeof tag !== "string" || tag.length > MAX_TAG_LENGTH) fits = false;
+    if (fits) return tags;
+  }
+  return tags.slice(0, MAX_TAGS).map((tag) => truncate(String(tag), MAX_TAG_LENGTH));
+}
+
 /**
  * The fields every record of a run carries: ids, trace, depth, type, name, tags, allow-listed metadata, LangGraph
  * node and step, OpenTelemetry ids. A run the handler never saw start (it was attached mid-run, or the run was
@@ -91,11 +100,9 @@ export function runFields(
     depth: run.depth,
     run_type: run.runType,
     run_name: run.name,
-    tags:
-      run.tags.length <= MAX_TAGS && run.tags.every((tag) => tag.length <= MAX_TAG_LENGTH)
-        ? run.tags
-        : run.tags.slice(0, MAX_TAGS).map((tag) => truncate(String(tag), MAX_TAG_LENGTH)),
   };
+  // Left out when empty: a nested value is the dearest kind of field for pino to write.
+  if (run.tags.length > 0) record.tags = safeTags(run.tags);
   const metadata = run.metadata;
   if (metadataKeys.length > 0) {
     let picked: Record<string, unknown> | undefined;

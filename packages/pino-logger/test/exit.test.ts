@@ -20,10 +20,15 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe.concurrent("no record is lost on a normal exit", () => {
+describe("no record is lost on a normal exit", () => {
   for (const mode of ["sync", "async"] as const) {
-    for (const ending of ["exit", "natural"] as const) {
-      it(`pino.destination (${mode}), ${ending === "exit" ? "process.exit(0)" : "event loop drained"}: all 10,000 records in the file`, async () => {
+    for (const ending of ["exit", "flush-exit", "natural"] as const) {
+      const how = {
+        exit: "process.exit(0)",
+        "flush-exit": "flush() then process.exit(0)",
+        natural: "event loop drained",
+      };
+      it(`pino.destination (${mode}), ${how[ending]}: all 10,000 records in the file`, async () => {
         const file = join(dir, `${mode}-${ending}.log`);
         await run(process.execPath, ["--import", "tsx", fixture, file, mode, ending], {
           cwd: packageDir,
