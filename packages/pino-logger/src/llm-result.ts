@@ -1,6 +1,7 @@
 import {
   extractUsage,
   finishReason,
+  firstMessage,
   outputText,
   responseModel,
   type TrackedRun,
@@ -44,7 +45,9 @@ export function addLlmResult(
   if (usage) record.usage = usageFields(usage);
   const reason = finishReason(output);
   if (reason !== undefined) record.finish_reason = truncate(reason, 100);
-  const calls = toolCallsFromOutput(output);
+  const message = firstMessage(output);
+  const calls =
+    Array.isArray(message?.tool_calls) && message.tool_calls.length > 0 ? toolCallsFromOutput(output) : [];
   if (calls.length > 0) {
     record.tool_calls = calls.slice(0, 100).map((call) => {
       const entry: LogRecord = { name: truncate(call.name, 200), id: call.id };

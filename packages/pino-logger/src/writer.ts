@@ -16,6 +16,10 @@ export type LogRecord = Record<string, unknown>;
 
 const METADATA_LIMITS = { maxString: 512, maxItems: 20, maxDepth: 3 };
 
+function renderMetadata(value: unknown): unknown {
+  return renderValue(value, METADATA_LIMITS);
+}
+
 /** Decides which records are written and writes them: levels, sampling, filters, the fields every record has. */
 export class RecordWriter {
   readonly levels: ResolvedLevels;
@@ -63,9 +67,7 @@ export class RecordWriter {
 
   /** The fields every record of the run carries. */
   fields(run: Run | undefined, runId: string, parentRunId: string | undefined, runType: string): LogRecord {
-    return runFields(run, runId, parentRunId, runType, this.metadataKeys, (value) =>
-      renderValue(value, METADATA_LIMITS),
-    );
+    return runFields(run, runId, parentRunId, runType, this.metadataKeys, renderMetadata);
   }
 
   /** The fields every record of an LLM run carries: the run's, then provider, model and request parameters. */

@@ -2,6 +2,7 @@ import {
   type FakeOpenAI,
   FixedRetriever,
   fakeChatOpenAI,
+  manualClock,
   promptChain,
   retrievalChain,
   startFakeOpenAI,
@@ -10,6 +11,8 @@ import {
 } from "@chainwatch/testkit";
 import { dispatchCustomEvent } from "@langchain/core/callbacks/dispatch";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
+import { AIMessage, AIMessageChunk } from "@langchain/core/messages";
+import { ChatGenerationChunk } from "@langchain/core/outputs";
 import { RunnableLambda } from "@langchain/core/runnables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PinoCallbackHandler } from "../src/index.js";
@@ -234,5 +237,38 @@ describe("run tree", () => {
       log: "I should search",
     });
     expect(events("agent.end")[0]).toMatchObject({ run_id: "agent-run", output: { output: "done" } });
+  });
+});
+
+describe("timing", () => {
+  it("duration, time to first token and tokens per second from the run clock", () => {
+    const clock = manualClock(1_000);
+    const { handler, events } = setup({ runs: { now: clock.now } });
+    handler.handleChatModelStart({ id: ["ChatOpenAI"] }, [[]], "run-1", undefined, {}, [], {
+      ls_provider: "openai",
+      ls_model_name: "gpt-4o-mini",
+    });
+    clock.advance(40);
+    const empty = new ChatGenerationChunk({ text: "", message: new AIMessageChunk({ content: "" }) });
+    handler.handleLLMNewToken("", { prompt: 0, completion: 0 }, "run-1", undefined, undefined, {
+      chunk: empty,
+    });
+    clock.advance(60);
+    handler.handleLLMNewToken("Hi", { prompt: 0, completion: 0 }, "run-1");
+    clock.advance(1_000);
+    handler.handleLLMNewToken(" there", { prompt: 0, completion: 0 }, "run-1");
+    const message = new AIMessage({
+      content: "Hi there",
+      usage_metadata: { input_tokens: 5, output_tokens: 50, total_tokens: 55 },
+    });
+    handler.handleLLMEnd({ generations: [[{ text: "Hi there", message }]] }, "run-1");
+    expect(events("llm.first_token")[0]?.ttft_ms).toBe(100);
+    expect(events("llm.end")[0]).toMatchObject({
+      duration_ms: 1_100,
+      ttft_ms: 100,
+      tokens_per_second: 50,
+      streamed: true,
+      usage: { input: 5, output: 50, total: 55 },
+    });
   });
 });
