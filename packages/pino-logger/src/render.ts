@@ -27,13 +27,19 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }
 
-/** A data URL is inline binary (an image, audio): its size is worth logging, its bytes are not. */
+/** The head of a base64 (or base64url) payload: its alphabet only, with a digit or symbol somewhere. */
+const BASE64_HEAD = /^(?=[^]*[0-9+/_-])[A-Za-z0-9+/_-]{128}$/;
+
+/**
+ * Inline binary (a data URL, or a bare base64 payload such as an image a tool returned) is summarised: its size
+ * is worth logging, its bytes are not. Only the first 128 characters are tested, so a 10 MB string costs no more.
+ */
 function renderString(text: string, limits: RenderLimits): string {
   if (text.length > 256 && text.startsWith("data:")) {
     const comma = text.indexOf(",");
-    const header = comma > 0 && comma < 100 ? text.slice(0, comma) : "data:";
-    return `[${header} ${text.length} chars]`;
+    return `[${comma > 0 && comma < 100 ? text.slice(0, comma) : "data:"} ${text.length} chars]`;
   }
+  if (text.length >= 1024 && BASE64_HEAD.test(text.slice(0, 128))) return `[base64 ${text.length} chars]`;
   return text.length > limits.maxString ? truncate(text, limits.maxString) : text;
 }
 

@@ -27,7 +27,7 @@ export interface PinoEventLevels {
  * a record carries.
  * - `"none"`: metadata only (ids, timing, usage, model, errors, tool names).
  * - `"truncate"`: every string cut at `maxLength`, arrays at 100 items.
- * - `"full"`: text kept whole. Binary data (Buffers, base64 images) is summarised in every mode.
+ * - `"full"`: text kept whole. Binary data (Buffers, data URLs, base64 payloads) is summarised in every mode.
  */
 export type ContentMode = "none" | "truncate" | "full";
 

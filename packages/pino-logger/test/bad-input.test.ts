@@ -66,6 +66,20 @@ describe("bad input is logged safely, never thrown", () => {
     expect(failures).toEqual([]);
   });
 
+  it("a bare base64 payload (an image a tool returned) is summarised even in full mode; prose is not", () => {
+    const { handler, events, lines } = setup("full");
+    const payload = Buffer.from(Array.from({ length: 50_000 }, (_, i) => (i * 37) % 256)).toString("base64");
+    const prose = "word ".repeat(1_000);
+    handler.handleToolEnd(payload, "run-1");
+    handler.handleToolEnd({ screenshot: payload.replaceAll("+", "-"), caption: prose }, "run-2");
+    expect(events("tool.end")[0]?.output).toBe(`[base64 ${payload.length} chars]`);
+    expect(events("tool.end")[1]?.output).toEqual({
+      screenshot: `[base64 ${payload.length} chars]`,
+      caption: prose,
+    });
+    expect(lines.join("")).not.toContain(payload.slice(0, 200));
+  });
+
   it("no usage at all: llm.end without a usage field", async () => {
     server.setScript({ content: "no usage here", usage: null });
     const { handler, events, failures } = setup();
