@@ -1,4 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { type FakeOpenAI, fakeChatOpenAI, startFakeOpenAI } from "@chainwatch/testkit";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import {
@@ -76,4 +79,26 @@ describe("OpenTelemetry (optional peer)", () => {
     expect(records()).toHaveLength(2);
     for (const record of records()) expect(record).not.toHaveProperty("trace_id");
   });
+});
+
+describe("OpenTelemetry not installed", () => {
+  const run = promisify(execFile);
+  const packageDir = fileURLToPath(new URL("..", import.meta.url));
+  const script = ["--import", "tsx", "test/fixtures/log-one-call.ts"];
+
+  async function records(preload: string[]) {
+    const { stdout } = await run(process.execPath, [...preload, ...script], { cwd: packageDir });
+    return stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  it("the handler loads, logs as usual and reports no error", async () => {
+    const hidden = await records(["--require", "./test/fixtures/hide-otel.cjs"]);
+    expect(hidden.at(-1)).toEqual({ otelResolvable: false, handlerErrors: 0 });
+    expect(hidden.slice(0, -1).map((record) => record.msg)).toEqual(["llm.start", "llm.end"]);
+    // The control: the same script sees the package when it is not hidden.
+    expect((await records([])).at(-1)).toEqual({ otelResolvable: true, handlerErrors: 0 });
+  }, 30_000);
 });
