@@ -14,6 +14,7 @@ import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { AIMessage, AIMessageChunk } from "@langchain/core/messages";
 import { ChatGenerationChunk } from "@langchain/core/outputs";
 import { RunnableLambda } from "@langchain/core/runnables";
+import { FakeLLM } from "@langchain/core/utils/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PinoCallbackHandler } from "../src/index.js";
 import { captureLogger, drain } from "./helpers.js";
@@ -94,6 +95,18 @@ describe("LLM records", () => {
     const tokens = verbose.events("llm.token");
     expect(tokens.map((record) => record.token).join("")).toBe("one two three");
     expect(tokens.every((record) => record.level === 10)).toBe(true);
+  });
+
+  it("a text-completion LLM (handleLLMStart): the prompt as input, the completion as output", async () => {
+    const { handler, events } = setup();
+    await new FakeLLM({ response: "completed text" }).invoke("complete this", { callbacks: [handler] });
+    await awaitAllCallbacks();
+    expect(events("llm.start")[0]).toMatchObject({
+      run_type: "llm",
+      run_name: "FakeLLM",
+      input: "complete this",
+    });
+    expect(events("llm.end")[0]).toMatchObject({ output: "completed text" });
   });
 
   it("tool calls of a model turn: name, id and args", async () => {
