@@ -72,7 +72,7 @@ export interface PinoCallbackHandlerOptions extends ChainwatchHandlerOptions {
   logger?: PinoLogger;
   /** The level of each kind of event; `false` turns a kind off. */
   levels?: PinoEventLevels;
-  /** @default "truncate" */
+  /** How much of the inputs and outputs a record carries (see {@link ContentMode}). @default "truncate" */
   content?: ContentMode;
   /**
    * Longest string kept in `"truncate"` mode, in characters; the original length is recorded.
