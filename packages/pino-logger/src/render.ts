@@ -28,7 +28,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** The head of a base64 (or base64url) payload: its alphabet only, with a digit or symbol somewhere. */
-const BASE64_HEAD = /^(?=[^]*[0-9+/_-])[A-Za-z0-9+/_-]{128}$/;
+const BASE64_HEAD = /^(?=.*[0-9+/_-])[A-Za-z0-9+/_-]{128}$/;
 
 /**
  * Inline binary (a data URL, or a bare base64 payload such as an image a tool returned) is summarised: its size
