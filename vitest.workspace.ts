@@ -10,6 +10,8 @@ export const projects = [
   "packages/core",
   "packages/testkit",
   "packages/stdout-stream",
+  "packages/pino-logger",
+  "packages/prometheus-metrics",
   "examples",
   "benchmarks",
 ];

@@ -1,0 +1,65 @@
+/**
+ * @chainwatch/pino-logger: one structured pino record per run event, for a chain and a tool-calling agent —
+ * as JSON on stdout, through pino-pretty, and to a file (flushed before exit).
+ *
+ *   npx tsx src/pino-logger.ts                      # embedded OpenAI-compatible server, no key needed
+ *   OPENAI_API_KEY=sk-... npx tsx src/pino-logger.ts
+ */
+import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PinoCallbackHandler } from "@chainwatch/pino-logger";
+import { promptChain, weatherAgent, weatherAgentScript } from "@chainwatch/testkit";
+import { pino } from "pino";
+import pretty from "pino-pretty";
+import { exampleModel, heading, runIfMain } from "./setup.js";
+
+async function runWorkloads(handler: PinoCallbackHandler): Promise<void> {
+  // Offline, the embedded server answers the agent's turns from a script (a tool call, then the answer).
+  const agentTurn = weatherAgentScript("Paris");
+  const { model, close } = await exampleModel((request) =>
+    request.body?.tools ? agentTurn(request) : { content: "Chainwatch watches LangChain.js runs." },
+  );
+  try {
+    await promptChain(model).invoke({ question: "What is chainwatch?" }, { callbacks: [handler] });
+    await weatherAgent(model).invoke(
+      { messages: [{ role: "user", content: "What's the weather in Paris?" }] },
+      { callbacks: [handler] },
+    );
+  } finally {
+    await close();
+  }
+}
+
+export async function main(): Promise<void> {
+  heading("pino-logger: JSON on stdout (level info, content truncated at 200 characters)");
+  await runWorkloads(
+    new PinoCallbackHandler({
+      logger: pino({ level: "info" }, pino.destination({ dest: 1, sync: true })),
+      maxLength: 200,
+      metadataKeys: ["langgraph_checkpoint_ns"],
+    }),
+  );
+
+  heading("pino-logger: through pino-pretty (level debug, model and tool runs only, metadata only)");
+  await runWorkloads(
+    new PinoCallbackHandler({
+      logger: pino({ level: "debug" }, pretty({ colorize: false, sync: true, ignore: "pid,hostname" })),
+      content: "none",
+      filter: { runTypes: ["llm", "tool"] },
+    }),
+  );
+
+  heading("pino-logger: to a file (async destination, flushed before exit)");
+  const file = process.env.PINO_LOGGER_EXAMPLE_FILE ?? join(tmpdir(), `chainwatch-pino-${process.pid}.log`);
+  const destination = pino.destination({ dest: file, sync: false });
+  const handler = new PinoCallbackHandler({ logger: pino({ level: "debug" }, destination) });
+  await runWorkloads(handler);
+  await handler.flush();
+  const lines = (await readFile(file, "utf8")).split("\n").filter(Boolean);
+  const events = lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+  process.stdout.write(`wrote ${lines.length} records to ${file}: ${[...new Set(events)].join(", ")}\n`);
+  destination.end();
+}
+
+runIfMain(import.meta.url, main);

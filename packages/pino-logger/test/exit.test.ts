@@ -1,0 +1,63 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PinoCallbackHandler } from "../src/index.js";
+
+const run = promisify(execFile);
+const packageDir = fileURLToPath(new URL("..", import.meta.url));
+const fixture = fileURLToPath(new URL("./fixtures/log-and-exit.ts", import.meta.url));
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "pino-logger-exit-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe.concurrent("no record is lost on a normal exit", () => {
+  for (const mode of ["sync", "async"] as const) {
+    const endings =
+      mode === "sync" ? (["exit", "natural"] as const) : (["exit", "flush-exit", "natural"] as const);
+    for (const ending of endings) {
+      const how = {
+        exit: "process.exit(0)",
+        "flush-exit": "flush() then process.exit(0)",
+        natural: "event loop drained",
+      };
+      it(`pino.destination (${mode}), ${how[ending]}: all 10,000 records in the file`, async () => {
+        const file = join(dir, `${mode}-${ending}.log`);
+        await run(process.execPath, ["--import", "tsx", fixture, file, mode, ending], {
+          cwd: packageDir,
+          env: { ...process.env, LANGCHAIN_TRACING_V2: "false", LANGSMITH_TRACING: "false" },
+        });
+        const lines = (await readFile(file, "utf8")).split("\n").filter(Boolean);
+        expect(lines).toHaveLength(10_000);
+        const records = lines.map((line) => JSON.parse(line) as { msg: string; run_id: string });
+        const starts = new Set(records.filter((r) => r.msg === "llm.start").map((r) => r.run_id));
+        const ends = new Set(records.filter((r) => r.msg === "llm.end").map((r) => r.run_id));
+        expect(starts.size).toBe(5_000);
+        expect(ends).toEqual(starts);
+      }, 60_000);
+    }
+  }
+
+  it("flush() resolves once an async destination has written everything", async () => {
+    const file = join(dir, "flush.log");
+    const destination = pino.destination({ dest: file, sync: false, minLength: 4096 });
+    const handler = new PinoCallbackHandler({ logger: pino({ level: "info" }, destination) });
+    for (let index = 0; index < 50; index++) {
+      handler.handleChainStart({}, { index }, `run-${index}`);
+      handler.handleChainEnd({ index }, `run-${index}`);
+    }
+    await handler.flush();
+    const lines = (await readFile(file, "utf8")).split("\n").filter(Boolean);
+    expect(lines).toHaveLength(50);
+    destination.end();
+  });
+});

@@ -1,0 +1,31 @@
+import { type Level, type Logger, pino } from "pino";
+
+/** One parsed record as pino wrote it. */
+export type LoggedRecord = Record<string, unknown> & { msg: string; level: number };
+
+/** A real pino logger writing to memory: the raw lines (to search every byte) and the parsed records. */
+export interface CapturedLogger {
+  logger: Logger;
+  lines: string[];
+  records: () => LoggedRecord[];
+  /** Records with this `msg`. */
+  events: (msg: string) => LoggedRecord[];
+}
+
+/** A pino logger at `level` whose destination keeps every line in memory. */
+export function captureLogger(
+  level: Level | "silent" = "trace",
+  options: pino.LoggerOptions = {},
+): CapturedLogger {
+  const lines: string[] = [];
+  const logger = pino({ level, ...options }, { write: (line: string) => void lines.push(line) });
+  const records = () => lines.map((line) => JSON.parse(line) as LoggedRecord);
+  return { logger, lines, records, events: (msg) => records().filter((record) => record.msg === msg) };
+}
+
+/** Consumes a `.stream()` and returns its text. */
+export async function drain(pending: Promise<AsyncIterable<{ content: unknown }>>): Promise<string> {
+  let text = "";
+  for await (const chunk of await pending) text += typeof chunk.content === "string" ? chunk.content : "";
+  return text;
+}
