@@ -1,0 +1,329 @@
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { LabelValueCap } from "./labels.js";
+import type { LabelValueLimits, PrometheusBuckets } from "./types.js";
+
+/** The GenAI conventions' duration buckets, in seconds (operation duration, time to first chunk, tools). */
+export const GEN_AI_DURATION_BUCKETS: readonly number[] = Object.freeze([
+  0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+]);
+
+/** The GenAI conventions' token-usage buckets (powers of 4). */
+export const GEN_AI_TOKEN_BUCKETS: readonly number[] = Object.freeze([
+  1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
+]);
+
+/** Chains (agents, graphs) run longer than one model call: the duration buckets, extended to ~5 minutes. */
+export const CHAIN_DURATION_BUCKETS: readonly number[] = Object.freeze([
+  ...GEN_AI_DURATION_BUCKETS,
+  163.84,
+  327.68,
+]);
+
+/** Labels of the model-call metrics, in order. */
+export const MODEL_LABELS = [
+  "gen_ai_operation_name",
+  "gen_ai_provider_name",
+  "gen_ai_request_model",
+  "gen_ai_response_model",
+] as const;
+
+const DEFAULT_LIMITS: Required<LabelValueLimits> = {
+  models: 100,
+  providers: 30,
+  tools: 100,
+  chains: 100,
+  metadata: 100,
+};
+
+/** The per-registry caps on free-form label values, shared by every handler on the registry. */
+export interface LabelCaps {
+  requestModel: LabelValueCap;
+  responseModel: LabelValueCap;
+  provider: LabelValueCap;
+  tool: LabelValueCap;
+  chain: LabelValueCap;
+  retriever: LabelValueCap;
+  /** One per metadata label, in `metadataLabels` order. */
+  metadata: LabelValueCap[];
+}
+
+/** Something whose idle runs can be evicted on demand (a handler's run tracker). */
+export interface Sweepable {
+  sweepIdleRuns(): void;
+}
+
+/** One registry's metrics and the state every handler on it shares. */
+export interface MetricSet {
+  readonly operationDuration: Histogram<string>;
+  readonly timeToFirstChunk: Histogram<string>;
+  readonly tokenUsage: Histogram<string>;
+  readonly inputTokens: Counter<string>;
+  readonly outputTokens: Counter<string>;
+  readonly cacheReadTokens: Counter<string>;
+  readonly cacheWriteTokens: Counter<string>;
+  readonly reasoningTokens: Counter<string>;
+  readonly toolDuration: Histogram<string>;
+  readonly runs: Counter<string>;
+  readonly chainDuration: Histogram<string>;
+  readonly retrieverDuration: Histogram<string>;
+  readonly inFlight: Gauge<string>;
+  readonly handlerErrors: Counter<string>;
+  readonly caps: LabelCaps;
+  /** Static then metadata label names, appended to every run metric's labels. */
+  readonly extraLabelNames: readonly string[];
+  /** Handlers to sweep at scrape time, so abandoned streams leave the in-flight gauge even when idle. */
+  readonly sweepables: Set<WeakRef<Sweepable>>;
+  /** Cached label objects and children, keyed by label values (bounded; see `cached`). */
+  readonly children: Map<string, unknown>;
+}
+
+/** What {@link resolveMetricSet} needs to know. */
+export interface MetricSetConfig {
+  registry: Registry;
+  prefix: string;
+  buckets: PrometheusBuckets | undefined;
+  /** Static label names then metadata label names: appended to every run metric's labels. */
+  extraLabelNames: readonly string[];
+  /** Static label names: appended to the handler-error counter's labels. */
+  staticLabelNames: readonly string[];
+  metadataLabelNames: readonly string[];
+  limits: LabelValueLimits | undefined;
+}
+
+/**
+ * Where the shared state lives: on the in-flight gauge, under a global symbol, so handlers from two copies of
+ * this package (ESM and CJS builds) on one registry still share caps and sweeping.
+ */
+const SHARED = Symbol.for("chainwatch.prometheus-metrics.shared");
+
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+function validBuckets(
+  name: string,
+  buckets: readonly number[] | undefined,
+  fallback: readonly number[],
+): number[] {
+  if (buckets === undefined) return [...fallback];
+  const ok =
+    Array.isArray(buckets) &&
+    buckets.length > 0 &&
+    buckets.every(
+      (b, i) => typeof b === "number" && Number.isFinite(b) && (i === 0 || b > (buckets[i - 1] ?? b)),
+    );
+  if (!ok) {
+    throw new TypeError(
+      `PrometheusCallbackHandler: buckets.${name} must be a non-empty, strictly increasing list of finite numbers, got ${JSON.stringify(buckets)}`,
+    );
+  }
+  return [...buckets];
+}
+
+function validLimit(name: keyof LabelValueLimits, value: number | undefined): number {
+  if (value === undefined) return DEFAULT_LIMITS[name];
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(
+      `PrometheusCallbackHandler: maxLabelValues.${name} must be a positive integer, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Throws unless `prefix` makes valid metric names. */
+export function assertPrefix(prefix: string): void {
+  if (typeof prefix !== "string" || (prefix !== "" && !METRIC_NAME.test(prefix))) {
+    throw new TypeError(
+      `PrometheusCallbackHandler: prefix ${JSON.stringify(prefix)} is not a valid metric name prefix (want [a-zA-Z_:][a-zA-Z0-9_:]*)`,
+    );
+  }
+}
+
+interface MetricShape {
+  type?: unknown;
+  labelNames?: unknown;
+  upperBounds?: unknown;
+}
+
+function sameList(a: unknown, b: readonly (string | number)[]): boolean {
+  return Array.isArray(a) && a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
+type MetricType = "counter" | "gauge" | "histogram";
+
+interface Spec {
+  type: MetricType;
+  name: string;
+  help: string;
+  labelNames: readonly string[];
+  buckets?: number[];
+  collect?: () => void;
+}
+
+/**
+ * The metric named in `spec` on `registry`: the one already registered (by another handler, or by the app)
+ * when its type, label names and buckets match, else a new one. A mismatch throws with both shapes named,
+ * instead of prom-client's bare "already registered".
+ */
+function getOrCreate(registry: Registry, spec: Spec): unknown {
+  const existing = registry.getSingleMetric(spec.name) as MetricShape | undefined;
+  if (existing) {
+    const problems: string[] = [];
+    if (existing.type !== spec.type) problems.push(`type ${String(existing.type)} (want ${spec.type})`);
+    if (!sameList(existing.labelNames, spec.labelNames)) {
+      problems.push(`labels [${String(existing.labelNames)}] (want [${spec.labelNames.join(",")}])`);
+    }
+    if (spec.buckets && !sameList(existing.upperBounds, spec.buckets)) {
+      problems.push(`buckets [${String(existing.upperBounds)}] (want [${spec.buckets.join(",")}])`);
+    }
+    if (problems.length > 0) {
+      throw new TypeError(
+        `PrometheusCallbackHandler: metric ${spec.name} is already registered on this registry with ${problems.join(", ")}; handlers sharing a registry need the same prefix, buckets, labels and metadataLabels`,
+      );
+    }
+    return existing;
+  }
+  const config = {
+    name: spec.name,
+    help: spec.help,
+    labelNames: [...spec.labelNames],
+    registers: [registry],
+    ...(spec.collect ? { collect: spec.collect } : {}),
+  };
+  if (spec.type === "histogram") return new Histogram({ ...config, buckets: spec.buckets ?? [] });
+  if (spec.type === "counter") return new Counter(config);
+  return new Gauge(config);
+}
+
+function sweepAll(sweepables: Set<WeakRef<Sweepable>>): void {
+  for (const ref of sweepables) {
+    const target = ref.deref();
+    if (target === undefined) sweepables.delete(ref);
+    else target.sweepIdleRuns();
+  }
+}
+
+/**
+ * The metric set for a handler: created on first use of a registry, shared afterwards. Validates the buckets
+ * and limits (throwing with the bad value) before touching the registry.
+ */
+export function resolveMetricSet(config: MetricSetConfig): MetricSet {
+  const { registry, prefix, extraLabelNames } = config;
+  const b = config.buckets ?? {};
+  const durationBuckets = validBuckets("operationDuration", b.operationDuration, GEN_AI_DURATION_BUCKETS);
+  const ttfcBuckets = validBuckets("timeToFirstChunk", b.timeToFirstChunk, GEN_AI_DURATION_BUCKETS);
+  const tokenBuckets = validBuckets("tokenUsage", b.tokenUsage, GEN_AI_TOKEN_BUCKETS);
+  const toolBuckets = validBuckets("toolDuration", b.toolDuration, GEN_AI_DURATION_BUCKETS);
+  const chainBuckets = validBuckets("chainDuration", b.chainDuration, CHAIN_DURATION_BUCKETS);
+  const retrieverBuckets = validBuckets("retrieverDuration", b.retrieverDuration, GEN_AI_DURATION_BUCKETS);
+  const limits = config.limits ?? {};
+  const models = validLimit("models", limits.models);
+  const providers = validLimit("providers", limits.providers);
+  const tools = validLimit("tools", limits.tools);
+  const chains = validLimit("chains", limits.chains);
+  const metadata = validLimit("metadata", limits.metadata);
+
+  // The gauge is resolved first: its collect() needs the shared state, created once per registry.
+  const sweepables = new Set<WeakRef<Sweepable>>();
+  const inFlight = getOrCreate(registry, {
+    type: "gauge",
+    name: `${prefix}runs_in_flight`,
+    help: "LangChain runs started and not yet ended (abandoned streams leave once idle past the run TTL)",
+    labelNames: ["run_type", ...extraLabelNames],
+    collect: () => sweepAll(sweepables),
+  }) as Gauge<string> & { [SHARED]?: MetricSet };
+  const shared = inFlight[SHARED];
+
+  const model = (extra: readonly string[]) => [...MODEL_LABELS, ...extra, ...extraLabelNames];
+  const histogram = (name: string, help: string, labelNames: readonly string[], buckets: number[]) =>
+    getOrCreate(registry, { type: "histogram", name, help, labelNames, buckets }) as Histogram<string>;
+  const counter = (name: string, help: string, labelNames: readonly string[]) =>
+    getOrCreate(registry, { type: "counter", name, help, labelNames }) as Counter<string>;
+  const tokens = (kind: string) =>
+    counter(
+      `${prefix}${kind}_tokens_total`,
+      `${kind.replace("_", " ")} tokens reported by LLM calls (from usage_metadata)`,
+      model([]),
+    );
+
+  const set: MetricSet = {
+    operationDuration: histogram(
+      "gen_ai_client_operation_duration_seconds",
+      "GenAI operation duration (OpenTelemetry gen_ai.client.operation.duration)",
+      model(["error_type"]),
+      durationBuckets,
+    ),
+    timeToFirstChunk: histogram(
+      "gen_ai_client_operation_time_to_first_chunk_seconds",
+      "Time to the first chunk carrying content or a tool-call delta, streaming calls only (gen_ai.client.operation.time_to_first_chunk)",
+      model([]),
+      ttfcBuckets,
+    ),
+    tokenUsage: histogram(
+      "gen_ai_client_token_usage",
+      "Number of input and output tokens used per call (gen_ai.client.token.usage)",
+      model(["gen_ai_token_type"]),
+      tokenBuckets,
+    ),
+    inputTokens: tokens("input"),
+    outputTokens: tokens("output"),
+    cacheReadTokens: tokens("cache_read"),
+    cacheWriteTokens: tokens("cache_write"),
+    reasoningTokens: tokens("reasoning"),
+    toolDuration: histogram(
+      "gen_ai_execute_tool_duration_seconds",
+      "Duration of a single tool execution (gen_ai.execute_tool.duration)",
+      ["gen_ai_tool_name", "error_type", ...extraLabelNames],
+      toolBuckets,
+    ),
+    runs: counter(`${prefix}runs_total`, "LangChain runs by run type and outcome", [
+      "run_type",
+      "status",
+      ...extraLabelNames,
+    ]),
+    chainDuration: histogram(
+      `${prefix}chain_duration_seconds`,
+      "Duration of LangChain chain runs (sequences, graphs, graph nodes, prompt templates)",
+      ["chain_name", "error_type", ...extraLabelNames],
+      chainBuckets,
+    ),
+    retrieverDuration: histogram(
+      `${prefix}retriever_duration_seconds`,
+      "Duration of LangChain retriever runs",
+      ["retriever_name", "error_type", ...extraLabelNames],
+      retrieverBuckets,
+    ),
+    inFlight,
+    handlerErrors: counter(
+      `${prefix}handler_errors_total`,
+      "Failures of the metrics handler itself (caught; the run went on), by callback method",
+      ["method", ...config.staticLabelNames],
+    ),
+    caps: shared?.caps ?? {
+      requestModel: new LabelValueCap("gen_ai_request_model", models),
+      responseModel: new LabelValueCap("gen_ai_response_model", models),
+      provider: new LabelValueCap("gen_ai_provider_name", providers),
+      tool: new LabelValueCap("gen_ai_tool_name", tools),
+      chain: new LabelValueCap("chain_name", chains),
+      retriever: new LabelValueCap("retriever_name", chains),
+      metadata: config.metadataLabelNames.map((name) => new LabelValueCap(name, metadata)),
+    },
+    extraLabelNames: [...extraLabelNames],
+    sweepables: shared?.sweepables ?? sweepables,
+    children: shared?.children ?? new Map(),
+  };
+  if (!shared) inFlight[SHARED] = set;
+  return set;
+}
+
+/** Most cached label sets kept per registry; past it the cache starts over (children are cheap to rebuild). */
+const MAX_CACHED = 20_000;
+
+/** The cached value for `key`, built by `make` on first use. The cache is bounded. */
+export function cached<T>(set: MetricSet, key: string, make: () => T): T {
+  let value = set.children.get(key) as T | undefined;
+  if (value === undefined) {
+    if (set.children.size >= MAX_CACHED) set.children.clear();
+    value = make();
+    set.children.set(key, value);
+  }
+  return value;
+}
