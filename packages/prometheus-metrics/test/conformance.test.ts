@@ -34,9 +34,9 @@ describeHandlerConformance(
   {
     afterConcurrentRuns: async (handler, runs) => {
       const registry = registries.get(handler)!;
-      expect(await value(registry, "langchain_runs_total", undefined, { run_type: "llm", status: "ok" })).toBe(
-        runs.length,
-      );
+      expect(
+        await value(registry, "langchain_runs_total", undefined, { run_type: "llm", status: "ok" }),
+      ).toBe(runs.length);
       expect(await value(registry, "langchain_runs_in_flight")).toBe(0);
       expect(
         await value(
