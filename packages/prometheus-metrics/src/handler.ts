@@ -8,45 +8,34 @@ import {
 } from "@chainwatch/core";
 import { register as globalRegister } from "prom-client";
 import { errorType } from "./error-type.js";
-import { assertLabelName, labelNameFor, metadataValue } from "./labels.js";
-import { assertPrefix, type MetricSet, MODEL_LABELS, resolveMetricSet } from "./metrics.js";
-import { type ModelSeries, modelSeries, namedLabels, type RunSeries, runSeries } from "./series.js";
+import { metadataValue } from "./labels.js";
+import { assertPrefix, type MetricSet, type RunSeries, resolveMetricSet } from "./metrics.js";
+import { extraLabels } from "./options.js";
+import { modelSeries, namedObserver, runSeries } from "./series.js";
 import type { PrometheusCallbackHandlerOptions } from "./types.js";
 
-/** What the handler keeps per run: the extra label values and the in-flight child it incremented. */
+/** What the handler keeps per run. */
 interface RunState {
   /** Static then metadata label values, fixed at start. */
   extra: readonly string[];
   /** `extra` joined, for cache keys. */
   extraKey: string;
-  /** Operation name for LLM runs (`chat`, `text_completion`). */
+  /** Operation name of LLM runs (`chat`, `text_completion`). */
   operation: string;
-  /** The in-flight gauge child this run incremented (decremented once, on end, error or eviction), and its outcomes. */
+  /** In-flight and outcome counts of the run's type and labels. */
   series: RunSeries;
 }
-
-const BUILT_IN_LABELS = new Set<string>([
-  ...MODEL_LABELS,
-  "error_type",
-  "gen_ai_token_type",
-  "gen_ai_tool_name",
-  "run_type",
-  "status",
-  "chain_name",
-  "retriever_name",
-  "method",
-]);
 
 const SEP = "\u0000";
 
 function seconds(from: number, to: number): number {
-  const value = (to - from) / 1000;
-  return Math.max(value, 0);
+  return Math.max((to - from) / 1000, 0);
 }
 
 /**
  * Exports OpenTelemetry GenAI metrics (operation duration, token usage, time to first chunk, tool duration) and
- * LangChain run metrics to a prom-client registry, with every free-form label capped.
+ * LangChain run metrics to a prom-client registry, with every free-form label capped. Handlers on the same
+ * registry share one set of metrics.
  *
  * @example
  * ```ts
@@ -62,7 +51,7 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
   readonly metrics: MetricSet;
   private readonly staticValues: readonly string[];
   private readonly metadataKeys: readonly string[];
-  /** Extra label values and key for runs when there are no metadata labels (the common case). */
+  /** Extra label values and key when there are no metadata labels (the common case): no per-run work. */
   private readonly fixedExtra: readonly string[];
   private readonly fixedExtraKey: string;
 
@@ -70,47 +59,22 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     super("prometheus_metrics", options);
     const prefix = options.prefix ?? "langchain_";
     assertPrefix(prefix);
-    const staticLabels = options.labels ?? {};
-    const staticNames = Object.keys(staticLabels);
-    const metadataKeys = [...(options.metadataLabels ?? [])];
-    const metadataNames = metadataKeys.map(labelNameFor);
-    const seen = new Set<string>();
-    for (const [where, names] of [
-      ["labels key", staticNames],
-      ["metadataLabels entry", metadataNames],
-    ] as const) {
-      for (const name of names) {
-        assertLabelName(name, where);
-        if (BUILT_IN_LABELS.has(name) || seen.has(name)) {
-          throw new TypeError(
-            `PrometheusCallbackHandler: label ${JSON.stringify(name)} (${where}) clashes with a built-in or another extra label`,
-          );
-        }
-        seen.add(name);
-      }
-    }
-    for (const name of staticNames) {
-      if (typeof staticLabels[name] !== "string") {
-        throw new TypeError(
-          `PrometheusCallbackHandler: labels.${name} must be a string, got ${typeof staticLabels[name]}`,
-        );
-      }
-    }
-    this.staticValues = staticNames.map((name) => staticLabels[name] as string);
-    this.metadataKeys = metadataKeys;
-    this.fixedExtra = Object.freeze([...this.staticValues, ...metadataKeys.map(() => "")]);
+    const extra = extraLabels(options);
+    this.staticValues = extra.staticValues;
+    this.metadataKeys = extra.metadataKeys;
+    this.fixedExtra = Object.freeze([...extra.staticValues, ...extra.metadataKeys.map(() => "")]);
     this.fixedExtraKey = this.fixedExtra.join(SEP);
     this.metrics = resolveMetricSet({
       registry: options.registry ?? globalRegister,
       prefix,
       buckets: options.buckets,
-      extraLabelNames: [...staticNames, ...metadataNames],
-      staticLabelNames: staticNames,
-      metadataLabelNames: metadataNames,
+      extraLabelNames: [...extra.staticNames, ...extra.metadataNames],
+      staticLabelNames: extra.staticNames,
+      metadataLabelNames: extra.metadataNames,
       limits: options.maxLabelValues,
     });
     this.metrics.sweepables.add(new WeakRef(this));
-    this.countHandlerErrors(staticNames);
+    this.countHandlerErrors(extra.staticNames);
   }
 
   /** Evicts this handler's runs idle past the TTL (called at scrape time). */
@@ -120,6 +84,11 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     } catch (error) {
       this.guard.report("sweep", error);
     }
+  }
+
+  /** Reports a failure seen at scrape time, through this handler's guard. */
+  reportFailure(method: string, error: unknown): void {
+    this.guard.report(method, error);
   }
 
   override handleLLMStart(
@@ -132,7 +101,9 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     metadata?: Record<string, unknown>,
     runName?: string,
   ): void {
-    this.startLLM("text_completion", llm, runId, parentRunId, extraParams, tags, metadata, runName);
+    this.begin("llm", runId, metadata, "text_completion", (state) =>
+      this.trackLLMStart(llm, runId, parentRunId, extraParams, tags, metadata, runName, state),
+    );
   }
 
   override handleChatModelStart(
@@ -145,10 +116,12 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     metadata?: Record<string, unknown>,
     runName?: string,
   ): void {
-    this.startLLM("chat", llm, runId, parentRunId, extraParams, tags, metadata, runName);
+    this.begin("llm", runId, metadata, "chat", (state) =>
+      this.trackLLMStart(llm, runId, parentRunId, extraParams, tags, metadata, runName, state),
+    );
   }
 
-  /** Only the first token that carries content or a tool-call delta matters; later tokens cost one lookup. */
+  /** Only the first token carrying content or a tool-call delta matters; later tokens cost one lookup. */
   override handleLLMNewToken(
     token: string,
     _idx: unknown,
@@ -166,37 +139,40 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     const run = this.runs.end(runId);
     if (run === undefined) return;
     const end = this.runs.time();
-    run.state.series.inFlight.dec();
+    run.state.series.inFlight--;
+    run.state.series.ok++;
     const series = this.modelSeries(run, responseModel(output));
     series.duration.observe(seconds(run.startTime, end));
-    if (run.firstTokenTime !== undefined)
+    if (run.firstTokenTime !== undefined) {
       series.timeToFirstChunk.observe(seconds(run.startTime, run.firstTokenTime));
-    run.state.series.ok.inc();
+    }
     const usage = extractUsage(output);
     if (usage === undefined) return;
+    const { tokens } = series;
     if (usage.inputTokens !== undefined) {
       series.inputUsage.observe(usage.inputTokens);
-      series.inputTokens.inc(usage.inputTokens);
+      tokens.input += usage.inputTokens;
     }
     if (usage.outputTokens !== undefined) {
       series.outputUsage.observe(usage.outputTokens);
-      series.outputTokens.inc(usage.outputTokens);
+      tokens.output += usage.outputTokens;
     }
-    if (usage.cacheReadTokens !== undefined) series.cacheReadTokens.inc(usage.cacheReadTokens);
-    if (usage.cacheWriteTokens !== undefined) series.cacheWriteTokens.inc(usage.cacheWriteTokens);
-    if (usage.reasoningTokens !== undefined) series.reasoningTokens.inc(usage.reasoningTokens);
+    tokens.cacheRead += usage.cacheReadTokens ?? 0;
+    tokens.cacheWrite += usage.cacheWriteTokens ?? 0;
+    tokens.reasoning += usage.reasoningTokens ?? 0;
   }
 
   override handleLLMError(error: unknown, runId: string): void {
     const run = this.runs.end(runId);
     if (run === undefined) return;
     const end = this.runs.time();
-    run.state.series.inFlight.dec();
+    run.state.series.inFlight--;
+    run.state.series.error++;
     const series = this.modelSeries(run, undefined);
     series.failed(errorType(error)).observe(seconds(run.startTime, end));
-    if (run.firstTokenTime !== undefined)
+    if (run.firstTokenTime !== undefined) {
       series.timeToFirstChunk.observe(seconds(run.startTime, run.firstTokenTime));
-    run.state.series.error.inc();
+    }
   }
 
   override handleChainStart(
@@ -209,8 +185,9 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     runType?: string,
     runName?: string,
   ): void {
+    // At runtime the 7th argument is the run type ("prompt" for prompt templates), whatever the types say.
     const type = runType === "prompt" ? "prompt" : "chain";
-    this.begin(type, runId, metadata, (state) =>
+    this.begin(type, runId, metadata, "", (state) =>
       this.trackStart(type, chain, runId, parentRunId, tags, metadata, runName, state),
     );
   }
@@ -232,7 +209,7 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     metadata?: Record<string, unknown>,
     runName?: string,
   ): void {
-    this.begin("tool", runId, metadata, (state) =>
+    this.begin("tool", runId, metadata, "", (state) =>
       this.trackStart("tool", tool, runId, parentRunId, tags, metadata, runName, state),
     );
   }
@@ -254,7 +231,7 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     metadata?: Record<string, unknown>,
     name?: string,
   ): void {
-    this.begin("retriever", runId, metadata, (state) =>
+    this.begin("retriever", runId, metadata, "", (state) =>
       this.trackStart("retriever", retriever, runId, parentRunId, tags, metadata, name, state),
     );
   }
@@ -267,41 +244,22 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     this.finish(runId, error);
   }
 
-  /** An abandoned run (a stream the consumer broke out of) leaves the in-flight gauge and counts as abandoned. */
+  /** A run that never ended (a stream the consumer broke out of) leaves the in-flight gauge as abandoned. */
   protected override onRunEvicted(run: TrackedRun<RunState>): void {
-    run.state.series.inFlight.dec();
-    run.state.series.abandoned.inc();
+    run.state.series.inFlight--;
+    run.state.series.abandoned++;
   }
 
-  private startLLM(
-    operation: string,
-    llm: unknown,
-    runId: string,
-    parentRunId: string | undefined,
-    extraParams: unknown,
-    tags: string[] | undefined,
-    metadata: Record<string, unknown> | undefined,
-    runName: string | undefined,
-  ): void {
-    this.begin(
-      "llm",
-      runId,
-      metadata,
-      (state) => this.trackLLMStart(llm, runId, parentRunId, extraParams, tags, metadata, runName, state),
-      operation,
-    );
-  }
-
-  /** Starts tracking a run and raises the in-flight gauge; a repeated start of a live run id replaces it. */
+  /** Starts tracking a run and counts it in flight; a repeated start of a live run id replaces it. */
   private begin(
     runType: RunType,
     runId: string,
     metadata: Record<string, unknown> | undefined,
+    operation: string,
     track: (state: RunState) => unknown,
-    operation = "",
   ): void {
     const previous = this.runs.end(runId);
-    if (previous !== undefined) previous.state.series.inFlight.dec();
+    if (previous !== undefined) previous.state.series.inFlight--;
     let extra = this.fixedExtra;
     let extraKey = this.fixedExtraKey;
     if (this.metadataKeys.length > 0) {
@@ -315,35 +273,61 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     }
     const series = runSeries(this.metrics, runType, extra, extraKey);
     track({ extra, extraKey, operation, series });
-    series.inFlight.inc();
+    series.inFlight++;
   }
 
+  /** Ends a chain, prompt, tool or retriever run. */
   private finish(runId: string, error: unknown): void {
     const run = this.runs.end(runId);
     if (run === undefined) return;
     const duration = seconds(run.startTime, this.runs.time());
     const { state } = run;
-    state.series.inFlight.dec();
+    state.series.inFlight--;
     const failed = error !== undefined;
-    (failed ? state.series.error : state.series.ok).inc();
+    if (failed) state.series.error++;
+    else state.series.ok++;
     const errorLabel = failed ? errorType(error) : "";
     const { metrics } = this;
+    const { extra, extraKey } = state;
+    let observer: { observe(value: number): void };
     if (run.runType === "tool") {
       const tool = metrics.caps.tool.admit(run.name);
-      const labels = namedLabels(metrics, "gen_ai_tool_name", tool, errorLabel, state.extra, state.extraKey);
-      metrics.toolDuration.observe(labels, duration);
+      observer = namedObserver(
+        metrics,
+        metrics.toolDuration,
+        "gen_ai_tool_name",
+        tool,
+        errorLabel,
+        extra,
+        extraKey,
+      );
     } else if (run.runType === "retriever") {
       const name = metrics.caps.retriever.admit(run.name);
-      const labels = namedLabels(metrics, "retriever_name", name, errorLabel, state.extra, state.extraKey);
-      metrics.retrieverDuration.observe(labels, duration);
+      observer = namedObserver(
+        metrics,
+        metrics.retrieverDuration,
+        "retriever_name",
+        name,
+        errorLabel,
+        extra,
+        extraKey,
+      );
     } else {
       const name = metrics.caps.chain.admit(run.name);
-      const labels = namedLabels(metrics, "chain_name", name, errorLabel, state.extra, state.extraKey);
-      metrics.chainDuration.observe(labels, duration);
+      observer = namedObserver(
+        metrics,
+        metrics.chainDuration,
+        "chain_name",
+        name,
+        errorLabel,
+        extra,
+        extraKey,
+      );
     }
+    observer.observe(duration);
   }
 
-  private modelSeries(run: TrackedRun<RunState>, response: string | undefined): ModelSeries {
+  private modelSeries(run: TrackedRun<RunState>, response: string | undefined) {
     const { caps } = this.metrics;
     return modelSeries(
       this.metrics,
@@ -356,7 +340,7 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     );
   }
 
-  /** Counts every failure the guard catches (it reports only the first per method). */
+  /** Counts every failure the guard catches (the guard reports only the first per method). */
   private countHandlerErrors(staticNames: readonly string[]): void {
     const { guard, metrics } = this;
     const report = guard.report.bind(guard);

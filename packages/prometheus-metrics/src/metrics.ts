@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { scrapeExporter } from "./export.js";
 import { LabelValueCap } from "./labels.js";
 import type { LabelValueLimits, PrometheusBuckets } from "./types.js";
 
@@ -47,9 +48,50 @@ export interface LabelCaps {
   metadata: LabelValueCap[];
 }
 
-/** Something whose idle runs can be evicted on demand (a handler's run tracker). */
+/** A handler as the shared state sees it: its idle runs can be evicted, and it can report a failure. */
 export interface Sweepable {
   sweepIdleRuns(): void;
+  reportFailure(method: string, error: unknown): void;
+}
+
+/** Token counts of one model series not yet added to the counters (they are added at scrape time). */
+export interface PendingTokens {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  reasoning: number;
+}
+
+/** The children one model series writes to: label values resolved once per (operation, provider, models, extra). */
+export interface ModelSeries {
+  /** Labels of the token counters (the model labels plus extra labels). */
+  readonly labels: Readonly<Record<string, string>>;
+  readonly duration: Observer;
+  readonly timeToFirstChunk: Observer;
+  readonly inputUsage: Observer;
+  readonly outputUsage: Observer;
+  readonly tokens: PendingTokens;
+  /** The duration child for a failed call of this series, by `error_type` (a bounded set). */
+  failed(errorType: string): Observer;
+}
+
+/**
+ * One (run type, extra labels) pair: runs in flight and outcomes not yet exported. Plain numbers on the hot
+ * path; the in-flight gauge and the runs counter read them at scrape time.
+ */
+export interface RunSeries {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly outcomeLabels: Readonly<Record<"ok" | "error" | "abandoned", Record<string, string>>>;
+  inFlight: number;
+  ok: number;
+  error: number;
+  abandoned: number;
+}
+
+/** A histogram child: labels already bound. */
+export interface Observer {
+  observe(value: number): void;
 }
 
 /** One registry's metrics and the state every handler on it shares. */
@@ -73,8 +115,14 @@ export interface MetricSet {
   readonly extraLabelNames: readonly string[];
   /** Handlers to sweep at scrape time, so abandoned streams leave the in-flight gauge even when idle. */
   readonly sweepables: Set<WeakRef<Sweepable>>;
-  /** Cached label objects and children, keyed by label values (bounded; see `cached`). */
-  readonly children: Map<string, unknown>;
+  /** Model series by label values (bounded by the caps; see `series.ts`). */
+  readonly modelSeries: Map<string, ModelSeries>;
+  /** Run series by label values. */
+  readonly runSeries: Map<string, RunSeries>;
+  /** Observers of the tool, chain and retriever histograms, by label values. */
+  readonly namedObservers: Map<string, Observer>;
+  /** Buffered histogram observers holding observations not yet handed to prom-client. */
+  readonly pendingObservers: Set<{ flush(): void }>;
 }
 
 /** What {@link resolveMetricSet} needs to know. */
@@ -193,14 +241,6 @@ function getOrCreate(registry: Registry, spec: Spec): unknown {
   return new Gauge(config);
 }
 
-function sweepAll(sweepables: Set<WeakRef<Sweepable>>): void {
-  for (const ref of sweepables) {
-    const target = ref.deref();
-    if (target === undefined) sweepables.delete(ref);
-    else target.sweepIdleRuns();
-  }
-}
-
 /**
  * The metric set for a handler: created on first use of a registry, shared afterwards. Validates the buckets
  * and limits (throwing with the bad value) before touching the registry.
@@ -221,22 +261,32 @@ export function resolveMetricSet(config: MetricSetConfig): MetricSet {
   const chains = validLimit("chains", limits.chains);
   const metadata = validLimit("metadata", limits.metadata);
 
-  // The gauge is resolved first: its collect() needs the shared state, created once per registry.
-  const sweepables = new Set<WeakRef<Sweepable>>();
+  // The hot path counts in plain numbers and buffers histogram observations; every metric's collect()
+  // (run by prom-client at scrape time) hands what is pending to prom-client first. The holder is filled once
+  // the set exists.
+  const holder: { set?: MetricSet } = {};
+  const collect = scrapeExporter(holder);
   const inFlight = getOrCreate(registry, {
     type: "gauge",
     name: `${prefix}runs_in_flight`,
     help: "LangChain runs started and not yet ended (abandoned streams leave once idle past the run TTL)",
     labelNames: ["run_type", ...extraLabelNames],
-    collect: () => sweepAll(sweepables),
+    collect,
   }) as Gauge<string> & { [SHARED]?: MetricSet };
   const shared = inFlight[SHARED];
 
   const model = (extra: readonly string[]) => [...MODEL_LABELS, ...extra, ...extraLabelNames];
   const histogram = (name: string, help: string, labelNames: readonly string[], buckets: number[]) =>
-    getOrCreate(registry, { type: "histogram", name, help, labelNames, buckets }) as Histogram<string>;
+    getOrCreate(registry, {
+      type: "histogram",
+      name,
+      help,
+      labelNames,
+      buckets,
+      collect,
+    }) as Histogram<string>;
   const counter = (name: string, help: string, labelNames: readonly string[]) =>
-    getOrCreate(registry, { type: "counter", name, help, labelNames }) as Counter<string>;
+    getOrCreate(registry, { type: "counter", name, help, labelNames, collect }) as Counter<string>;
   const tokens = (kind: string) =>
     counter(
       `${prefix}${kind}_tokens_total`,
@@ -274,7 +324,7 @@ export function resolveMetricSet(config: MetricSetConfig): MetricSet {
       ["gen_ai_tool_name", "error_type", ...extraLabelNames],
       toolBuckets,
     ),
-    runs: counter(`${prefix}runs_total`, "LangChain runs by run type and outcome", [
+    runs: counter(`${prefix}runs_total`, "LangChain runs by run type and outcome (ok, error, abandoned)", [
       "run_type",
       "status",
       ...extraLabelNames,
@@ -292,11 +342,12 @@ export function resolveMetricSet(config: MetricSetConfig): MetricSet {
       retrieverBuckets,
     ),
     inFlight,
-    handlerErrors: counter(
-      `${prefix}handler_errors_total`,
-      "Failures of the metrics handler itself (caught; the run went on), by callback method",
-      ["method", ...config.staticLabelNames],
-    ),
+    handlerErrors: getOrCreate(registry, {
+      type: "counter",
+      name: `${prefix}handler_errors_total`,
+      help: "Failures of the metrics handler itself (caught; the run went on), by callback method",
+      labelNames: ["method", ...config.staticLabelNames],
+    }) as Counter<string>,
     caps: shared?.caps ?? {
       requestModel: new LabelValueCap("gen_ai_request_model", models),
       responseModel: new LabelValueCap("gen_ai_response_model", models),
@@ -307,23 +358,14 @@ export function resolveMetricSet(config: MetricSetConfig): MetricSet {
       metadata: config.metadataLabelNames.map((name) => new LabelValueCap(name, metadata)),
     },
     extraLabelNames: [...extraLabelNames],
-    sweepables: shared?.sweepables ?? sweepables,
-    children: shared?.children ?? new Map(),
+    sweepables: shared?.sweepables ?? new Set(),
+    modelSeries: shared?.modelSeries ?? new Map(),
+    runSeries: shared?.runSeries ?? new Map(),
+    namedObservers: shared?.namedObservers ?? new Map(),
+    pendingObservers: shared?.pendingObservers ?? new Set(),
   };
-  if (!shared) inFlight[SHARED] = set;
+  if (shared) return shared;
+  holder.set = set;
+  inFlight[SHARED] = set;
   return set;
-}
-
-/** Most cached label sets kept per registry; past it the cache starts over (children are cheap to rebuild). */
-const MAX_CACHED = 20_000;
-
-/** The cached value for `key`, built by `make` on first use. The cache is bounded. */
-export function cached<T>(set: MetricSet, key: string, make: () => T): T {
-  let value = set.children.get(key) as T | undefined;
-  if (value === undefined) {
-    if (set.children.size >= MAX_CACHED) set.children.clear();
-    value = make();
-    set.children.set(key, value);
-  }
-  return value;
 }

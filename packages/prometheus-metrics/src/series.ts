@@ -1,38 +1,13 @@
-import type { Counter, Histogram } from "prom-client";
-import { cached, type MetricSet } from "./metrics.js";
+import type { Histogram } from "prom-client";
+import { BufferedObserver, exportAll } from "./export.js";
+import type { MetricSet, ModelSeries, Observer, RunSeries } from "./metrics.js";
 
-/** A histogram child: labels already bound. */
-export interface Observer {
-  observe(value: number): void;
-}
-
-/** A counter child: labels already bound. */
-export interface Incrementer {
-  inc(value?: number): void;
-}
-
-/** The children one model series writes to: label values resolved once per (operation, provider, models, extra). */
-export interface ModelSeries {
-  duration: Observer;
-  timeToFirstChunk: Observer;
-  inputUsage: Observer;
-  outputUsage: Observer;
-  inputTokens: Incrementer;
-  outputTokens: Incrementer;
-  cacheReadTokens: Incrementer;
-  cacheWriteTokens: Incrementer;
-  reasoningTokens: Incrementer;
-  /** The duration child for a failed call of this series, by `error_type` (a bounded set). */
-  failed(errorType: string): Observer;
-}
-
-/** The children of one (run type, extra labels) pair: the in-flight gauge and the run outcomes. */
-export interface RunSeries {
-  inFlight: { inc(): void; dec(): void };
-  ok: Incrementer;
-  error: Incrementer;
-  abandoned: Incrementer;
-}
+/**
+ * Most model series or label sets kept per registry. The caps bound them already (models × providers ×
+ * metadata values); this is the backstop for caps set very high: past it the cache starts over, after
+ * exporting what is pending, and children are rebuilt on demand.
+ */
+const MAX_CACHED = 20_000;
 
 const SEP = "\u0000";
 
@@ -45,12 +20,16 @@ function withExtra(
   return labels;
 }
 
-function child(metric: Histogram<string>, labels: Record<string, string>): Observer {
-  return metric.labels(labels);
+function child(set: MetricSet, metric: Histogram<string>, labels: Record<string, string>): Observer {
+  return new BufferedObserver(metric.labels(labels), set.pendingObservers);
 }
 
-function counterChild(metric: Counter<string>, labels: Record<string, string>): Incrementer {
-  return metric.labels(labels);
+function prune(set: MetricSet): void {
+  exportAll(set);
+  set.modelSeries.clear();
+  set.namedObservers.clear();
+  // A run series with runs in flight is still referenced by those runs: keep it, or its gauge would freeze.
+  for (const [key, series] of set.runSeries) if (series.inFlight === 0) set.runSeries.delete(key);
 }
 
 /** The (cached) children for one model series. Label values must already be capped. */
@@ -63,70 +42,80 @@ export function modelSeries(
   extra: readonly string[],
   extraKey: string,
 ): ModelSeries {
-  const key = `m${SEP}${operation}${SEP}${provider}${SEP}${requestModel}${SEP}${responseModel}${SEP}${extraKey}`;
-  return cached(set, key, () => {
-    const base = withExtra(
-      set,
-      {
-        gen_ai_operation_name: operation,
-        gen_ai_provider_name: provider,
-        gen_ai_request_model: requestModel,
-        gen_ai_response_model: responseModel,
-      },
-      extra,
-    );
-    const failures = new Map<string, Observer>();
-    return {
-      duration: child(set.operationDuration, { ...base, error_type: "" }),
-      timeToFirstChunk: child(set.timeToFirstChunk, base),
-      inputUsage: child(set.tokenUsage, { ...base, gen_ai_token_type: "input" }),
-      outputUsage: child(set.tokenUsage, { ...base, gen_ai_token_type: "output" }),
-      inputTokens: counterChild(set.inputTokens, base),
-      outputTokens: counterChild(set.outputTokens, base),
-      cacheReadTokens: counterChild(set.cacheReadTokens, base),
-      cacheWriteTokens: counterChild(set.cacheWriteTokens, base),
-      reasoningTokens: counterChild(set.reasoningTokens, base),
-      failed(errorType: string): Observer {
-        let observer = failures.get(errorType);
-        if (observer === undefined) {
-          observer = child(set.operationDuration, { ...base, error_type: errorType });
-          failures.set(errorType, observer);
-        }
-        return observer;
-      },
-    };
-  });
+  const key = `${operation}${SEP}${provider}${SEP}${requestModel}${SEP}${responseModel}${SEP}${extraKey}`;
+  const found = set.modelSeries.get(key);
+  if (found !== undefined) return found;
+  if (set.modelSeries.size >= MAX_CACHED) prune(set);
+  const labels = withExtra(
+    set,
+    {
+      gen_ai_operation_name: operation,
+      gen_ai_provider_name: provider,
+      gen_ai_request_model: requestModel,
+      gen_ai_response_model: responseModel,
+    },
+    extra,
+  );
+  const failures = new Map<string, Observer>();
+  const series: ModelSeries = {
+    labels,
+    duration: child(set, set.operationDuration, { ...labels, error_type: "" }),
+    timeToFirstChunk: child(set, set.timeToFirstChunk, labels),
+    inputUsage: child(set, set.tokenUsage, { ...labels, gen_ai_token_type: "input" }),
+    outputUsage: child(set, set.tokenUsage, { ...labels, gen_ai_token_type: "output" }),
+    tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 },
+    failed(errorType: string): Observer {
+      let observer = failures.get(errorType);
+      if (observer === undefined) {
+        observer = child(set, set.operationDuration, { ...labels, error_type: errorType });
+        failures.set(errorType, observer);
+      }
+      return observer;
+    },
+  };
+  set.modelSeries.set(key, series);
+  return series;
 }
 
-/** The (cached) in-flight and outcome children for one run type and set of extra label values. */
+/** The (cached) in-flight and outcome counts for one run type and set of extra label values. */
 export function runSeries(
   set: MetricSet,
   runType: string,
   extra: readonly string[],
   extraKey: string,
 ): RunSeries {
-  return cached(set, `r${SEP}${runType}${SEP}${extraKey}`, () => {
-    const outcome = (status: string) =>
-      counterChild(set.runs, withExtra(set, { run_type: runType, status }, extra));
-    return {
-      inFlight: set.inFlight.labels(withExtra(set, { run_type: runType }, extra)),
-      ok: outcome("ok"),
-      error: outcome("error"),
-      abandoned: outcome("abandoned"),
-    };
-  });
+  const key = `${runType}${SEP}${extraKey}`;
+  const found = set.runSeries.get(key);
+  if (found !== undefined) return found;
+  if (set.runSeries.size >= MAX_CACHED) prune(set);
+  const outcome = (status: string) => withExtra(set, { run_type: runType, status }, extra);
+  const series: RunSeries = {
+    labels: withExtra(set, { run_type: runType }, extra),
+    outcomeLabels: { ok: outcome("ok"), error: outcome("error"), abandoned: outcome("abandoned") },
+    inFlight: 0,
+    ok: 0,
+    error: 0,
+    abandoned: 0,
+  };
+  set.runSeries.set(key, series);
+  return series;
 }
 
-/** The (cached) label object for a tool, chain or retriever duration observation. */
-export function namedLabels(
+/** The (cached) observer of a tool, chain or retriever duration histogram. */
+export function namedObserver(
   set: MetricSet,
+  metric: Histogram<string>,
   label: string,
   name: string,
   errorType: string,
   extra: readonly string[],
   extraKey: string,
-): Record<string, string> {
-  return cached(set, `n${SEP}${label}${SEP}${name}${SEP}${errorType}${SEP}${extraKey}`, () =>
-    withExtra(set, { [label]: name, error_type: errorType }, extra),
-  );
+): Observer {
+  const key = `${label}${SEP}${name}${SEP}${errorType}${SEP}${extraKey}`;
+  const found = set.namedObservers.get(key);
+  if (found !== undefined) return found;
+  if (set.namedObservers.size >= MAX_CACHED) prune(set);
+  const observer = child(set, metric, withExtra(set, { [label]: name, error_type: errorType }, extra));
+  set.namedObservers.set(key, observer);
+  return observer;
 }

@@ -65,6 +65,23 @@ describe("LLM call metrics", () => {
     expect(await samples(registry, TTFC, `${TTFC}_count`)).toEqual([]);
   });
 
+  it("exports counted tokens and runs once per scrape, never twice", async () => {
+    const registry = new Registry();
+    const handler = new PrometheusCallbackHandler({ registry });
+    server.setScript({ content: "x", usage: { promptTokens: 7, completionTokens: 3 } });
+    await fakeChatOpenAI(server).invoke("a", { callbacks: [handler] });
+    await awaitAllCallbacks();
+    expect(await value(registry, "langchain_input_tokens_total")).toBe(7);
+    await registry.metrics();
+    expect(await value(registry, "langchain_input_tokens_total")).toBe(7);
+    expect(await value(registry, "langchain_runs_total")).toBe(1);
+    await fakeChatOpenAI(server).invoke("b", { callbacks: [handler] });
+    await awaitAllCallbacks();
+    expect(await value(registry, "langchain_input_tokens_total")).toBe(14);
+    expect(await value(registry, "langchain_runs_total")).toBe(2);
+    expect(await value(registry, "langchain_runs_in_flight")).toBe(0);
+  });
+
   it("uses the semconv bucket boundaries", async () => {
     const registry = new Registry();
     const handler = new PrometheusCallbackHandler({ registry });
