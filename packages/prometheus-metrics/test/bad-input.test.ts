@@ -80,6 +80,29 @@ describe("bad input", () => {
     ]);
   });
 
+  it("a completion (non-chat) model is recorded as text_completion", async () => {
+    const { registry, handler } = handlerWithErrors();
+    handler.handleLLMStart({ id: ["x", "OpenAI"] }, ["prompt"], "c1", undefined, {
+      invocation_params: { model: "gpt-3.5-turbo-instruct" },
+    });
+    handler.handleLLMEnd(
+      {
+        generations: [[{ text: "done" }]],
+        llmOutput: { tokenUsage: { promptTokens: 2, completionTokens: 1 } },
+      } as never,
+      "c1",
+    );
+    const series = await samples(registry, DURATION, `${DURATION}_count`);
+    expect(
+      series.map((s) => [
+        s.labels.gen_ai_operation_name,
+        s.labels.gen_ai_provider_name,
+        s.labels.gen_ai_request_model,
+      ]),
+    ).toEqual([["text_completion", "openai", "gpt-3.5-turbo-instruct"]]);
+    expect(await value(registry, "langchain_input_tokens_total")).toBe(2);
+  });
+
   it("end and error events for runs it never saw are ignored", async () => {
     const { registry, handler, errors } = handlerWithErrors();
     handler.handleLLMEnd({ generations: [] }, "never-started");

@@ -87,6 +87,38 @@ describe("chain, retriever and tool runs", () => {
     }
   });
 
+  it("labels a failed chain with the model error's error_type", async () => {
+    const server = await startFakeOpenAI({ status: 401, error: { message: "bad key" } });
+    try {
+      const registry = new Registry();
+      const handler = new PrometheusCallbackHandler({ registry });
+      await expect(
+        promptChain(fakeChatOpenAI(server)).invoke({ question: "q" }, { callbacks: [handler] }),
+      ).rejects.toThrow();
+      await awaitAllCallbacks();
+      const failed = await samples(
+        registry,
+        "langchain_chain_duration_seconds",
+        "langchain_chain_duration_seconds_count",
+        { error_type: "authentication" },
+      );
+      expect(failed.map((s) => s.value)).toEqual([1]);
+      expect(
+        await value(
+          registry,
+          "gen_ai_client_operation_duration_seconds",
+          "gen_ai_client_operation_duration_seconds_count",
+          {
+            error_type: "authentication",
+          },
+        ),
+      ).toBe(1);
+      expect(await value(registry, "langchain_runs_total", undefined, { status: "error" })).toBe(2);
+    } finally {
+      await server.close();
+    }
+  });
+
   it("labels a failing tool with its error_type", async () => {
     const registry = new Registry();
     const handler = new PrometheusCallbackHandler({ registry });
