@@ -32,12 +32,20 @@ export class BufferedObserver implements Observer {
   }
 }
 
-/** Sweeps every live handler's idle runs (forgetting handlers that were garbage-collected). */
-function sweepAll(set: MetricSet): void {
+/**
+ * Sweeps every live handler's idle runs (forgetting handlers that were garbage-collected, whose runs thereby
+ * leave the count), then counts the runs still in flight per series.
+ */
+function countRunsInFlight(set: MetricSet): void {
+  for (const series of set.runSeries.values()) series.inFlight = 0;
   for (const ref of set.sweepables) {
     const target = ref.deref();
-    if (target === undefined) set.sweepables.delete(ref);
-    else target.sweepIdleRuns();
+    if (target === undefined) {
+      set.sweepables.delete(ref);
+      continue;
+    }
+    target.sweepIdleRuns();
+    target.countRunsInFlight();
   }
 }
 
@@ -71,12 +79,12 @@ function run(set: MetricSet, method: string, step: () => void): void {
 }
 
 /**
- * Hands everything pending to prom-client: evicts idle runs, then flushes buffered histogram observations,
- * sets the in-flight gauge and adds the counted run outcomes and tokens. Idempotent: a second call right after
+ * Hands everything pending to prom-client: evicts idle runs and counts those in flight, flushes buffered
+ * histogram observations, sets the in-flight gauge and adds the counted run outcomes and tokens. Idempotent: a second call right after
  * finds nothing pending. A failing step is reported and the others still run.
  */
 export function exportAll(set: MetricSet): void {
-  run(set, "collect:sweep", () => sweepAll(set));
+  run(set, "collect:sweep", () => countRunsInFlight(set));
   run(set, "collect:histograms", () => {
     for (const observer of [...set.pendingObservers]) observer.flush();
   });

@@ -86,6 +86,11 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     }
   }
 
+  /** Adds this handler's runs to their series' in-flight counts (at scrape time, after the sweep). */
+  countRunsInFlight(): void {
+    for (const run of this.runs.values()) run.state.series.inFlight++;
+  }
+
   /** Reports a failure seen at scrape time, through this handler's guard. */
   reportFailure(method: string, error: unknown): void {
     this.guard.report(method, error);
@@ -101,7 +106,7 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     metadata?: Record<string, unknown>,
     runName?: string,
   ): void {
-    this.begin("llm", runId, metadata, "text_completion", (state) =>
+    this.begin("llm", metadata, "text_completion", (state) =>
       this.trackLLMStart(llm, runId, parentRunId, extraParams, tags, metadata, runName, state),
     );
   }
@@ -116,7 +121,7 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     metadata?: Record<string, unknown>,
     runName?: string,
   ): void {
-    this.begin("llm", runId, metadata, "chat", (state) =>
+    this.begin("llm", metadata, "chat", (state) =>
       this.trackLLMStart(llm, runId, parentRunId, extraParams, tags, metadata, runName, state),
     );
   }
@@ -139,7 +144,6 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     const run = this.runs.end(runId);
     if (run === undefined) return;
     const end = this.runs.time();
-    run.state.series.inFlight--;
     run.state.series.ok++;
     const series = this.modelSeries(run, responseModel(output));
     series.duration.observe(seconds(run.startTime, end));
@@ -166,7 +170,6 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     const run = this.runs.end(runId);
     if (run === undefined) return;
     const end = this.runs.time();
-    run.state.series.inFlight--;
     run.state.series.error++;
     const series = this.modelSeries(run, undefined);
     series.failed(errorType(error)).observe(seconds(run.startTime, end));
@@ -187,7 +190,7 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
   ): void {
     // At runtime the 7th argument is the run type ("prompt" for prompt templates), whatever the types say.
     const type = runType === "prompt" ? "prompt" : "chain";
-    this.begin(type, runId, metadata, "", (state) =>
+    this.begin(type, metadata, "", (state) =>
       this.trackStart(type, chain, runId, parentRunId, tags, metadata, runName, state),
     );
   }
@@ -209,7 +212,7 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     metadata?: Record<string, unknown>,
     runName?: string,
   ): void {
-    this.begin("tool", runId, metadata, "", (state) =>
+    this.begin("tool", metadata, "", (state) =>
       this.trackStart("tool", tool, runId, parentRunId, tags, metadata, runName, state),
     );
   }
@@ -231,7 +234,7 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     metadata?: Record<string, unknown>,
     name?: string,
   ): void {
-    this.begin("retriever", runId, metadata, "", (state) =>
+    this.begin("retriever", metadata, "", (state) =>
       this.trackStart("retriever", retriever, runId, parentRunId, tags, metadata, name, state),
     );
   }
@@ -244,22 +247,18 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     this.finish(runId, error);
   }
 
-  /** A run that never ended (a stream the consumer broke out of) leaves the in-flight gauge as abandoned. */
+  /** A run that never ended (a stream the consumer broke out of) counts as abandoned. */
   protected override onRunEvicted(run: TrackedRun<RunState>): void {
-    run.state.series.inFlight--;
     run.state.series.abandoned++;
   }
 
-  /** Starts tracking a run and counts it in flight; a repeated start of a live run id replaces it. */
+  /** Starts tracking a run (a repeated start of a live run id replaces it). */
   private begin(
     runType: RunType,
-    runId: string,
     metadata: Record<string, unknown> | undefined,
     operation: string,
     track: (state: RunState) => unknown,
   ): void {
-    const previous = this.runs.end(runId);
-    if (previous !== undefined) previous.state.series.inFlight--;
     let extra = this.fixedExtra;
     let extraKey = this.fixedExtraKey;
     if (this.metadataKeys.length > 0) {
@@ -271,9 +270,7 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
       extra = values;
       extraKey = values.join(SEP);
     }
-    const series = runSeries(this.metrics, runType, extra, extraKey);
-    track({ extra, extraKey, operation, series });
-    series.inFlight++;
+    track({ extra, extraKey, operation, series: runSeries(this.metrics, runType, extra, extraKey) });
   }
 
   /** Ends a chain, prompt, tool or retriever run. */
@@ -282,7 +279,6 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     if (run === undefined) return;
     const duration = seconds(run.startTime, this.runs.time());
     const { state } = run;
-    state.series.inFlight--;
     const failed = error !== undefined;
     if (failed) state.series.error++;
     else state.series.ok++;

@@ -51,6 +51,7 @@ export interface LabelCaps {
 /** A handler as the shared state sees it: its idle runs can be evicted, and it can report a failure. */
 export interface Sweepable {
   sweepIdleRuns(): void;
+  countRunsInFlight(): void;
   reportFailure(method: string, error: unknown): void;
 }
 
@@ -77,12 +78,14 @@ export interface ModelSeries {
 }
 
 /**
- * One (run type, extra labels) pair: runs in flight and outcomes not yet exported. Plain numbers on the hot
- * path; the in-flight gauge and the runs counter read them at scrape time.
+ * One (run type, extra labels) pair: outcomes not yet exported (plain numbers on the hot path), and the runs in
+ * flight, counted at scrape time from the live handlers' run trackers. Counting at scrape time keeps the hot
+ * path free and stays right when a handler holding abandoned runs is garbage-collected.
  */
 export interface RunSeries {
   readonly labels: Readonly<Record<string, string>>;
   readonly outcomeLabels: Readonly<Record<"ok" | "error" | "abandoned", Record<string, string>>>;
+  /** Runs in flight at the last scrape. */
   inFlight: number;
   ok: number;
   error: number;

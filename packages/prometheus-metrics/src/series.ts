@@ -28,7 +28,7 @@ function prune(set: MetricSet): void {
   exportAll(set);
   set.modelSeries.clear();
   set.namedObservers.clear();
-  // A run series with runs in flight is still referenced by those runs: keep it, or its gauge would freeze.
+  // A run series with runs in flight (just counted by exportAll) is still referenced by those runs: keep it.
   for (const [key, series] of set.runSeries) if (series.inFlight === 0) set.runSeries.delete(key);
 }
 

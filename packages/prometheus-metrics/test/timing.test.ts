@@ -1,3 +1,5 @@
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
 import { fakeChatOpenAI, manualClock, startFakeOpenAI } from "@chainwatch/testkit";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { AIMessageChunk } from "@langchain/core/messages";
@@ -78,6 +80,26 @@ describe("durations on a manual clock", () => {
     } finally {
       await server.close();
     }
+  });
+
+  it("drops the runs of a handler that was garbage-collected from the in-flight gauge", async () => {
+    v8.setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const registry = new Registry();
+    const keeper = new PrometheusCallbackHandler({ registry });
+    keeper.handleChatModelStart(SERIALIZED, [], "kept", undefined, {}, [], METADATA);
+    (() => {
+      // A per-request handler whose stream was abandoned, then the whole request dropped.
+      const dropped = new PrometheusCallbackHandler({ registry });
+      dropped.handleChatModelStart(SERIALIZED, [], "lost", undefined, {}, [], METADATA);
+    })();
+    expect(await value(registry, "langchain_runs_in_flight")).toBe(2);
+    for (let i = 0; i < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      gc();
+    }
+    expect(await value(registry, "langchain_runs_in_flight")).toBe(1);
+    expect(keeper.activeRunCount).toBe(1);
   });
 
   it("keeps the gauge right when a run id starts twice", () => {
