@@ -1,3 +1,4 @@
+import type { HandlerGuard } from "@chainwatch/core";
 import type { Counter } from "prom-client";
 import type { MetricSet, Observer, PendingTokens } from "./metrics.js";
 
@@ -100,6 +101,21 @@ export function exportAll(set: MetricSet): void {
       }
     }
   });
+  run(set, "collect:overflows", () => {
+    const { caps } = set;
+    for (const cap of [
+      caps.requestModel,
+      caps.responseModel,
+      caps.provider,
+      caps.tool,
+      caps.chain,
+      caps.retriever,
+      ...caps.metadata,
+    ]) {
+      const count = cap.takeOverflowed();
+      if (count > 0) set.labelOverflows.inc({ label: cap.label }, count);
+    }
+  });
   run(set, "collect:tokens", () => {
     for (const series of set.modelSeries.values()) {
       for (const field of Object.keys(TOKEN_COUNTERS) as (keyof PendingTokens)[]) {
@@ -127,5 +143,25 @@ export function scrapeExporter(holder: { set?: MetricSet }): () => void {
       exportedThisTick = false;
     });
     exportAll(set);
+  };
+}
+
+/**
+ * Makes a handler's guard count every failure it catches in `counter` (by method), not only the first one it
+ * reports. A failing counter never hides the report.
+ */
+export function countGuardFailures(
+  guard: HandlerGuard,
+  counter: Counter<string>,
+  staticLabels: Readonly<Record<string, string>>,
+): void {
+  const report = guard.report.bind(guard);
+  guard.report = (method: string, error: unknown) => {
+    try {
+      counter.inc({ ...staticLabels, method });
+    } catch {
+      // The registry itself may be what failed; the report below still goes out.
+    }
+    report(method, error);
   };
 }

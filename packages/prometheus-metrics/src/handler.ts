@@ -8,10 +8,17 @@ import {
 } from "@chainwatch/core";
 import { register as globalRegister } from "prom-client";
 import { errorType } from "./error-type.js";
+import { countGuardFailures } from "./export.js";
 import { metadataValue } from "./labels.js";
-import { assertPrefix, type MetricSet, type RunSeries, resolveMetricSet } from "./metrics.js";
+import {
+  assertPrefix,
+  type MetricSet,
+  type PrometheusMetrics,
+  type RunSeries,
+  resolveMetricSet,
+} from "./metrics.js";
 import { extraLabels } from "./options.js";
-import { modelSeries, namedObserver, runSeries } from "./series.js";
+import { modelSeries, recordUsage, runObserver, runSeries } from "./series.js";
 import type { PrometheusCallbackHandlerOptions } from "./types.js";
 
 /** What the handler keeps per run. */
@@ -47,8 +54,8 @@ function seconds(from: number, to: number): number {
  */
 export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunState> {
   name = "prometheus_metrics";
-  /** The metrics this handler writes (shared with every handler on the same registry). */
-  readonly metrics: MetricSet;
+  /** The metrics and state shared with every handler on the same registry. */
+  private readonly set: MetricSet;
   private readonly staticValues: readonly string[];
   private readonly metadataKeys: readonly string[];
   /** Extra label values and key when there are no metadata labels (the common case): no per-run work. */
@@ -64,7 +71,7 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     this.metadataKeys = extra.metadataKeys;
     this.fixedExtra = Object.freeze([...extra.staticValues, ...extra.metadataKeys.map(() => "")]);
     this.fixedExtraKey = this.fixedExtra.join(SEP);
-    this.metrics = resolveMetricSet({
+    this.set = resolveMetricSet({
       registry: options.registry ?? globalRegister,
       prefix,
       buckets: options.buckets,
@@ -73,8 +80,17 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
       metadataLabelNames: extra.metadataNames,
       limits: options.maxLabelValues,
     });
-    this.metrics.sweepables.add(new WeakRef(this));
-    this.countHandlerErrors(extra.staticNames);
+    this.set.sweepables.add(new WeakRef(this));
+    // Count every failure the guard catches (it reports only the first per method).
+    const staticLabels = Object.fromEntries(
+      extra.staticNames.map((name, i) => [name, extra.staticValues[i] ?? ""]),
+    );
+    countGuardFailures(this.guard, this.set.handlerErrors, staticLabels);
+  }
+
+  /** The prom-client metrics this handler writes (shared with every handler on the same registry). */
+  get metrics(): PrometheusMetrics {
+    return this.set;
   }
 
   /** Evicts this handler's runs idle past the TTL (called at scrape time). */
@@ -150,20 +166,7 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     if (run.firstTokenTime !== undefined) {
       series.timeToFirstChunk.observe(seconds(run.startTime, run.firstTokenTime));
     }
-    const usage = extractUsage(output);
-    if (usage === undefined) return;
-    const { tokens } = series;
-    if (usage.inputTokens !== undefined) {
-      series.inputUsage.observe(usage.inputTokens);
-      tokens.input += usage.inputTokens;
-    }
-    if (usage.outputTokens !== undefined) {
-      series.outputUsage.observe(usage.outputTokens);
-      tokens.output += usage.outputTokens;
-    }
-    tokens.cacheRead += usage.cacheReadTokens ?? 0;
-    tokens.cacheWrite += usage.cacheWriteTokens ?? 0;
-    tokens.reasoning += usage.reasoningTokens ?? 0;
+    recordUsage(series, extractUsage(output));
   }
 
   override handleLLMError(error: unknown, runId: string): void {
@@ -264,13 +267,13 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     if (this.metadataKeys.length > 0) {
       const values = [...this.staticValues];
       for (const [index, key] of this.metadataKeys.entries()) {
-        const cap = this.metrics.caps.metadata[index];
+        const cap = this.set.caps.metadata[index];
         values.push(cap ? cap.admit(metadataValue(metadata?.[key])) : "");
       }
       extra = values;
       extraKey = values.join(SEP);
     }
-    track({ extra, extraKey, operation, series: runSeries(this.metrics, runType, extra, extraKey) });
+    track({ extra, extraKey, operation, series: runSeries(this.set, runType, extra, extraKey) });
   }
 
   /** Ends a chain, prompt, tool or retriever run. */
@@ -283,50 +286,13 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     if (failed) state.series.error++;
     else state.series.ok++;
     const errorLabel = failed ? errorType(error) : "";
-    const { metrics } = this;
-    const { extra, extraKey } = state;
-    let observer: { observe(value: number): void };
-    if (run.runType === "tool") {
-      const tool = metrics.caps.tool.admit(run.name);
-      observer = namedObserver(
-        metrics,
-        metrics.toolDuration,
-        "gen_ai_tool_name",
-        tool,
-        errorLabel,
-        extra,
-        extraKey,
-      );
-    } else if (run.runType === "retriever") {
-      const name = metrics.caps.retriever.admit(run.name);
-      observer = namedObserver(
-        metrics,
-        metrics.retrieverDuration,
-        "retriever_name",
-        name,
-        errorLabel,
-        extra,
-        extraKey,
-      );
-    } else {
-      const name = metrics.caps.chain.admit(run.name);
-      observer = namedObserver(
-        metrics,
-        metrics.chainDuration,
-        "chain_name",
-        name,
-        errorLabel,
-        extra,
-        extraKey,
-      );
-    }
-    observer.observe(duration);
+    runObserver(this.set, run.runType, run.name, errorLabel, state.extra, state.extraKey).observe(duration);
   }
 
   private modelSeries(run: TrackedRun<RunState>, response: string | undefined) {
-    const { caps } = this.metrics;
+    const { caps } = this.set;
     return modelSeries(
-      this.metrics,
+      this.set,
       run.state.operation,
       caps.provider.admit(run.provider),
       caps.requestModel.admit(run.model),
@@ -334,21 +300,5 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
       run.state.extra,
       run.state.extraKey,
     );
-  }
-
-  /** Counts every failure the guard catches (the guard reports only the first per method). */
-  private countHandlerErrors(staticNames: readonly string[]): void {
-    const { guard, metrics } = this;
-    const report = guard.report.bind(guard);
-    const staticLabels: Record<string, string> = {};
-    for (const [index, name] of staticNames.entries()) staticLabels[name] = this.staticValues[index] ?? "";
-    guard.report = (method: string, error: unknown) => {
-      try {
-        metrics.handlerErrors.inc({ ...staticLabels, method });
-      } catch {
-        // The registry itself may be what failed; the report below still goes out.
-      }
-      report(method, error);
-    };
   }
 }

@@ -28,6 +28,7 @@ export function labelNameFor(key: string): string {
 export class LabelValueCap {
   private readonly admitted = new Set<string>();
   private overflowCount = 0;
+  private exportedCount = 0;
 
   constructor(
     readonly label: string,
@@ -37,6 +38,13 @@ export class LabelValueCap {
   /** Values refused since construction. */
   get overflowed(): number {
     return this.overflowCount;
+  }
+
+  /** Values refused since the last call (for the overflow counter, at scrape time). */
+  takeOverflowed(): number {
+    const count = this.overflowCount - this.exportedCount;
+    this.exportedCount = this.overflowCount;
+    return count;
   }
 
   /** The value to record: itself if admitted (or room remains), else `_OTHER`. Empty stays empty. */

@@ -1,24 +1,8 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { resolveBuckets } from "./buckets.js";
 import { scrapeExporter } from "./export.js";
 import { LabelValueCap } from "./labels.js";
 import type { LabelValueLimits, PrometheusBuckets } from "./types.js";
-
-/** The GenAI conventions' duration buckets, in seconds (operation duration, time to first chunk, tools). */
-export const GEN_AI_DURATION_BUCKETS: readonly number[] = Object.freeze([
-  0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
-]);
-
-/** The GenAI conventions' token-usage buckets (powers of 4). */
-export const GEN_AI_TOKEN_BUCKETS: readonly number[] = Object.freeze([
-  1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
-]);
-
-/** Chains (agents, graphs) run longer than one model call: the duration buckets, extended to ~5 minutes. */
-export const CHAIN_DURATION_BUCKETS: readonly number[] = Object.freeze([
-  ...GEN_AI_DURATION_BUCKETS,
-  163.84,
-  327.68,
-]);
 
 /** Labels of the model-call metrics, in order. */
 export const MODEL_LABELS = [
@@ -97,8 +81,8 @@ export interface Observer {
   observe(value: number): void;
 }
 
-/** One registry's metrics and the state every handler on it shares. */
-export interface MetricSet {
+/** The prom-client metrics a handler writes, shared by every handler on the same registry. */
+export interface PrometheusMetrics {
   readonly operationDuration: Histogram<string>;
   readonly timeToFirstChunk: Histogram<string>;
   readonly tokenUsage: Histogram<string>;
@@ -113,6 +97,12 @@ export interface MetricSet {
   readonly retrieverDuration: Histogram<string>;
   readonly inFlight: Gauge<string>;
   readonly handlerErrors: Counter<string>;
+  /** Label values replaced by `_OTHER` because their cap was reached, by label. */
+  readonly labelOverflows: Counter<string>;
+}
+
+/** One registry's metrics and the state every handler on it shares. */
+export interface MetricSet extends PrometheusMetrics {
   readonly caps: LabelCaps;
   /** Static then metadata label names, appended to every run metric's labels. */
   readonly extraLabelNames: readonly string[];
@@ -148,26 +138,6 @@ export interface MetricSetConfig {
 const SHARED = Symbol.for("chainwatch.prometheus-metrics.shared");
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-
-function validBuckets(
-  name: string,
-  buckets: readonly number[] | undefined,
-  fallback: readonly number[],
-): number[] {
-  if (buckets === undefined) return [...fallback];
-  const ok =
-    Array.isArray(buckets) &&
-    buckets.length > 0 &&
-    buckets.every(
-      (b, i) => typeof b === "number" && Number.isFinite(b) && (i === 0 || b > (buckets[i - 1] ?? b)),
-    );
-  if (!ok) {
-    throw new TypeError(
-      `PrometheusCallbackHandler: buckets.${name} must be a non-empty, strictly increasing list of finite numbers, got ${JSON.stringify(buckets)}`,
-    );
-  }
-  return [...buckets];
-}
 
 function validLimit(name: keyof LabelValueLimits, value: number | undefined): number {
   if (value === undefined) return DEFAULT_LIMITS[name];
@@ -250,13 +220,7 @@ function getOrCreate(registry: Registry, spec: Spec): unknown {
  */
 export function resolveMetricSet(config: MetricSetConfig): MetricSet {
   const { registry, prefix, extraLabelNames } = config;
-  const b = config.buckets ?? {};
-  const durationBuckets = validBuckets("operationDuration", b.operationDuration, GEN_AI_DURATION_BUCKETS);
-  const ttfcBuckets = validBuckets("timeToFirstChunk", b.timeToFirstChunk, GEN_AI_DURATION_BUCKETS);
-  const tokenBuckets = validBuckets("tokenUsage", b.tokenUsage, GEN_AI_TOKEN_BUCKETS);
-  const toolBuckets = validBuckets("toolDuration", b.toolDuration, GEN_AI_DURATION_BUCKETS);
-  const chainBuckets = validBuckets("chainDuration", b.chainDuration, CHAIN_DURATION_BUCKETS);
-  const retrieverBuckets = validBuckets("retrieverDuration", b.retrieverDuration, GEN_AI_DURATION_BUCKETS);
+  const buckets = resolveBuckets(config.buckets);
   const limits = config.limits ?? {};
   const models = validLimit("models", limits.models);
   const providers = validLimit("providers", limits.providers);
@@ -302,19 +266,19 @@ export function resolveMetricSet(config: MetricSetConfig): MetricSet {
       "gen_ai_client_operation_duration_seconds",
       "GenAI operation duration (OpenTelemetry gen_ai.client.operation.duration)",
       model(["error_type"]),
-      durationBuckets,
+      buckets.operationDuration,
     ),
     timeToFirstChunk: histogram(
       "gen_ai_client_operation_time_to_first_chunk_seconds",
       "Time to the first chunk carrying content or a tool-call delta, streaming calls only (gen_ai.client.operation.time_to_first_chunk)",
       model([]),
-      ttfcBuckets,
+      buckets.timeToFirstChunk,
     ),
     tokenUsage: histogram(
       "gen_ai_client_token_usage",
       "Number of input and output tokens used per call (gen_ai.client.token.usage)",
       model(["gen_ai_token_type"]),
-      tokenBuckets,
+      buckets.tokenUsage,
     ),
     inputTokens: tokens("input"),
     outputTokens: tokens("output"),
@@ -325,7 +289,7 @@ export function resolveMetricSet(config: MetricSetConfig): MetricSet {
       "gen_ai_execute_tool_duration_seconds",
       "Duration of a single tool execution (gen_ai.execute_tool.duration)",
       ["gen_ai_tool_name", "error_type", ...extraLabelNames],
-      toolBuckets,
+      buckets.toolDuration,
     ),
     runs: counter(`${prefix}runs_total`, "LangChain runs by run type and outcome (ok, error, abandoned)", [
       "run_type",
@@ -336,13 +300,13 @@ export function resolveMetricSet(config: MetricSetConfig): MetricSet {
       `${prefix}chain_duration_seconds`,
       "Duration of LangChain chain runs (sequences, graphs, graph nodes, prompt templates)",
       ["chain_name", "error_type", ...extraLabelNames],
-      chainBuckets,
+      buckets.chainDuration,
     ),
     retrieverDuration: histogram(
       `${prefix}retriever_duration_seconds`,
       "Duration of LangChain retriever runs",
       ["retriever_name", "error_type", ...extraLabelNames],
-      retrieverBuckets,
+      buckets.retrieverDuration,
     ),
     inFlight,
     handlerErrors: getOrCreate(registry, {
@@ -351,6 +315,11 @@ export function resolveMetricSet(config: MetricSetConfig): MetricSet {
       help: "Failures of the metrics handler itself (caught; the run went on), by callback method",
       labelNames: ["method", ...config.staticLabelNames],
     }) as Counter<string>,
+    labelOverflows: counter(
+      `${prefix}label_overflow_total`,
+      "Label values recorded as _OTHER because the label's cap of distinct values was reached, by label",
+      ["label"],
+    ),
     caps: shared?.caps ?? {
       requestModel: new LabelValueCap("gen_ai_request_model", models),
       responseModel: new LabelValueCap("gen_ai_response_model", models),

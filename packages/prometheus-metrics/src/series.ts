@@ -1,3 +1,4 @@
+import type { TokenUsage } from "@chainwatch/core";
 import type { Histogram } from "prom-client";
 import { BufferedObserver, exportAll } from "./export.js";
 import type { MetricSet, ModelSeries, Observer, RunSeries } from "./metrics.js";
@@ -118,4 +119,42 @@ export function namedObserver(
   const observer = child(set, metric, withExtra(set, { [label]: name, error_type: errorType }, extra));
   set.namedObservers.set(key, observer);
   return observer;
+}
+
+/** The observer of a finished tool, retriever or chain (and prompt) run's duration. Never throws on a name. */
+export function runObserver(
+  set: MetricSet,
+  runType: string,
+  runName: string,
+  errorType: string,
+  extra: readonly string[],
+  extraKey: string,
+): Observer {
+  if (runType === "tool") {
+    const tool = set.caps.tool.admit(runName);
+    return namedObserver(set, set.toolDuration, "gen_ai_tool_name", tool, errorType, extra, extraKey);
+  }
+  if (runType === "retriever") {
+    const name = set.caps.retriever.admit(runName);
+    return namedObserver(set, set.retrieverDuration, "retriever_name", name, errorType, extra, extraKey);
+  }
+  const name = set.caps.chain.admit(runName);
+  return namedObserver(set, set.chainDuration, "chain_name", name, errorType, extra, extraKey);
+}
+
+/** Records a call's token usage: the usage histogram now, the counters at scrape time. Missing counts are skipped. */
+export function recordUsage(series: ModelSeries, usage: TokenUsage | undefined): void {
+  if (usage === undefined) return;
+  const { tokens } = series;
+  if (usage.inputTokens !== undefined) {
+    series.inputUsage.observe(usage.inputTokens);
+    tokens.input += usage.inputTokens;
+  }
+  if (usage.outputTokens !== undefined) {
+    series.outputUsage.observe(usage.outputTokens);
+    tokens.output += usage.outputTokens;
+  }
+  tokens.cacheRead += usage.cacheReadTokens ?? 0;
+  tokens.cacheWrite += usage.cacheWriteTokens ?? 0;
+  tokens.reasoning += usage.reasoningTokens ?? 0;
 }

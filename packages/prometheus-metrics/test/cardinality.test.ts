@@ -3,7 +3,7 @@ import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { OTHER, PrometheusCallbackHandler } from "../src/index.js";
-import { samples } from "./helpers.js";
+import { samples, value } from "./helpers.js";
 
 const DURATION = "gen_ai_client_operation_duration_seconds";
 const SERIALIZED = {
@@ -66,7 +66,13 @@ describe("label cardinality", () => {
     expect(new Set(series.map((s) => s.labels.gen_ai_response_model)).size).toBe(101);
     // Series grow with the caps, never with the input: at most one per admitted (provider, model, response).
     expect(series.length).toBeLessThan(10_000 / 50);
-    expect(handler.metrics.caps.requestModel.overflowed).toBe(9_900);
+    // Every refused value is counted, so an operator sees the cap being hit.
+    expect(
+      await value(registry, "langchain_label_overflow_total", undefined, { label: "gen_ai_request_model" }),
+    ).toBe(9_900);
+    expect(
+      await value(registry, "langchain_label_overflow_total", undefined, { label: "gen_ai_provider_name" }),
+    ).toBe(9_970);
   });
 
   it("caps tool and chain names too", async () => {

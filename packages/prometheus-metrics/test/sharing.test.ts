@@ -17,7 +17,6 @@ describe("handlers sharing a registry", () => {
       const first = new PrometheusCallbackHandler({ registry });
       const second = new PrometheusCallbackHandler({ registry });
       expect(second.metrics.operationDuration).toBe(first.metrics.operationDuration);
-      expect(second.metrics.caps).toBe(first.metrics.caps);
       await fakeChatOpenAI(server).invoke("a", { callbacks: [first] });
       await fakeChatOpenAI(server).invoke("b", { callbacks: [second] });
       await fakeChatOpenAI(server).invoke("c", { callbacks: [first.copy()] });
@@ -32,6 +31,23 @@ describe("handlers sharing a registry", () => {
     } finally {
       await server.close();
     }
+  });
+
+  it("caps label values per registry, across handlers", async () => {
+    const registry = new Registry();
+    const first = new PrometheusCallbackHandler({ registry, maxLabelValues: { models: 1 } });
+    const second = new PrometheusCallbackHandler({ registry });
+    for (const [handler, model] of [
+      [first, "model-a"],
+      [second, "model-b"],
+    ] as const) {
+      handler.handleChatModelStart({}, [], model, undefined, {}, [], { ls_model_name: model });
+      handler.handleLLMEnd({ generations: [] } as never, model);
+    }
+    const text = await registry.metrics();
+    expect(text).toMatch(/gen_ai_request_model="model-a"/);
+    expect(text).not.toMatch(/model-b/);
+    expect(text).toMatch(/gen_ai_request_model="_OTHER"/);
   });
 
   it("uses prom-client's global register by default", () => {
