@@ -1,6 +1,6 @@
 import type { HandlerGuard } from "@chainwatch/core";
 import type { Counter } from "prom-client";
-import type { MetricSet, Observer, PendingTokens } from "./metrics.js";
+import type { MetricSet, Observer, PendingTokens, Sweepable } from "./metrics.js";
 
 /** Observations a buffered observer holds before handing them over on its own (bounds memory per series). */
 const FLUSH_AT = 64;
@@ -164,4 +164,19 @@ export function countGuardFailures(
     }
     report(method, error);
   };
+}
+
+/** Size of each sweepables set at which registration next prunes dead references. */
+const pruneThreshold = new WeakMap<object, number>();
+
+/**
+ * Registers a handler for scrape-time sweeping. The set holds weak references, dropped at scrape time once the
+ * handler is garbage-collected; an app that creates a handler per request and is never scraped would still
+ * pile them up, so registration prunes dead references whenever the set has doubled since the last prune.
+ */
+export function addSweepable(set: MetricSet, handler: Sweepable): void {
+  set.sweepables.add(new WeakRef(handler));
+  if (set.sweepables.size < (pruneThreshold.get(set.sweepables) ?? 1_024)) return;
+  for (const ref of set.sweepables) if (ref.deref() === undefined) set.sweepables.delete(ref);
+  pruneThreshold.set(set.sweepables, Math.max(1_024, set.sweepables.size * 2));
 }

@@ -8,7 +8,7 @@ import {
 } from "@chainwatch/core";
 import { register as globalRegister } from "prom-client";
 import { errorType } from "./error-type.js";
-import { countGuardFailures } from "./export.js";
+import { addSweepable, countGuardFailures } from "./export.js";
 import { metadataValue } from "./labels.js";
 import {
   assertPrefix,
@@ -80,7 +80,7 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
       metadataLabelNames: extra.metadataNames,
       limits: options.maxLabelValues,
     });
-    this.set.sweepables.add(new WeakRef(this));
+    addSweepable(this.set, this);
     // Count every failure the guard catches (it reports only the first per method).
     const staticLabels = Object.fromEntries(
       extra.staticNames.map((name, i) => [name, extra.staticValues[i] ?? ""]),

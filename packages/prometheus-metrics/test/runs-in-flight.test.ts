@@ -22,7 +22,7 @@ function chunk(fields: ConstructorParameters<typeof AIMessageChunk>[0]) {
   return { chunk: new ChatGenerationChunk({ text: "", message: new AIMessageChunk(fields) }) };
 }
 
-describe("durations on a manual clock", () => {
+describe("time to first chunk, durations and runs in flight", () => {
   it("measures time to first chunk at the first token with content, not at the empty role chunk", () => {
     const clock = manualClock(1_000);
     const registry = new Registry();
@@ -100,6 +100,20 @@ describe("durations on a manual clock", () => {
     }
     expect(await value(registry, "langchain_runs_in_flight")).toBe(1);
     expect(keeper.activeRunCount).toBe(1);
+  });
+
+  it("does not pile up references to per-request handlers when never scraped", async () => {
+    v8.setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const registry = new Registry();
+    const first = new PrometheusCallbackHandler({ registry });
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 2_000; i++) first.copy();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      gc();
+    }
+    const shared = (first as unknown as { set: { sweepables: Set<unknown> } }).set;
+    expect(shared.sweepables.size).toBeLessThan(4_200);
   });
 
   it("keeps the gauge right when a run id starts twice", () => {
