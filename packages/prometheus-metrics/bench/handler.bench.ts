@@ -39,19 +39,20 @@ async function main(): Promise<void> {
   const prometheus = new PrometheusCallbackHandler({ registry: new Registry() });
   const oneToken = new InProcessChatModel({ tokens: 1 });
   const tenTokens = new InProcessChatModel({ tokens: 10 });
-  const manyTokens = new InProcessChatModel({ tokens: 200 });
+  const manyTokens = new InProcessChatModel({ tokens: 60 });
 
-  // Five rounds, alternating which handler goes first; each figure is the median of the rounds' medians, so
-  // a burst of noise from other processes on the machine lands in one round instead of one side.
+  // Nine short rounds, alternating which handler goes first. Each figure is the median over rounds, and the
+  // ratio is the median of the per-round ratios: the two sides of a round run back to back, so a burst of
+  // noise from other processes on the machine lands in one round instead of on one side.
   const workloads: [string, (handler: BaseCallbackHandler) => Promise<void>][] = [
     ["invoke", (handler) => oneToken.invoke("bench", { callbacks: [handler] }).then(() => undefined)],
     ["stream 10 tokens", (handler) => drain(tenTokens, handler)],
-    ["stream 200 tokens", (handler) => drain(manyTokens, handler)],
+    ["stream 60 tokens", (handler) => drain(manyTokens, handler)],
   ];
   const rounds: Record<string, number[]> = {};
-  for (let round = 0; round < 5; round++) {
+  for (let round = 0; round < 9; round++) {
     gc?.();
-    const bench = new Bench({ time: 800, warmupTime: 200 });
+    const bench = new Bench({ time: 400, warmupTime: 100 });
     for (const [label, run] of workloads) {
       const order: [string, BaseCallbackHandler][] = [
         ["noop", noop],
@@ -74,14 +75,23 @@ async function main(): Promise<void> {
   const pair = (label: string, suffix: string) => {
     const base = middle(`noop: ${suffix}`);
     const ours = middle(`prometheus: ${suffix}`);
-    rows.push(`| ${label} | ${base.toFixed(1)} µs | ${ours.toFixed(1)} µs | ${(ours / base).toFixed(3)}x |`);
+    const bases = rounds[`noop: ${suffix}`] ?? [];
+    const ratios = (rounds[`prometheus: ${suffix}`] ?? []).map(
+      (value, i) => value / (bases[i] ?? Number.NaN),
+    );
+    const sortedRatios = ratios.sort((x, y) => x - y);
+    const ratio = sortedRatios[Math.floor(sortedRatios.length / 2)] ?? Number.NaN;
+    const spread = `${sortedRatios[0]?.toFixed(2)}–${sortedRatios.at(-1)?.toFixed(2)}`;
+    rows.push(
+      `| ${label} | ${base.toFixed(1)} µs | ${ours.toFixed(1)} µs | ${ratio.toFixed(3)}x (rounds ${spread}) |`,
+    );
     return { base, ours };
   };
   pair("invoke, 1 token", "invoke");
   const ten = pair("stream, 10 tokens", "stream 10 tokens");
-  const many = pair("stream, 200 tokens", "stream 200 tokens");
-  const perTokenBase = (many.base - ten.base) / 190;
-  const perTokenOurs = (many.ours - ten.ours) / 190;
+  const many = pair("stream, 60 tokens", "stream 60 tokens");
+  const perTokenBase = (many.base - ten.base) / 50;
+  const perTokenOurs = (many.ours - ten.ours) / 50;
 
   // The token callback alone, called directly on a run past its first token: what the handler adds per token.
   const direct = new PrometheusCallbackHandler({ registry: new Registry() });
@@ -132,12 +142,14 @@ async function main(): Promise<void> {
   console.log(`Machine: ${cpus()[0]?.model ?? "unknown"} × ${cpus().length}, Node ${process.version}`);
   console.log(`Date: ${new Date().toISOString()}`);
   console.log("");
-  console.log("| workload | no-op handler (median) | PrometheusCallbackHandler (median) | ratio |");
+  console.log(
+    "| workload | no-op handler (median) | PrometheusCallbackHandler (median) | ratio (median of paired rounds) |",
+  );
   console.log("| --- | --- | --- | --- |");
   for (const row of rows) console.log(row);
   console.log("");
   console.log(
-    `Per streamed token (200 vs 10 tokens): no-op ${(perTokenBase * 1000).toFixed(0)} ns, prometheus ${(perTokenOurs * 1000).toFixed(0)} ns, difference ${((perTokenOurs - perTokenBase) * 1000).toFixed(0)} ns`,
+    `Per streamed token (60 vs 10 tokens, from the medians): no-op ${(perTokenBase * 1000).toFixed(0)} ns, prometheus ${(perTokenOurs * 1000).toFixed(0)} ns, difference ${((perTokenOurs - perTokenBase) * 1000).toFixed(0)} ns`,
   );
   console.log(
     `Token callback called directly, after the first token: no-op ${tokenNoop.toFixed(0)} ns, prometheus ${tokenOurs.toFixed(0)} ns`,
