@@ -93,7 +93,7 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     return this.set;
   }
 
-  /** Evicts this handler's runs idle past the TTL (called at scrape time). */
+  /** Evicts this handler's runs idle past the TTL. Called by the registry's shared state at scrape time. */
   sweepIdleRuns(): void {
     try {
       this.runs.sweep();
