@@ -1,0 +1,370 @@
+import {
+  ChainwatchCallbackHandler,
+  extractUsage,
+  responseModel,
+  type TrackedRun,
+  usageFromMessage,
+} from "@chainwatch/core";
+import type { Serialized } from "@langchain/core/load/serializable";
+import type { BaseMessage } from "@langchain/core/messages";
+import type { LLMResult } from "@langchain/core/outputs";
+import { Budget, BudgetExceededError } from "./budget.js";
+import { countsFromUsage, zeroCounts } from "./counts.js";
+import { estimateTokens } from "./estimate.js";
+import { PriceBook } from "./prices.js";
+import { formatCostTable } from "./table.js";
+import { addRecord, BoundedTotals, copyTotals, emptyTotals } from "./totals.js";
+import type {
+  CallCostRecord,
+  CostTotals,
+  TokenCostCallbackHandlerOptions,
+  TokenCounts,
+  UnpricedReason,
+} from "./types.js";
+
+/** Per-run state: the prompts of an LLM run, kept only to estimate tokens if the provider reports no usage. */
+type RunState = { prompts: unknown } | undefined;
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new RangeError(
+      `TokenCostCallbackHandler: ${name} must be a positive integer, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+function generationTexts(output: unknown): string[] {
+  const generations = (output as { generations?: unknown } | undefined)?.generations;
+  if (!Array.isArray(generations)) return [];
+  const texts: string[] = [];
+  for (const perPrompt of generations) {
+    const first: unknown = Array.isArray(perPrompt) ? perPrompt[0] : undefined;
+    if (typeof first !== "object" || first === null) continue;
+    const { text, message } = first as { text?: unknown; message?: { tool_calls?: unknown } };
+    let all = typeof text === "string" ? text : "";
+    const calls = message?.tool_calls;
+    if (Array.isArray(calls) && calls.length > 0) all += JSON.stringify(calls);
+    texts.push(all);
+  }
+  return texts;
+}
+
+/**
+ * Exact token and USD accounting for LangChain.js: one {@link CallCostRecord} per LLM call, totals overall, by
+ * model and per run tree, and budgets that stop the next call before its request leaves.
+ *
+ * Prices come from `@pydantic/genai-prices`' bundled data (no network), overridable with `prices`. A call that
+ * cannot be priced gets `cost: null` and a reason, never 0.
+ *
+ * @example
+ * ```ts
+ * const cost = new TokenCostCallbackHandler({ budget: { perTraceUsd: 0.5 } });
+ * await chain.invoke(input, { callbacks: [cost] });
+ * await awaitAllCallbacks();
+ * process.stdout.write(cost.table());
+ * ```
+ */
+export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState> {
+  name = "token_cost";
+
+  private readonly prices: PriceBook;
+  private readonly budget: Budget;
+  private readonly onRecord: ((record: CallCostRecord) => void) | undefined;
+  private readonly estimate: boolean;
+  private readonly clock: () => Date;
+  private readonly maxRecords: number;
+  private readonly total = emptyTotals();
+  private readonly models: BoundedTotals;
+  private readonly traces: BoundedTotals;
+  private readonly recent: CallCostRecord[] = [];
+  private readonly reportBudgetError = (error: unknown): void => this.guard.report("onBudgetExceeded", error);
+  private recentNext = 0;
+
+  constructor(options: TokenCostCallbackHandlerOptions = {}) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`TokenCostCallbackHandler: options must be an object, got ${String(options)}`);
+    }
+    const budget = new Budget(options.budget, positiveInteger("maxTraces", options.maxTraces, 1_000));
+    // Blocking a call needs raiseError passed to the base constructor, which also makes LangChain await us.
+    super("token_cost", options, budget.blocks ? { raiseError: true } : undefined);
+    this.budget = budget;
+    this.prices = new PriceBook(options.prices);
+    if (options.onRecord !== undefined && typeof options.onRecord !== "function") {
+      throw new TypeError(
+        `TokenCostCallbackHandler: onRecord must be a function, got ${String(options.onRecord)}`,
+      );
+    }
+    this.onRecord = options.onRecord;
+    this.estimate = options.estimate ?? true;
+    this.clock = options.clock ?? (() => new Date());
+    const maxTraces = positiveInteger("maxTraces", options.maxTraces, 1_000);
+    this.maxRecords = positiveInteger("maxRecords", options.maxRecords, 1_000);
+    this.traces = new BoundedTotals(maxTraces);
+    // Model names come from responses; bound them too.
+    this.models = new BoundedTotals(Math.max(maxTraces, 1_000));
+  }
+
+  /** Totals of every call this handler saw. */
+  get totals(): CostTotals {
+    return copyTotals(this.total);
+  }
+
+  /** Shortcut for `totals.costUsd`: USD of the priced calls. */
+  get costUsd(): number {
+    return this.total.costUsd;
+  }
+
+  /** Totals by model (the model each call was priced as), most recently used last. */
+  byModel(): Map<string, CostTotals> {
+    return this.models.entriesCopy();
+  }
+
+  /**
+   * Totals of one run tree: every LLM call under that root, including calls inside tools and sub-agents. Pass the
+   * root's run id (a record's `traceId`), or the id of any run of the tree still in progress. Undefined when no
+   * call of that tree was recorded, or the tree was among the oldest dropped past `maxTraces`.
+   */
+  forTrace(runId: string): CostTotals | undefined {
+    const traceId = this.runs.get(runId)?.traceId ?? runId;
+    const totals = this.traces.get(traceId);
+    return totals === undefined ? undefined : copyTotals(totals);
+  }
+
+  /** Ids of the traces held, oldest activity first. */
+  traceIds(): string[] {
+    return this.traces.keys();
+  }
+
+  /** The most recent call records (up to `maxRecords`), oldest first. */
+  get records(): CallCostRecord[] {
+    if (this.recent.length < this.maxRecords) return [...this.recent];
+    return [...this.recent.slice(this.recentNext), ...this.recent.slice(0, this.recentNext)];
+  }
+
+  /** A plain-text cost table by model, for terminals. */
+  table(): string {
+    return formatCostTable(this.models.entriesCopy(), this.total);
+  }
+
+  /** Forgets every record and total (runs in progress are still tracked). */
+  reset(): void {
+    Object.assign(this.total, emptyTotals());
+    this.models.clear();
+    this.traces.clear();
+    this.recent.length = 0;
+    this.recentNext = 0;
+  }
+
+  override handleChatModelStart(
+    llm: Serialized,
+    messages: BaseMessage[][],
+    runId: string,
+    parentRunId?: string,
+    extraParams?: Record<string, unknown>,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runName?: string,
+  ): void {
+    this.startLLM(llm, messages, runId, parentRunId, extraParams, tags, metadata, runName);
+  }
+
+  override handleLLMStart(
+    llm: Serialized,
+    prompts: string[],
+    runId: string,
+    parentRunId?: string,
+    extraParams?: Record<string, unknown>,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runName?: string,
+  ): void {
+    this.startLLM(llm, prompts, runId, parentRunId, extraParams, tags, metadata, runName);
+  }
+
+  override handleLLMEnd(output: LLMResult, runId: string): void | Promise<void> {
+    const run = this.runs.end(runId);
+    if (run === undefined) return;
+    const model = responseModel(output) ?? run.model;
+    const usage = extractUsage(output);
+    if (usage !== undefined && usage.source !== "estimated") {
+      const reason: UnpricedReason | undefined = usage.invalid.length > 0 ? "invalid_usage" : undefined;
+      this.record(run, model, countsFromUsage(usage), false, usage.invalid, "ok", reason);
+      return;
+    }
+    if (!this.estimate || run.state === undefined) {
+      this.record(run, model, zeroCounts(), false, [], "ok", "no_usage");
+      return;
+    }
+    return this.estimateAndRecord(run, model, run.state.prompts, generationTexts(output));
+  }
+
+  override handleLLMError(error: unknown, runId: string): void {
+    const run = this.runs.end(runId);
+    if (run === undefined) return;
+    // A failed attempt costs nothing, unless the provider reported usage for it.
+    const usage = usageFromMessage(error);
+    if (usage !== undefined) {
+      const reason: UnpricedReason | undefined = usage.invalid.length > 0 ? "invalid_usage" : undefined;
+      this.record(run, run.model, countsFromUsage(usage), false, usage.invalid, "error", reason);
+      return;
+    }
+    this.total.failedCalls++;
+    this.traces.touch(run.traceId).failedCalls++;
+  }
+
+  override handleChainStart(
+    chain: Serialized,
+    _inputs: unknown,
+    runId: string,
+    parentRunId?: string,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runType?: string,
+    runName?: string,
+  ): void {
+    // Chains and tools are tracked only so that calls under them roll up to their root trace.
+    this.trackStart(
+      runType === "prompt" ? "prompt" : "chain",
+      chain,
+      runId,
+      parentRunId,
+      tags,
+      metadata,
+      runName,
+      undefined,
+    );
+  }
+
+  override handleChainEnd(_outputs: unknown, runId: string): void {
+    this.runs.end(runId);
+  }
+
+  override handleChainError(_error: unknown, runId: string): void {
+    this.runs.end(runId);
+  }
+
+  override handleToolStart(
+    tool: Serialized,
+    _input: string,
+    runId: string,
+    parentRunId?: string,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runName?: string,
+  ): void {
+    this.trackStart("tool", tool, runId, parentRunId, tags, metadata, runName, undefined);
+  }
+
+  override handleToolEnd(_output: unknown, runId: string): void {
+    this.runs.end(runId);
+  }
+
+  override handleToolError(_error: unknown, runId: string): void {
+    this.runs.end(runId);
+  }
+
+  private startLLM(
+    llm: unknown,
+    prompts: unknown,
+    runId: string,
+    parentRunId: string | undefined,
+    extraParams: unknown,
+    tags: unknown,
+    metadata: unknown,
+    runName: unknown,
+  ): void {
+    const state: RunState = this.estimate ? { prompts } : undefined;
+    const run = this.trackLLMStart(llm, runId, parentRunId, extraParams, tags, metadata, runName, state);
+    if (!this.budget.active) return;
+    const breach = this.budget.breach(
+      run.traceId,
+      this.traces.get(run.traceId)?.costUsd ?? 0,
+      this.total.costUsd,
+      run.model,
+    );
+    if (breach === undefined) return;
+    this.budget.notify(breach, this.reportBudgetError);
+    if (this.budget.action === "throw") {
+      // The call never starts, so no end event will release it.
+      this.runs.end(runId);
+      throw new BudgetExceededError(breach);
+    }
+  }
+
+  private async estimateAndRecord(
+    run: TrackedRun<RunState>,
+    model: string | undefined,
+    prompts: unknown,
+    outputs: string[],
+  ): Promise<void> {
+    const { inputTokens, outputTokens } = await estimateTokens(model, prompts, outputs);
+    const counts = zeroCounts();
+    counts.inputTokens = inputTokens;
+    counts.outputTokens = outputTokens;
+    counts.totalTokens = inputTokens + outputTokens;
+    this.record(run, model, counts, true, [], "ok", undefined);
+  }
+
+  private record(
+    run: TrackedRun<RunState>,
+    model: string | undefined,
+    tokens: TokenCounts,
+    estimated: boolean,
+    invalidUsage: string[],
+    status: CallCostRecord["status"],
+    unpriced: UnpricedReason | undefined,
+  ): void {
+    const at = this.clock();
+    const priced =
+      unpriced === undefined
+        ? this.prices.price(model, run.provider, tokens, at)
+        : {
+            cost: null,
+            price: null,
+            reason: unpriced,
+            detail:
+              unpriced === "no_usage"
+                ? "the provider reported no token usage and estimation is off"
+                : `the provider reported unusable token counts: ${invalidUsage.join(", ")}`,
+          };
+    const record: CallCostRecord = {
+      runId: run.runId,
+      parentRunId: run.parentRunId,
+      traceId: run.traceId,
+      model,
+      requestedModel: run.model,
+      provider: run.provider,
+      tokens,
+      estimated,
+      cost: priced.cost,
+      price: priced.price,
+      reason: priced.reason,
+      detail: priced.detail,
+      invalidUsage,
+      status,
+      at,
+    };
+    addRecord(this.total, record);
+    addRecord(this.models.touch(model ?? "(unknown model)"), record);
+    const trace = this.traces.touch(run.traceId);
+    addRecord(trace, record);
+    if (this.recent.length < this.maxRecords) this.recent.push(record);
+    else {
+      this.recent[this.recentNext] = record;
+      this.recentNext = (this.recentNext + 1) % this.maxRecords;
+    }
+    if (this.budget.active) {
+      const breach = this.budget.breach(run.traceId, trace.costUsd, this.total.costUsd, model);
+      if (breach !== undefined) this.budget.notify(breach, this.reportBudgetError);
+    }
+    if (this.onRecord !== undefined) {
+      try {
+        this.onRecord(record);
+      } catch (error) {
+        this.guard.report("onRecord", error);
+      }
+    }
+  }
+}

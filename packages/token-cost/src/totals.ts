@@ -1,0 +1,103 @@
+import { addCounts, zeroCounts } from "./counts.js";
+import type { CallCostRecord, CostBreakdown, CostTotals } from "./types.js";
+
+function zeroCost(): CostBreakdown {
+  return {
+    inputUsd: 0,
+    cacheReadUsd: 0,
+    cacheWriteUsd: 0,
+    outputUsd: 0,
+    reasoningUsd: 0,
+    otherUsd: 0,
+    totalUsd: 0,
+  };
+}
+
+/** Empty totals. */
+export function emptyTotals(): CostTotals {
+  return {
+    calls: 0,
+    pricedCalls: 0,
+    unpricedCalls: 0,
+    estimatedCalls: 0,
+    failedCalls: 0,
+    tokens: zeroCounts(),
+    cost: zeroCost(),
+    costUsd: 0,
+  };
+}
+
+/** Adds one call record to running totals. */
+export function addRecord(totals: CostTotals, record: CallCostRecord): void {
+  totals.calls++;
+  if (record.estimated) totals.estimatedCalls++;
+  addCounts(totals.tokens, record.tokens);
+  const cost = record.cost;
+  if (cost === null) {
+    totals.unpricedCalls++;
+    return;
+  }
+  totals.pricedCalls++;
+  const sum = totals.cost;
+  sum.inputUsd += cost.inputUsd;
+  sum.cacheReadUsd += cost.cacheReadUsd;
+  sum.cacheWriteUsd += cost.cacheWriteUsd;
+  sum.outputUsd += cost.outputUsd;
+  sum.reasoningUsd += cost.reasoningUsd;
+  sum.otherUsd += cost.otherUsd;
+  sum.totalUsd += cost.totalUsd;
+  totals.costUsd = sum.totalUsd;
+}
+
+/** A deep copy, so callers can keep a snapshot while the handler goes on counting. */
+export function copyTotals(totals: CostTotals): CostTotals {
+  return { ...totals, tokens: { ...totals.tokens }, cost: { ...totals.cost } };
+}
+
+/**
+ * Totals keyed by a string (a model, a trace), with at most `max` keys: past it, the least recently updated key
+ * is dropped. A Map keeps insertion order, and every update re-inserts its key.
+ */
+export class BoundedTotals {
+  private readonly entries = new Map<string, CostTotals>();
+
+  constructor(readonly max: number) {}
+
+  /** The totals for a key, created (and made most recent) on demand. */
+  touch(key: string): CostTotals {
+    let totals = this.entries.get(key);
+    if (totals === undefined) {
+      totals = emptyTotals();
+      if (this.entries.size >= this.max) {
+        const oldest = this.entries.keys().next();
+        if (!oldest.done) this.entries.delete(oldest.value);
+      }
+    } else {
+      this.entries.delete(key);
+    }
+    this.entries.set(key, totals);
+    return totals;
+  }
+
+  get(key: string): CostTotals | undefined {
+    return this.entries.get(key);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  keys(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  entriesCopy(): Map<string, CostTotals> {
+    const copy = new Map<string, CostTotals>();
+    for (const [key, totals] of this.entries) copy.set(key, copyTotals(totals));
+    return copy;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
