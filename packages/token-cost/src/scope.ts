@@ -52,14 +52,18 @@ export async function trackCost<T>(
   // LangChain adds a hooked handler unless one with the same name is already on the run: a scope handler gets a
   // name of its own, so neither an explicit token_cost handler nor an outer scope hides it.
   handler.name = `token_cost_scope_${depth}`;
-  // `run` confines what setContextVariable/registerConfigureHook change to `fn`'s async context.
-  const result = await storage.run(storage.getStore(), async () => {
+  const base = storage.getStore();
+  const scoped = async (): Promise<T> => {
     const name = scopeVar(depth);
     registerConfigureHook({ contextVar: name, inheritable: true });
     setContextVariable(DEPTH_VAR, depth);
     setContextVariable(name, handler);
     return fn(handler);
-  });
+  };
+  // `run` confines what setContextVariable/registerConfigureHook change (they call enterWith) to `fn`'s async
+  // context. Node skips the save/restore when `run` is given the store already active, so enter a throwaway
+  // store first: the inner `run` then really restores it, and the outer one restores the caller's.
+  const result = await storage.run({}, () => storage.run(base, scoped));
   await awaitAllCallbacks();
   return { result, cost: handler.totals, records: handler.records, table: handler.table(), handler };
 }
