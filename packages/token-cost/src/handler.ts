@@ -22,8 +22,11 @@ import type {
   UnpricedReason,
 } from "./types.js";
 
-/** Per-run state: the prompts of an LLM run, kept only to estimate tokens if the provider reports no usage. */
-type RunState = { prompts: unknown } | undefined;
+/**
+ * Per-run state: the prompts of an LLM run (messages or strings), kept only to estimate tokens if the provider
+ * reports no usage; undefined for chains and tools, and when estimation is off.
+ */
+type RunState = unknown;
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -100,7 +103,7 @@ export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState
     this.estimate = options.estimate ?? true;
     this.clock = options.clock ?? (() => new Date());
     const maxTraces = positiveInteger("maxTraces", options.maxTraces, 1_000);
-    this.maxRecords = positiveInteger("maxRecords", options.maxRecords, 1_000);
+    this.maxRecords = positiveInteger("maxRecords", options.maxRecords, 100);
     this.traces = new BoundedTotals(maxTraces);
     // Model names come from responses; bound them too.
     this.models = new BoundedTotals(Math.max(maxTraces, 1_000));
@@ -197,7 +200,7 @@ export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState
       this.record(run, model, zeroCounts(), false, [], "ok", "no_usage");
       return;
     }
-    return this.estimateAndRecord(run, model, run.state.prompts, generationTexts(output));
+    return this.estimateAndRecord(run, model, run.state, generationTexts(output));
   }
 
   override handleLLMError(error: unknown, runId: string): void {
@@ -275,7 +278,7 @@ export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState
     metadata: unknown,
     runName: unknown,
   ): void {
-    const state: RunState = this.estimate ? { prompts } : undefined;
+    const state: RunState = this.estimate ? prompts : undefined;
     const run = this.trackLLMStart(llm, runId, parentRunId, extraParams, tags, metadata, runName, state);
     if (!this.budget.active) return;
     const breach = this.budget.breach(

@@ -36,6 +36,8 @@ interface Resolved {
   model: ModelInfo;
   source: "bundled" | "custom";
   providerInferred: boolean;
+  /** Match records by the rates in force (one per price period). */
+  matches: Map<ModelPrice, PriceMatch>;
 }
 
 interface Unresolved {
@@ -138,6 +140,165 @@ function breakdown(prices: ModelPrice, tokens: TokenCounts, totalUsd: number): C
   return { ...parts, otherUsd, totalUsd };
 }
 
+/**
+ * Price keys whose effect {@link fastCost} reproduces for text-only usage: the five token parts, the per-request fee,
+ * and keys that only price usage this package never reports (tool calls, pages, audio/image/video tokens when the
+ * call reported none), which genai-prices then prices at 0. Anything else goes through genai-prices itself.
+ * `fast-path.test.ts` checks the two agree on every bundled model.
+ */
+const FAST_KEYS = new Set([
+  "input_mtok",
+  "output_mtok",
+  "cache_read_mtok",
+  "cache_write_mtok",
+  "cache_write_1h_mtok",
+  "cache_write_5m_mtok",
+  "output_reasoning_mtok",
+  "requests_kcount",
+  "web_searches_kcount",
+  "storage_searches_kcount",
+  "code_executions_kcount",
+  "social_searches_kcount",
+  "rerank_searches_kcount",
+  "input_audio_mtok",
+  "cache_audio_read_mtok",
+  "output_audio_mtok",
+  "input_image_mtok",
+  "cache_image_read_mtok",
+  "output_image_mtok",
+  "input_video_mtok",
+  "output_video_mtok",
+  "audio_hours",
+  "input_audio_hours",
+  "output_audio_hours",
+  "input_document_kpages",
+  "input_annotated_document_kpages",
+  "input_text_messages_kcount",
+]);
+
+/** Rates of one price entry, resolved once: USD per million tokens for each part, and the per-request fee. */
+interface RateCard {
+  /** Long-context tiers: rates depend on the call's input tokens, so they are looked up per call. */
+  tiered: boolean;
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  reasoning: number;
+  fee: number;
+}
+
+const rateCards = new WeakMap<ModelPrice, RateCard | null>();
+
+function isUsableRate(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (typeof value === "number") return Number.isFinite(value) && value >= 0;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { base?: unknown }).base === "number" &&
+    Array.isArray((value as { tiers?: unknown }).tiers)
+  );
+}
+
+/** The entry's rate card, or null when it prices something only genai-prices' general calculation handles. */
+function rateCard(prices: ModelPrice): RateCard | null {
+  let card = rateCards.get(prices);
+  if (card === undefined) {
+    card = null;
+    if (Object.entries(prices).every(([key, value]) => FAST_KEYS.has(key) && isUsableRate(value))) {
+      const input = rate(prices, "input_mtok", 0) ?? 0;
+      const output = rate(prices, "output_mtok", 0) ?? 0;
+      const requests = prices.requests_kcount;
+      card = {
+        tiered: Object.values(prices).some((value) => typeof value === "object"),
+        input,
+        output,
+        cacheRead: rate(prices, "cache_read_mtok", 0) ?? input,
+        cacheWrite: rate(prices, "cache_write_mtok", 0) ?? input,
+        reasoning: rate(prices, "output_reasoning_mtok", 0) ?? output,
+        fee: typeof requests === "number" ? requests / 1_000 : 0,
+      };
+    }
+    rateCards.set(prices, card);
+  }
+  return card;
+}
+
+/**
+ * The call's cost computed here, without genai-prices' general unit lattice: a few multiplications instead of a
+ * catalogue walk, for the common case. Undefined when the call needs the general calculation (audio tokens,
+ * inconsistent counts that genai-prices should judge, or price keys not in {@link FAST_KEYS}).
+ */
+function fastCost(prices: ModelPrice, tokens: TokenCounts): CostBreakdown | undefined {
+  if (tokens.inputAudioTokens > 0 || tokens.outputAudioTokens > 0) return undefined;
+  const cached = tokens.cacheReadTokens + tokens.cacheWriteTokens;
+  if (cached > tokens.inputTokens || tokens.reasoningTokens > tokens.outputTokens) return undefined;
+  const card = rateCard(prices);
+  if (card === null) return undefined;
+  if (card.tiered) {
+    const parts = breakdown(prices, tokens, 0);
+    const sum =
+      parts.inputUsd + parts.cacheReadUsd + parts.cacheWriteUsd + parts.outputUsd + parts.reasoningUsd;
+    parts.otherUsd = card.fee;
+    parts.totalUsd = sum + card.fee;
+    return parts;
+  }
+  // Same operation order as genai-prices (count x rate / 1e6), so the figures match to the last bit in most cases.
+  const inputUsd = ((tokens.inputTokens - cached) * card.input) / 1e6;
+  const cacheReadUsd = (tokens.cacheReadTokens * card.cacheRead) / 1e6;
+  const cacheWriteUsd = (tokens.cacheWriteTokens * card.cacheWrite) / 1e6;
+  const outputUsd = ((tokens.outputTokens - tokens.reasoningTokens) * card.output) / 1e6;
+  const reasoningUsd = (tokens.reasoningTokens * card.reasoning) / 1e6;
+  return {
+    inputUsd,
+    cacheReadUsd,
+    cacheWriteUsd,
+    outputUsd,
+    reasoningUsd,
+    otherUsd: card.fee,
+    totalUsd: inputUsd + cacheReadUsd + cacheWriteUsd + outputUsd + reasoningUsd + card.fee,
+  };
+}
+
+/** Seconds since midnight UTC of a genai-prices time-of-day (`HH:MM:SS[.fff](Z|±HH:MM)`), or NaN. */
+function secondsOfDay(time: string): number {
+  const match = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|([+-])(\d{2}):(\d{2}))$/.exec(time);
+  if (!match) return Number.NaN;
+  const [, h, m, sec, fraction = "", zone, sign, oh = "00", om = "00"] = match;
+  const local = Number(h) * 3600 + Number(m) * 60 + Number(sec) + Number(`0.${fraction}`);
+  const offset = zone === "Z" ? 0 : (sign === "+" ? 1 : -1) * (Number(oh) * 60 + Number(om)) * 60;
+  return (local - offset + 86_400) % 86_400;
+}
+
+/**
+ * The rates in force at `at`, chosen as genai-prices chooses them (the last matching start date or time-of-day
+ * window, else the first entry). Undefined for a constraint it does not know, so the caller falls back.
+ */
+function pricesAt(model: ModelInfo, at: Date): ModelPrice | undefined {
+  const prices = model.prices;
+  if (!isConditional(prices)) return prices;
+  const time = at.getTime();
+  const day =
+    at.getUTCHours() * 3600 + at.getUTCMinutes() * 60 + at.getUTCSeconds() + at.getUTCMilliseconds() / 1000;
+  for (let index = prices.length - 1; index >= 0; index--) {
+    const entry = prices[index] as ConditionalPrice;
+    const constraint = entry.constraint;
+    if (constraint === undefined) return entry.prices;
+    if (constraint.type === "start_date") {
+      if (time >= Date.parse(constraint.start_date)) return entry.prices;
+    } else if (constraint.type === "time_of_date") {
+      const start = secondsOfDay(constraint.start_time);
+      const end = secondsOfDay(constraint.end_time);
+      if (Number.isNaN(start) || Number.isNaN(end)) return undefined;
+      if (end < start ? day >= start || day < end : day >= start && day < end) return entry.prices;
+    } else {
+      return undefined;
+    }
+  }
+  return prices[0]?.prices;
+}
+
 function usageForLibrary(tokens: TokenCounts): Record<string, number> {
   const usage: Record<string, number> = {
     input_tokens: tokens.inputTokens,
@@ -169,6 +330,9 @@ export class PriceBook {
   private readonly custom: readonly CustomPrice[];
   private readonly resolutions = new Map<string, Resolved | Unresolved>();
   private generationSeen = generation;
+  private lastModel: string | undefined;
+  private lastProvider: string | undefined;
+  private last: Resolved | Unresolved | undefined;
 
   constructor(prices: readonly CustomPrice[] = []) {
     if (!Array.isArray(prices)) throw new TypeError(`prices must be an array, got ${String(prices)}`);
@@ -184,21 +348,19 @@ export class PriceBook {
     const resolved = this.resolve(model, provider);
     if ("reason" in resolved) return unpriced(resolved.reason, resolved.detail);
     try {
+      const rates = Number.isNaN(at.getTime()) ? undefined : pricesAt(resolved.model, at);
+      const fast = rates === undefined ? undefined : fastCost(rates, tokens);
+      if (rates !== undefined && fast !== undefined) {
+        return { cost: fast, price: this.match(resolved, rates), reason: undefined, detail: undefined };
+      }
       const result = calcPrice(usageForLibrary(tokens), model, {
         provider: resolved.provider,
         timestamp: at,
       });
       if (result === null) return unpriced("unknown_model", `no price entry matched ${model}`);
-      const price: PriceMatch = {
-        provider: resolved.provider.id,
-        modelId: resolved.model.id,
-        source: resolved.source,
-        providerInferred: resolved.providerInferred,
-        rates: result.model_price,
-      };
       return {
         cost: breakdown(result.model_price, tokens, result.total_price),
-        price,
+        price: this.match(resolved, result.model_price),
         reason: undefined,
         detail: undefined,
       };
@@ -207,11 +369,31 @@ export class PriceBook {
     }
   }
 
+  /** The match record for a resolution and the rates in force; shared (frozen) by every call priced alike. */
+  private match(resolved: Resolved, rates: ModelPrice): PriceMatch {
+    let match = resolved.matches.get(rates);
+    if (match === undefined) {
+      match = Object.freeze({
+        provider: resolved.provider.id,
+        modelId: resolved.model.id,
+        source: resolved.source,
+        providerInferred: resolved.providerInferred,
+        rates,
+      });
+      resolved.matches.set(rates, match);
+    }
+    return match;
+  }
+
   private resolve(model: string, provider: string | undefined): Resolved | Unresolved {
     if (this.generationSeen !== generation) {
       this.resolutions.clear();
+      this.last = undefined;
       this.generationSeen = generation;
     }
+    // Most handlers price one model over and over: check the last resolution before building a key.
+    if (model === this.lastModel && provider === this.lastProvider && this.last !== undefined)
+      return this.last;
     const key = `${provider ?? ""}\u0000${model}`;
     let resolved = this.resolutions.get(key);
     if (resolved === undefined) {
@@ -219,6 +401,9 @@ export class PriceBook {
       if (this.resolutions.size >= MAX_RESOLUTIONS) this.resolutions.clear();
       this.resolutions.set(key, resolved);
     }
+    this.lastModel = model;
+    this.lastProvider = provider;
+    this.last = resolved;
     return resolved;
   }
 
@@ -256,6 +441,7 @@ function single(
     model,
     source,
     providerInferred: inferred,
+    matches: new Map(),
   };
 }
 

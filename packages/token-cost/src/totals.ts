@@ -60,11 +60,15 @@ export function copyTotals(totals: CostTotals): CostTotals {
  */
 export class BoundedTotals {
   private readonly entries = new Map<string, CostTotals>();
+  private lastKey: string | undefined;
+  private lastTotals: CostTotals | undefined;
 
   constructor(readonly max: number) {}
 
   /** The totals for a key, created (and made most recent) on demand. */
   touch(key: string): CostTotals {
+    // The same key again (one model, one agent run) is already the most recent: skip the re-insertion.
+    if (key === this.lastKey && this.lastTotals !== undefined) return this.lastTotals;
     let totals = this.entries.get(key);
     if (totals === undefined) {
       totals = emptyTotals();
@@ -76,6 +80,8 @@ export class BoundedTotals {
       this.entries.delete(key);
     }
     this.entries.set(key, totals);
+    this.lastKey = key;
+    this.lastTotals = totals;
     return totals;
   }
 
@@ -99,5 +105,7 @@ export class BoundedTotals {
 
   clear(): void {
     this.entries.clear();
+    this.lastKey = undefined;
+    this.lastTotals = undefined;
   }
 }

@@ -190,8 +190,9 @@ export interface TokenCostCallbackHandlerOptions extends ChainwatchHandlerOption
    */
   maxTraces?: number;
   /**
-   * Most recent call records kept in {@link TokenCostCallbackHandler.records}; totals are exact regardless.
-   * @default 1000
+   * Most recent call records kept in {@link TokenCostCallbackHandler.records}; totals are exact regardless, and
+   * `onRecord` sees every call. Kept small by default: records held for long are costly to collect.
+   * @default 100
    */
   maxRecords?: number;
   /**
