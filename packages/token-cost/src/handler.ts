@@ -13,7 +13,7 @@ import { countsFromUsage, zeroCounts } from "./counts.js";
 import { estimateTokens } from "./estimate.js";
 import { PriceBook } from "./prices.js";
 import { formatCostTable } from "./table.js";
-import { addRecord, BoundedTotals, copyTotals, emptyTotals } from "./totals.js";
+import { addRecord, BoundedTotals, copyTotals, emptyTotals, TraceTotals } from "./totals.js";
 import type {
   CallCostRecord,
   CostTotals,
@@ -80,7 +80,7 @@ export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState
   private readonly maxRecords: number;
   private readonly total = emptyTotals();
   private readonly models: BoundedTotals;
-  private readonly traces: BoundedTotals;
+  private readonly traces: TraceTotals;
   private readonly recent: CallCostRecord[] = [];
   private readonly reportBudgetError = (error: unknown): void => this.guard.report("onBudgetExceeded", error);
   private recentNext = 0;
@@ -104,7 +104,7 @@ export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState
     this.clock = options.clock ?? (() => new Date());
     const maxTraces = positiveInteger("maxTraces", options.maxTraces, 1_000);
     this.maxRecords = positiveInteger("maxRecords", options.maxRecords, 100);
-    this.traces = new BoundedTotals(maxTraces);
+    this.traces = new TraceTotals(maxTraces);
     // Model names come from responses; bound them too.
     this.models = new BoundedTotals(Math.max(maxTraces, 1_000));
   }
@@ -130,9 +130,7 @@ export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState
    * call of that tree was recorded, or the tree was among the oldest dropped past `maxTraces`.
    */
   forTrace(runId: string): CostTotals | undefined {
-    const traceId = this.runs.get(runId)?.traceId ?? runId;
-    const totals = this.traces.get(traceId);
-    return totals === undefined ? undefined : copyTotals(totals);
+    return this.traces.get(this.runs.get(runId)?.traceId ?? runId);
   }
 
   /** Ids of the traces held, oldest activity first. */
@@ -214,7 +212,7 @@ export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState
       return;
     }
     this.total.failedCalls++;
-    this.traces.touch(run.traceId).failedCalls++;
+    this.traces.addFailure(run.traceId);
   }
 
   override handleChainStart(
@@ -283,7 +281,7 @@ export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState
     if (!this.budget.active) return;
     const breach = this.budget.breach(
       run.traceId,
-      this.traces.get(run.traceId)?.costUsd ?? 0,
+      this.traces.costUsd(run.traceId),
       this.total.costUsd,
       run.model,
     );
@@ -351,15 +349,19 @@ export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState
     };
     addRecord(this.total, record);
     addRecord(this.models.touch(model ?? "(unknown model)"), record);
-    const trace = this.traces.touch(run.traceId);
-    addRecord(trace, record);
+    this.traces.add(run.traceId, record);
     if (this.recent.length < this.maxRecords) this.recent.push(record);
     else {
       this.recent[this.recentNext] = record;
       this.recentNext = (this.recentNext + 1) % this.maxRecords;
     }
     if (this.budget.active) {
-      const breach = this.budget.breach(run.traceId, trace.costUsd, this.total.costUsd, model);
+      const breach = this.budget.breach(
+        run.traceId,
+        this.traces.costUsd(run.traceId),
+        this.total.costUsd,
+        model,
+      );
       if (breach !== undefined) this.budget.notify(breach, this.reportBudgetError);
     }
     if (this.onRecord !== undefined) {
