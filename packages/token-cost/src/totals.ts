@@ -85,18 +85,7 @@ export class BoundedTotals {
     return totals;
   }
 
-  get(key: string): CostTotals | undefined {
-    return this.entries.get(key);
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  keys(): string[] {
-    return [...this.entries.keys()];
-  }
-
+  /** A copy of every key's totals, least recently updated first. */
   entriesCopy(): Map<string, CostTotals> {
     const copy = new Map<string, CostTotals>();
     for (const [key, totals] of this.entries) copy.set(key, copyTotals(totals));
