@@ -110,21 +110,24 @@ const TOKENS = 5; // 8 token counts, in TokenCounts order
 const COST = 13; // 7 USD parts, in CostBreakdown order
 
 /**
- * Totals per trace for up to `max` traces, least recently active dropped first. Every root `invoke` is a trace, so
- * this sits on the per-call path: the numbers live in one growable Float64Array (a slot per trace) instead of three
- * objects per trace, which keeps allocation and garbage-collection work per call flat.
+ * Totals per trace for up to `max` traces. Every root `invoke` is a trace, so this sits on the per-call path: the
+ * numbers live in one growable Float64Array (a slot per trace) instead of objects per trace, and eviction is the
+ * CLOCK algorithm (a trace active since the hand last passed gets a second chance), so a new trace costs a map
+ * insert and delete, never a scan. The trace dropped is one of the least recently active, not always the very least.
  */
 export class TraceTotals {
   private readonly slots = new Map<string, number>();
-  private readonly free: number[] = [];
+  /** Trace id in each slot. */
+  private readonly keysBySlot: (string | undefined)[] = [];
   private values = new Float64Array(0);
-  private used = 0;
+  private referenced = new Uint8Array(0);
+  private hand = 0;
   private lastKey: string | undefined;
   private lastSlot = -1;
 
   constructor(readonly max: number) {}
 
-  /** Adds a call record to its trace (created on demand, made most recent). */
+  /** Adds a call record to its trace (created on demand). */
   add(key: string, record: CallCostRecord): void {
     const base = this.slot(key) * TRACE_FIELDS;
     const values = this.values;
@@ -205,16 +208,23 @@ export class TraceTotals {
     return this.slots.size;
   }
 
-  /** Trace ids held, least recently active first. */
+  /** Trace ids held, in eviction order (next to be dropped first). */
   keys(): string[] {
-    return [...this.slots.keys()];
+    const keys: string[] = [];
+    const count = this.keysBySlot.length;
+    for (let offset = 0; offset < count; offset++) {
+      const key = this.keysBySlot[(this.hand + offset) % count];
+      if (key !== undefined) keys.push(key);
+    }
+    return keys;
   }
 
   clear(): void {
     this.slots.clear();
-    this.free.length = 0;
-    this.used = 0;
+    this.keysBySlot.length = 0;
     this.values = new Float64Array(0);
+    this.referenced = new Uint8Array(0);
+    this.hand = 0;
     this.lastKey = undefined;
     this.lastSlot = -1;
   }
@@ -223,31 +233,48 @@ export class TraceTotals {
     if (key === this.lastKey) return this.lastSlot;
     let slot = this.slots.get(key);
     if (slot === undefined) {
-      if (this.slots.size >= this.max) {
-        const oldest = this.slots.entries().next();
-        if (!oldest.done) {
-          this.slots.delete(oldest.value[0]);
-          this.free.push(oldest.value[1]);
-        }
-      }
-      slot = this.free.pop() ?? this.grow();
+      slot = this.keysBySlot.length < this.max ? this.grow() : this.evict();
       this.values.fill(0, slot * TRACE_FIELDS, (slot + 1) * TRACE_FIELDS);
+      this.referenced[slot] = 0;
+      this.keysBySlot[slot] = key;
+      this.slots.set(key, slot);
     } else {
-      this.slots.delete(key);
+      this.referenced[slot] = 1;
     }
-    this.slots.set(key, slot);
     this.lastKey = key;
     this.lastSlot = slot;
     return slot;
   }
 
+  /** Frees the slot under the clock hand, skipping (and clearing) slots used since the hand last passed. */
+  private evict(): number {
+    const count = this.keysBySlot.length;
+    for (;;) {
+      const slot = this.hand;
+      this.hand = (this.hand + 1) % count;
+      if (this.referenced[slot] === 1) {
+        this.referenced[slot] = 0;
+        continue;
+      }
+      const old = this.keysBySlot[slot];
+      if (old !== undefined) this.slots.delete(old);
+      if (old === this.lastKey) this.lastKey = undefined;
+      return slot;
+    }
+  }
+
   private grow(): number {
-    if (this.used * TRACE_FIELDS >= this.values.length) {
-      const capacity = Math.min(this.max, Math.max(16, this.used * 2));
+    const slot = this.keysBySlot.length;
+    if ((slot + 1) * TRACE_FIELDS > this.values.length) {
+      const capacity = Math.min(this.max, Math.max(16, slot * 2));
       const values = new Float64Array(capacity * TRACE_FIELDS);
       values.set(this.values);
       this.values = values;
+      const referenced = new Uint8Array(capacity);
+      referenced.set(this.referenced);
+      this.referenced = referenced;
     }
-    return this.used++;
+    this.keysBySlot.push(undefined);
+    return slot;
   }
 }

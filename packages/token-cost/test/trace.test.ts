@@ -122,7 +122,23 @@ describe("run-tree roll-up", () => {
     expect(handler.forTrace("no-such-trace")).toBeUndefined();
   });
 
-  it("keeps at most maxTraces traces, dropping the least recently active", async () => {
+  it("a trace active again is kept over an idle one (CLOCK eviction)", async () => {
+    server.setScript({ usage: { promptTokens: 100, completionTokens: 10 } });
+    const handler = new TokenCostCallbackHandler({ maxTraces: 3 });
+    const model = fakeChatOpenAI(server);
+    const id = (n: number) => `0190f0a0-0000-7000-8000-00000000030${n}`;
+    for (const n of [1, 2, 3]) await model.invoke("q", { callbacks: [handler], runId: id(n) });
+    // Trace 1 gets a second call (same root id), then a fourth trace arrives: trace 2 is the one dropped.
+    await model.invoke("again", { callbacks: [handler], runId: id(1) });
+    await model.invoke("q", { callbacks: [handler], runId: id(4) });
+    await awaitAllCallbacks();
+    expect(handler.forTrace(id(1))?.calls).toBe(2);
+    expect(handler.forTrace(id(2))).toBeUndefined();
+    expect(handler.forTrace(id(3))?.calls).toBe(1);
+    expect(handler.forTrace(id(4))?.calls).toBe(1);
+  });
+
+  it("keeps at most maxTraces traces, dropping the oldest idle ones", async () => {
     server.setScript({ usage: { promptTokens: 100, completionTokens: 10 } });
     const handler = new TokenCostCallbackHandler({ maxTraces: 3 });
     const model = fakeChatOpenAI(server);
