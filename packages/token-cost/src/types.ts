@@ -184,8 +184,8 @@ export interface TokenCostCallbackHandlerOptions extends ChainwatchHandlerOption
    */
   estimate?: boolean;
   /**
-   * Per-trace totals kept for {@link TokenCostCallbackHandler.forTrace}; the least recently active trace is
-   * dropped beyond it.
+   * Per-trace totals kept for {@link TokenCostCallbackHandler.forTrace}; beyond it an idle trace is dropped (CLOCK
+   * eviction: one of the least recently active). Also bounds the budget-warning memory.
    * @default 1000
    */
   maxTraces?: number;

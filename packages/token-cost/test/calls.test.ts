@@ -136,6 +136,38 @@ describe("per-call records", () => {
     expect(record.cost?.totalUsd).toBeCloseTo((2_000 * 1.1 + 8_000 * 0.55 + 2_000 * 4.4) / 1e6, 14);
   });
 
+  it("cache writes and reads over HTTP, priced at the matched entry's own rates", async () => {
+    // An Anthropic model behind an OpenAI-compatible endpoint: ChatOpenAI reports ls_provider "openai".
+    server.setScript({
+      model: "claude-3-5-sonnet-20241022",
+      usage: { promptTokens: 10_000, cachedTokens: 5_000, cacheWriteTokens: 2_000, completionTokens: 1_000 },
+    });
+    const handler = new TokenCostCallbackHandler();
+    await fakeChatOpenAI(server, { model: "claude-3-5-sonnet-20241022" }).invoke("cache", {
+      callbacks: [handler],
+    });
+    await awaitAllCallbacks();
+    const record = only(handler.records);
+    expect(record.tokens).toMatchObject({
+      inputTokens: 10_000,
+      cacheReadTokens: 5_000,
+      cacheWriteTokens: 2_000,
+    });
+    expect(record.price).toMatchObject({
+      provider: "anthropic",
+      modelId: "claude-3-5-sonnet",
+      providerInferred: true,
+    });
+    // $3 / M uncached input, $0.30 / M cache reads, $3.75 / M cache writes, $15 / M output.
+    expect(record.cost).toMatchObject({
+      inputUsd: expect.closeTo(0.009, 12),
+      cacheReadUsd: expect.closeTo(0.0015, 12),
+      cacheWriteUsd: expect.closeTo(0.0075, 12),
+      outputUsd: expect.closeTo(0.015, 12),
+      totalUsd: expect.closeTo(0.033, 12),
+    });
+  });
+
   it("a failed call costs nothing and is counted as failed", async () => {
     server.setScript({ status: 500, error: { message: "boom" } });
     server.clearRequests();
