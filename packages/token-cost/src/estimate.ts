@@ -68,3 +68,20 @@ export async function estimateTokens(
   for (const text of outputTexts) outputTokens += encoding.encode(text).length;
   return { inputTokens, outputTokens };
 }
+
+/** The text (and tool calls) of each prompt's first generation: what an estimate counts as output. */
+export function generationTexts(output: unknown): string[] {
+  const generations = (output as { generations?: unknown } | undefined)?.generations;
+  if (!Array.isArray(generations)) return [];
+  const texts: string[] = [];
+  for (const perPrompt of generations) {
+    const first: unknown = Array.isArray(perPrompt) ? perPrompt[0] : undefined;
+    if (typeof first !== "object" || first === null) continue;
+    const { text, message } = first as { text?: unknown; message?: { tool_calls?: unknown } };
+    let all = typeof text === "string" ? text : "";
+    const calls = message?.tool_calls;
+    if (Array.isArray(calls) && calls.length > 0) all += JSON.stringify(calls);
+    texts.push(all);
+  }
+  return texts;
+}

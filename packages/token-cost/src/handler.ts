@@ -9,18 +9,12 @@ import type { Serialized } from "@langchain/core/load/serializable";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { LLMResult } from "@langchain/core/outputs";
 import { Budget, BudgetExceededError } from "./budget.js";
+import { buildRecord, type MeasuredUsage } from "./call-record.js";
 import { countsFromUsage, zeroCounts } from "./counts.js";
-import { estimateTokens } from "./estimate.js";
+import { estimateTokens, generationTexts } from "./estimate.js";
+import { CostLedger } from "./ledger.js";
 import { PriceBook } from "./prices.js";
-import { formatCostTable } from "./table.js";
-import { addRecord, BoundedTotals, copyTotals, emptyTotals, TraceTotals } from "./totals.js";
-import type {
-  CallCostRecord,
-  CostTotals,
-  TokenCostCallbackHandlerOptions,
-  TokenCounts,
-  UnpricedReason,
-} from "./types.js";
+import type { CallCostRecord, CostTotals, TokenCostCallbackHandlerOptions } from "./types.js";
 
 /**
  * Per-run state: the prompts of an LLM run (messages or strings), kept only to estimate tokens if the provider
@@ -36,22 +30,6 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
     );
   }
   return value;
-}
-
-function generationTexts(output: unknown): string[] {
-  const generations = (output as { generations?: unknown } | undefined)?.generations;
-  if (!Array.isArray(generations)) return [];
-  const texts: string[] = [];
-  for (const perPrompt of generations) {
-    const first: unknown = Array.isArray(perPrompt) ? perPrompt[0] : undefined;
-    if (typeof first !== "object" || first === null) continue;
-    const { text, message } = first as { text?: unknown; message?: { tool_calls?: unknown } };
-    let all = typeof text === "string" ? text : "";
-    const calls = message?.tool_calls;
-    if (Array.isArray(calls) && calls.length > 0) all += JSON.stringify(calls);
-    texts.push(all);
-  }
-  return texts;
 }
 
 /**
@@ -77,13 +55,8 @@ export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState
   private readonly onRecord: ((record: CallCostRecord) => void) | undefined;
   private readonly estimate: boolean;
   private readonly clock: () => Date;
-  private readonly maxRecords: number;
-  private readonly total = emptyTotals();
-  private readonly models: BoundedTotals;
-  private readonly traces: TraceTotals;
-  private readonly recent: CallCostRecord[] = [];
+  private readonly ledger: CostLedger;
   private readonly reportBudgetError = (error: unknown): void => this.guard.report("onBudgetExceeded", error);
-  private recentNext = 0;
 
   constructor(options: TokenCostCallbackHandlerOptions = {}) {
     if (typeof options !== "object" || options === null) {
@@ -102,60 +75,54 @@ export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState
     this.onRecord = options.onRecord;
     this.estimate = options.estimate ?? true;
     this.clock = options.clock ?? (() => new Date());
-    const maxTraces = positiveInteger("maxTraces", options.maxTraces, 1_000);
-    this.maxRecords = positiveInteger("maxRecords", options.maxRecords, 100);
-    this.traces = new TraceTotals(maxTraces);
-    // Model names come from responses; bound them too.
-    this.models = new BoundedTotals(Math.max(maxTraces, 1_000));
+    this.ledger = new CostLedger(
+      positiveInteger("maxTraces", options.maxTraces, 1_000),
+      positiveInteger("maxRecords", options.maxRecords, 100),
+    );
   }
 
   /** Totals of every call this handler saw. */
   get totals(): CostTotals {
-    return copyTotals(this.total);
+    return this.ledger.totals();
   }
 
   /** Shortcut for `totals.costUsd`: USD of the priced calls. */
   get costUsd(): number {
-    return this.total.costUsd;
+    return this.ledger.costUsd;
   }
 
   /** Totals by model (the model each call was priced as), most recently used last. */
   byModel(): Map<string, CostTotals> {
-    return this.models.entriesCopy();
+    return this.ledger.byModel();
   }
 
   /**
    * Totals of one run tree: every LLM call under that root, including calls inside tools and sub-agents. Pass the
    * root's run id (a record's `traceId`), or the id of any run of the tree still in progress. Undefined when no
-   * call of that tree was recorded, or the tree was among the oldest dropped past `maxTraces`.
+   * call of that tree was recorded, or the tree was dropped past `maxTraces`.
    */
   forTrace(runId: string): CostTotals | undefined {
-    return this.traces.get(this.runs.get(runId)?.traceId ?? runId);
+    return this.ledger.forTrace(this.runs.get(runId)?.traceId ?? runId);
   }
 
-  /** Ids of the traces held, oldest activity first. */
+  /** Ids of the traces held, next to be dropped first. */
   traceIds(): string[] {
-    return this.traces.keys();
+    return this.ledger.traceIds();
   }
 
   /** The most recent call records (up to `maxRecords`), oldest first. */
   get records(): CallCostRecord[] {
-    if (this.recent.length < this.maxRecords) return [...this.recent];
-    return [...this.recent.slice(this.recentNext), ...this.recent.slice(0, this.recentNext)];
+    return this.ledger.records();
   }
 
   /** A plain-text cost table by model, for terminals. */
   table(): string {
-    return formatCostTable(this.models.entriesCopy(), this.total);
+    return this.ledger.table();
   }
 
   /** Forgets every record and total (runs in progress are still tracked). */
   reset(): void {
-    Object.assign(this.total, emptyTotals());
-    this.models.clear();
-    this.traces.clear();
-    this.recent.length = 0;
-    this.recentNext = 0;
+    this.ledger.reset();
   }
 
   override handleChatModelStart(
@@ -190,12 +157,23 @@ export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState
     const model = responseModel(output) ?? run.model;
     const usage = extractUsage(output);
     if (usage !== undefined && usage.source !== "estimated") {
-      const reason: UnpricedReason | undefined = usage.invalid.length > 0 ? "invalid_usage" : undefined;
-      this.record(run, model, countsFromUsage(usage), false, usage.invalid, "ok", reason);
+      this.record(run, model, {
+        tokens: countsFromUsage(usage),
+        estimated: false,
+        invalidUsage: usage.invalid,
+        status: "ok",
+        unpriced: usage.invalid.length > 0 ? "invalid_usage" : undefined,
+      });
       return;
     }
     if (!this.estimate || run.state === undefined) {
-      this.record(run, model, zeroCounts(), false, [], "ok", "no_usage");
+      this.record(run, model, {
+        tokens: zeroCounts(),
+        estimated: false,
+        invalidUsage: [],
+        status: "ok",
+        unpriced: "no_usage",
+      });
       return;
     }
     return this.estimateAndRecord(run, model, run.state, generationTexts(output));
@@ -207,12 +185,16 @@ export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState
     // A failed attempt costs nothing, unless the provider reported usage for it.
     const usage = usageFromMessage(error);
     if (usage !== undefined) {
-      const reason: UnpricedReason | undefined = usage.invalid.length > 0 ? "invalid_usage" : undefined;
-      this.record(run, run.model, countsFromUsage(usage), false, usage.invalid, "error", reason);
+      this.record(run, run.model, {
+        tokens: countsFromUsage(usage),
+        estimated: false,
+        invalidUsage: usage.invalid,
+        status: "error",
+        unpriced: usage.invalid.length > 0 ? "invalid_usage" : undefined,
+      });
       return;
     }
-    this.total.failedCalls++;
-    this.traces.addFailure(run.traceId);
+    this.ledger.addFailure(run.traceId);
   }
 
   override handleChainStart(
@@ -281,8 +263,8 @@ export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState
     if (!this.budget.active) return;
     const breach = this.budget.breach(
       run.traceId,
-      this.traces.costUsd(run.traceId),
-      this.total.costUsd,
+      this.ledger.traceCostUsd(run.traceId),
+      this.ledger.costUsd,
       run.model,
     );
     if (breach === undefined) return;
@@ -305,61 +287,23 @@ export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState
     counts.inputTokens = inputTokens;
     counts.outputTokens = outputTokens;
     counts.totalTokens = inputTokens + outputTokens;
-    this.record(run, model, counts, true, [], "ok", undefined);
+    this.record(run, model, {
+      tokens: counts,
+      estimated: true,
+      invalidUsage: [],
+      status: "ok",
+      unpriced: undefined,
+    });
   }
 
-  private record(
-    run: TrackedRun<RunState>,
-    model: string | undefined,
-    tokens: TokenCounts,
-    estimated: boolean,
-    invalidUsage: string[],
-    status: CallCostRecord["status"],
-    unpriced: UnpricedReason | undefined,
-  ): void {
-    const at = this.clock();
-    const priced =
-      unpriced === undefined
-        ? this.prices.price(model, run.provider, tokens, at)
-        : {
-            cost: null,
-            price: null,
-            reason: unpriced,
-            detail:
-              unpriced === "no_usage"
-                ? "the provider reported no token usage and estimation is off"
-                : `the provider reported unusable token counts: ${invalidUsage.join(", ")}`,
-          };
-    const record: CallCostRecord = {
-      runId: run.runId,
-      parentRunId: run.parentRunId,
-      traceId: run.traceId,
-      model,
-      requestedModel: run.model,
-      provider: run.provider,
-      tokens,
-      estimated,
-      cost: priced.cost,
-      price: priced.price,
-      reason: priced.reason,
-      detail: priced.detail,
-      invalidUsage,
-      status,
-      at,
-    };
-    addRecord(this.total, record);
-    addRecord(this.models.touch(model ?? "(unknown model)"), record);
-    this.traces.add(run.traceId, record);
-    if (this.recent.length < this.maxRecords) this.recent.push(record);
-    else {
-      this.recent[this.recentNext] = record;
-      this.recentNext = (this.recentNext + 1) % this.maxRecords;
-    }
+  private record(run: TrackedRun<RunState>, model: string | undefined, measured: MeasuredUsage): void {
+    const record = buildRecord(run, model, measured, this.prices, this.clock());
+    this.ledger.add(record);
     if (this.budget.active) {
       const breach = this.budget.breach(
         run.traceId,
-        this.traces.costUsd(run.traceId),
-        this.total.costUsd,
+        this.ledger.traceCostUsd(run.traceId),
+        this.ledger.costUsd,
         model,
       );
       if (breach !== undefined) this.budget.notify(breach, this.reportBudgetError);
