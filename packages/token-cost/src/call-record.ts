@@ -20,7 +20,7 @@ function refused(measured: MeasuredUsage, reason: UnpricedReason): CostResult {
     reason,
     detail:
       reason === "no_usage"
-        ? "the provider reported no token usage and estimation is off"
+        ? "the provider reported no token usage, and it was not estimated (estimation off or failed)"
         : `the provider reported unusable token counts: ${measured.invalidUsage.join(", ")}`,
   };
 }

@@ -282,7 +282,22 @@ export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState
     prompts: unknown,
     outputs: string[],
   ): Promise<void> {
-    const { inputTokens, outputTokens } = await estimateTokens(model, prompts, outputs);
+    let estimate: { inputTokens: number; outputTokens: number };
+    try {
+      estimate = await estimateTokens(model, prompts, outputs);
+    } catch (error) {
+      // The call still counts, unpriced: a missing tokenizer must not make it vanish from the totals.
+      this.guard.report("estimateTokens", error);
+      this.record(run, model, {
+        tokens: zeroCounts(),
+        estimated: false,
+        invalidUsage: [],
+        status: "ok",
+        unpriced: "no_usage",
+      });
+      return;
+    }
+    const { inputTokens, outputTokens } = estimate;
     const counts = zeroCounts();
     counts.inputTokens = inputTokens;
     counts.outputTokens = outputTokens;

@@ -88,6 +88,53 @@ describe("budgets", () => {
     expect(handler.totals.calls).toBe(3);
   });
 
+  it("throw: a stream is stopped before its request too", async () => {
+    server.setScript({ usage: USAGE });
+    server.clearRequests();
+    const handler = new TokenCostCallbackHandler({ budget: { totalUsd: 0.001 }, onHandlerError: () => {} });
+    const model = fakeChatOpenAI(server);
+    await model.invoke("spend", { callbacks: [handler] });
+    const error = await (async () => {
+      for await (const _ of await model.stream("more", { callbacks: [handler] }));
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BudgetExceededError);
+    expect(server.completions()).toHaveLength(1);
+  });
+
+  it("parallel calls overshoot: a batch started together all pass the check (as documented)", async () => {
+    server.setScript({ usage: USAGE });
+    server.clearRequests();
+    const handler = new TokenCostCallbackHandler({ budget: { totalUsd: 0.001 }, onHandlerError: () => {} });
+    const model = fakeChatOpenAI(server);
+    await model.batch(["a", "b", "c"], { callbacks: [handler] });
+    await awaitAllCallbacks();
+    expect(server.completions()).toHaveLength(3);
+    expect(handler.costUsd).toBeCloseTo(3 * CALL_USD, 12);
+    await expect(model.invoke("d", { callbacks: [handler] })).rejects.toBeInstanceOf(BudgetExceededError);
+    expect(server.completions()).toHaveLength(3);
+  });
+
+  it("a throwing onBudgetExceeded is reported once and does not change the run", async () => {
+    server.setScript({ usage: USAGE });
+    const failures: string[] = [];
+    const handler = new TokenCostCallbackHandler({
+      budget: {
+        totalUsd: 0.001,
+        onExceed: "warn",
+        onBudgetExceeded: () => {
+          throw new Error("alerting is down");
+        },
+      },
+      onHandlerError: (_error, context) => failures.push(context.method),
+    });
+    const model = fakeChatOpenAI(server);
+    await model.invoke("a", { callbacks: [handler] });
+    await model.invoke("b", { callbacks: [handler] });
+    await awaitAllCallbacks();
+    expect(handler.totals.calls).toBe(2);
+    expect(failures).toEqual(["onBudgetExceeded"]);
+  });
+
   it("the default onExceed is throw, which needs and sets raiseError", () => {
     expect(new TokenCostCallbackHandler({ budget: { totalUsd: 1 } }).raiseError).toBe(true);
     expect(new TokenCostCallbackHandler({ budget: { totalUsd: 1, onExceed: "warn" } }).raiseError).toBe(

@@ -39,6 +39,22 @@ describe("cost table", () => {
     );
   });
 
+  it("reset() forgets records and totals", async () => {
+    const handler = new TokenCostCallbackHandler();
+    server.setScript({ usage: { promptTokens: 10, completionTokens: 1 } });
+    await fakeChatOpenAI(server).invoke("a", {
+      callbacks: [handler],
+      runId: "0190f0a0-0000-7000-8000-000000000401",
+    });
+    await awaitAllCallbacks();
+    expect(handler.totals.calls).toBe(1);
+    handler.reset();
+    expect(handler.totals).toMatchObject({ calls: 0, costUsd: 0 });
+    expect(handler.records).toEqual([]);
+    expect(handler.byModel().size).toBe(0);
+    expect(handler.forTrace("0190f0a0-0000-7000-8000-000000000401")).toBeUndefined();
+  });
+
   it("formats USD for sub-cent and larger amounts", () => {
     expect(formatUsd(0)).toBe("$0");
     expect(formatUsd(0.000435)).toBe("$0.000435");
