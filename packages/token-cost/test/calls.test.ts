@@ -37,6 +37,19 @@ describe("per-call records", () => {
     expect(handler.costUsd).toBeCloseTo(0.00036, 12);
   });
 
+  it("hands every record to onRecord as it is priced", async () => {
+    server.setScript({ usage: { promptTokens: 10, completionTokens: 2 } });
+    const seen: CallCostRecord[] = [];
+    const handler = new TokenCostCallbackHandler({ onRecord: (record) => seen.push(record) });
+    await fakeChatOpenAI(server).batch(["a", "b"], { callbacks: [handler] });
+    await awaitAllCallbacks();
+    expect(seen).toHaveLength(2);
+    expect(seen.map((record) => record.runId).sort()).toEqual(
+      handler.records.map((record) => record.runId).sort(),
+    );
+    expect(seen.every((record) => record.cost !== null && record.at instanceof Date)).toBe(true);
+  });
+
   it("prices the response's model (a dated snapshot), and keeps the requested one", async () => {
     server.setScript({ model: "gpt-4o-2024-08-06", usage: { promptTokens: 1000, completionTokens: 1000 } });
     const handler = new TokenCostCallbackHandler();
