@@ -12,6 +12,7 @@ export const projects = [
   "packages/stdout-stream",
   "packages/pino-logger",
   "packages/prometheus-metrics",
+  "packages/token-cost",
   "examples",
   "benchmarks",
 ];

@@ -1,0 +1,3 @@
+import { chainwatchProject } from "../../vitest.shared.js";
+
+export default chainwatchProject("token-cost", import.meta.url);
