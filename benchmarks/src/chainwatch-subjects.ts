@@ -1,6 +1,14 @@
+import { PinoCallbackHandler } from "@chainwatch/pino-logger";
+import { PrometheusCallbackHandler } from "@chainwatch/prometheus-metrics";
 import { StdoutStreamCallbackHandler } from "@chainwatch/stdout-stream";
+import { TokenCostCallbackHandler } from "@chainwatch/token-cost";
+import { pino } from "pino";
+import { Registry } from "prom-client";
 import { discard } from "./discard.js";
 import type { Subject } from "./subjects.js";
+
+/** pino writing to a stream that keeps nothing: the logger's own cost, no I/O. */
+const discardingLogger = (level: string) => pino({ level }, discard());
 
 /** The chainwatch handlers, one subject each, plus all five together. Goals are the ratios to the no-op handler. */
 export const CHAINWATCH: Subject[] = [
@@ -11,5 +19,31 @@ export const CHAINWATCH: Subject[] = [
     attach: async () => ({
       callbacks: [new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false })],
     }),
+  },
+  {
+    name: "@chainwatch/pino-logger (info, content none)",
+    group: "chainwatch",
+    goal: 1.5,
+    attach: async () => ({
+      callbacks: [new PinoCallbackHandler({ logger: discardingLogger("info"), content: "none" })],
+    }),
+  },
+  {
+    name: "@chainwatch/pino-logger (logger level fatal: disabled path)",
+    group: "chainwatch",
+    goal: 1.1,
+    attach: async () => ({ callbacks: [new PinoCallbackHandler({ logger: discardingLogger("fatal") })] }),
+  },
+  {
+    name: "@chainwatch/prometheus-metrics",
+    group: "chainwatch",
+    goal: 1.2,
+    attach: async () => ({ callbacks: [new PrometheusCallbackHandler({ registry: new Registry() })] }),
+  },
+  {
+    name: "@chainwatch/token-cost",
+    group: "chainwatch",
+    goal: 1.2,
+    attach: async () => ({ callbacks: [new TokenCostCallbackHandler()] }),
   },
 ];

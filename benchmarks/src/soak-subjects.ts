@@ -1,6 +1,11 @@
+import { PinoCallbackHandler } from "@chainwatch/pino-logger";
+import { PrometheusCallbackHandler } from "@chainwatch/prometheus-metrics";
 import { StdoutStreamCallbackHandler } from "@chainwatch/stdout-stream";
 import type { ManualClock } from "@chainwatch/testkit";
+import { TokenCostCallbackHandler } from "@chainwatch/token-cost";
 import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
+import { pino } from "pino";
+import { Registry } from "prom-client";
 import { discard } from "./discard.js";
 
 /** A handler under soak: what to attach, and how many runs it still holds. */
@@ -10,17 +15,32 @@ export interface SoakSubject {
   make: (clock: ManualClock, ttlMs: number) => { callbacks: BaseCallbackHandler[]; activeRuns: () => number };
 }
 
+type Counted = BaseCallbackHandler & { readonly activeRunCount: number };
+
+const single = (
+  name: string,
+  build: (runs: { now: () => number; ttlMs: number }) => Counted,
+): SoakSubject => ({
+  name,
+  make: (clock, ttlMs) => {
+    const handler = build({ now: clock.now, ttlMs });
+    return { callbacks: [handler], activeRuns: () => handler.activeRunCount };
+  },
+});
+
 /** Every chainwatch handler, built as a user would, writing to sinks that keep nothing. */
 export const SOAK_SUBJECTS: SoakSubject[] = [
-  {
-    name: "@chainwatch/stdout-stream",
-    make: (clock, ttlMs) => {
-      const handler = new StdoutStreamCallbackHandler({
-        stream: discard(),
-        errorOutput: false,
-        runs: { now: clock.now, ttlMs },
-      });
-      return { callbacks: [handler], activeRuns: () => handler.activeRunCount };
-    },
-  },
+  single(
+    "@chainwatch/stdout-stream",
+    (runs) => new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false, runs }),
+  ),
+  single(
+    "@chainwatch/pino-logger (debug, content truncate)",
+    (runs) => new PinoCallbackHandler({ logger: pino({ level: "debug" }, discard()), runs }),
+  ),
+  single(
+    "@chainwatch/prometheus-metrics",
+    (runs) => new PrometheusCallbackHandler({ registry: new Registry(), runs }),
+  ),
+  single("@chainwatch/token-cost", (runs) => new TokenCostCallbackHandler({ runs })),
 ];

@@ -5,6 +5,8 @@
 import { main as asyncStreaming } from "./async-streaming.js";
 import { main as constructorVsConfig } from "./constructor-vs-config.js";
 import { main as customHandler } from "./custom-handler.js";
+import { main as pinoLogger } from "./pino-logger.js";
+import { main as prometheusMetrics } from "./prometheus-metrics.js";
 import { main as promptChain } from "./prompt-chain.js";
 import { main as runnableLambda } from "./runnable-lambda.js";
 import { heading } from "./setup.js";
@@ -12,6 +14,7 @@ import { main as stdoutStream } from "./stdout-stream.js";
 import { main as stdoutStreamSse } from "./stdout-stream-sse.js";
 import { main as streamToUi } from "./stream-to-ui.js";
 import { main as streamTokens } from "./stream-tokens.js";
+import { main as tokenCost } from "./token-cost.js";
 
 const sections: (() => Promise<void>)[] = [
   streamTokens,
@@ -23,6 +26,9 @@ const sections: (() => Promise<void>)[] = [
   streamToUi,
   titled("8. @chainwatch/stdout-stream: tokens to the terminal, exactly once", stdoutStream),
   titled("9. @chainwatch/stdout-stream: Server-Sent Events to a browser", stdoutStreamSse),
+  titled("10. @chainwatch/pino-logger: structured logs of a chain and an agent", pinoLogger),
+  titled("11. @chainwatch/prometheus-metrics: GenAI metrics served at /metrics", prometheusMetrics),
+  titled("12. @chainwatch/token-cost: cost per call, per run tree, and a budget", tokenCost),
 ];
 
 function titled(title: string, main: () => Promise<void>): () => Promise<void> {
