@@ -6,7 +6,7 @@ import { defineConfig } from "vitest/config";
  * `--config`, which the root `npm test` does; `packages/testkit/test/projects.test.ts` proves that this
  * list (and nothing else) is what runs.
  */
-export const projects = ["packages/core", "packages/testkit", "examples"];
+export const projects = ["packages/core", "packages/testkit", "packages/pii-redact", "examples"];
 
 export default defineConfig({
   test: {
