@@ -1,4 +1,10 @@
-import { ChainwatchCallbackHandler, type ChainwatchHandlerOptions } from "@chainwatch/core";
+import {
+  ChainwatchCallbackHandler,
+  type ChainwatchHandlerOptions,
+  outputText,
+  safeStringify,
+  toolCallsFromOutput,
+} from "@chainwatch/core";
 import type { BaseMessage } from "@langchain/core/messages";
 import { countByType, type PiiCounts, PiiDetectedError } from "./errors.js";
 import { collectStrings } from "./redact-value.js";
@@ -115,7 +121,13 @@ export class PiiGuardCallbackHandler extends ChainwatchCallbackHandler {
   }
 
   override handleLLMEnd(output: unknown, runId: string, parentRunId?: string): void {
-    this.auditOutput(output, runId, parentRunId, "llm_output");
+    if (this.mode !== "audit") return;
+    // The reply's text and tool-call args once each (the result repeats them in several fields).
+    const texts = [
+      outputText(output),
+      ...toolCallsFromOutput(output).map((call) => safeStringify(call.args)),
+    ];
+    this.auditOutput(texts, runId, parentRunId, "llm_output");
   }
 
   override handleToolStart(_tool: unknown, input: string, runId: string, parentRunId?: string): void {

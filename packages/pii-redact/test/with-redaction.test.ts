@@ -31,8 +31,20 @@ describeHandlerConformance("withRedaction(line handler)", (context) =>
   ),
 );
 
+/** The wrapper's own failure mode is redaction itself: a failing detector stands in for a failing sink. */
+const failingDetector = createRedactor({
+  detectors: [
+    {
+      type: "FAILING",
+      detect: () => {
+        throw new Error("detector down");
+      },
+    },
+  ],
+});
+
 describeHandlerConformance("withRedaction(event recorder)", (context) =>
-  withRedaction(new EventRecorder(), undefined, {
+  withRedaction(new EventRecorder(), context.failingSink ? failingDetector : undefined, {
     runs: context.runs,
     onHandlerError: context.onHandlerError,
   }),
