@@ -25,6 +25,16 @@ function isSpace(code: number): boolean {
   return code === 32 || code === 10 || code === 9 || code === 13;
 }
 
+/** Moves `cut` left to the start of any (non-overlapping, sorted) finding that crosses it. */
+function outsideFindings(findings: readonly Finding[], cut: number): number {
+  let position = cut;
+  for (let index = findings.length - 1; index >= 0; index--) {
+    const finding = findings[index] as Finding;
+    if (finding.start < position && finding.end > position) position = finding.start;
+  }
+  return position;
+}
+
 /**
  * Redacts a text that arrives in chunks (streamed tokens) exactly as if it had arrived whole. It holds back the
  * tail, re-detects on the held text plus some already-emitted context, and releases text only up to a
@@ -71,22 +81,40 @@ export class StreamRedactor {
     return this.release(true);
   }
 
+  /**
+   * The last position at or before `limit` that no finding crosses and that follows whitespace (so detection
+   * restarts there on a token start, as it does on the whole text). `offset` or less when there is none.
+   */
+  private boundaryBefore(
+    window: string,
+    findings: readonly Finding[],
+    offset: number,
+    limit: number,
+  ): number {
+    let cut = limit;
+    for (;;) {
+      cut = outsideFindings(findings, cut);
+      let boundary = cut;
+      while (boundary > offset && !isSpace(window.charCodeAt(boundary - 1))) boundary--;
+      if (boundary === cut || boundary <= offset) return boundary;
+      cut = boundary;
+    }
+  }
+
   private release(final: boolean): string {
     const window = this.context + this.pending;
     const offset = this.context.length;
     const findings = this.detectFn(window).filter((finding) => finding.end > offset);
     let cut = window.length;
     if (!final) {
-      cut = window.length - this.holdBack;
-      for (let index = findings.length - 1; index >= 0; index--) {
-        const finding = findings[index] as Finding;
-        if (finding.start < cut && finding.end > cut) cut = finding.start;
+      const limit = window.length - this.holdBack;
+      cut = this.boundaryBefore(window, findings, offset, limit);
+      if (cut <= offset) {
+        if (this.pending.length < this.maxPending) return "";
+        // An unbroken run past the memory bound: cut without a whitespace boundary, still outside findings.
+        cut = outsideFindings(findings, limit);
+        if (cut <= offset) return "";
       }
-      let boundary = cut;
-      while (boundary > offset && !isSpace(window.charCodeAt(boundary - 1))) boundary--;
-      if (boundary > offset) cut = boundary;
-      else if (this.pending.length < this.maxPending) return "";
-      if (cut <= offset) return "";
     }
     const released = findings
       .filter((finding) => finding.end <= cut)
