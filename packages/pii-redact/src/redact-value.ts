@@ -66,8 +66,25 @@ export function redactDeep(value: unknown, redactString: (text: string) => strin
     for (const key of Reflect.ownKeys(input)) {
       const descriptor = Object.getOwnPropertyDescriptor(input, key);
       if (!descriptor) continue;
-      if ("value" in descriptor) descriptor.value = walk(descriptor.value, depth + 1);
-      Object.defineProperty(copy, key, descriptor);
+      if ("value" in descriptor) {
+        descriptor.value = walk(descriptor.value, depth + 1);
+        Object.defineProperty(copy, key, descriptor);
+        continue;
+      }
+      // An own getter (AIMessageChunk's tool_calls) may read a closure the copy cannot reach: take its value
+      // from the original and store it redacted, as a plain field.
+      let current: unknown;
+      try {
+        current = (input as Record<PropertyKey, unknown>)[key];
+      } catch {
+        continue;
+      }
+      Object.defineProperty(copy, key, {
+        value: walk(current, depth + 1),
+        enumerable: descriptor.enumerable ?? false,
+        configurable: true,
+        writable: true,
+      });
     }
     return copy;
   };
@@ -92,8 +109,13 @@ export function collectStrings(value: unknown, out: string[] = []): string[] {
     for (const key of Reflect.ownKeys(input)) {
       // lc_kwargs repeats a message's fields: scanning it too would count every value twice.
       if (key === "lc_kwargs" || key === "lc_serializable" || key === "lc_namespace") continue;
-      const descriptor = Object.getOwnPropertyDescriptor(input, key);
-      if (descriptor && "value" in descriptor) walk(descriptor.value, depth + 1);
+      let current: unknown;
+      try {
+        current = (input as Record<PropertyKey, unknown>)[key];
+      } catch {
+        continue;
+      }
+      walk(current, depth + 1);
     }
   };
   walk(value, 0);

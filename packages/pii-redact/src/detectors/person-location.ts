@@ -42,7 +42,7 @@ export const personDetector: Detector = {
 const STREET_SUFFIX =
   "(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Square|Sq|Parkway|Pkwy|Highway|Hwy|Strasse|Straße|Rue)";
 const STREET = new RegExp(
-  `\\b\\d{1,5}[A-Za-z]? (?:[A-Z][a-z]{1,20} ){1,3}${STREET_SUFFIX}\\b\\.?(?:,? (?:Apt|Suite|Unit) \\d{1,5}[A-Za-z]?)?(?:, [A-Z][a-z]{1,20}(?: [A-Z][a-z]{1,20}){0,2})?(?:,? [A-Z]{2} \\d{5}(?:-\\d{4})?)?`,
+  `\\b\\d{1,5}[A-Za-z]? (?:[A-Z][a-z]{1,20} ){1,3}${STREET_SUFFIX}\\b(?:,? (?:Apt|Suite|Unit) \\d{1,5}[A-Za-z]?)?(?:, [A-Z][a-z]{1,20}(?: [A-Z][a-z]{1,20}){0,2})?(?:,? [A-Z]{2} \\d{5}(?:-\\d{4})?)?`,
   "g",
 );
 const UK_POSTCODE = /\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b/g;
