@@ -79,7 +79,8 @@ describe("detectors", () => {
       found("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----", "API_KEY"),
     ).toHaveLength(1);
     const negatives =
-      "password: string; const token = getToken(); token: ${TOKEN}; password is required; postgres://user:password@localhost/db; api_key=<your-api-key>; 3f786850e387550fdab836ed7e6dc881de23001b";
+      "password: string; const token = getToken(); token: $" +
+      "{TOKEN}; password is required; postgres://user:password@localhost/db; api_key=<your-api-key>; 3f786850e387550fdab836ed7e6dc881de23001b";
     expect(found(negatives, "API_KEY")).toEqual([]);
   });
 

@@ -5,7 +5,7 @@ import { after, before, matches } from "./context.js";
 const OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 const IPV4 = new RegExp(`(?<![\\w.])${OCTET}(?:\\.${OCTET}){3}(?![\\w]|\\.\\d)`, "g");
 const VERSION_CONTEXT =
-  /\b(?:v|version|release|build|ver\.?|rev|sdk|node|python|chrome|firefox|semver)\s{0,2}$/;
+  /\b(?:v|version|release|build|ver\.?|rev|sdk|node|python|chrome|firefox|semver|section|chapter|clause|§|figure|fig\.|table|step|rule|article|paragraph|oid)\s{0,2}$/;
 
 /** Colon groups end at each colon, so the groups cannot be split two ways. */
 const IPV6_CANDIDATE =

@@ -13,7 +13,7 @@ const FIRST_NAMES =
   "James|John|Robert|Michael|William|David|Richard|Joseph|Thomas|Charles|Mary|Patricia|Jennifer|Linda|Elizabeth|Barbara|Susan|Jessica|Sarah|Karen|Emma|Olivia|Sophia|Liam|Noah|Lucas|Mateo|Hugo|Louis|Jean|Pierre|Marie|Anna|Hans|Klaus|Sven|Lars|Ingrid|Maria|Jose|Juan|Carlos|Ana|Luis|Priya|Rahul|Amit|Anil|Sunita|Wei|Li|Yuki|Hiroshi|Mohammed|Ahmed|Fatima|Aisha|Omar|Ali|Olga|Ivan|Dmitri|Giulia|Marco|Luca|Sofia|Chloe|Jack|Harry|Oliver|George|Amelia|Isla|Alice|Bob|Carol|Dave|Eve|Frank|Grace|Heidi";
 const KNOWN_FIRST = new RegExp(`\\b(?:${FIRST_NAMES}) ${NAME_WORD}(?: ${NAME_WORD})?`, "g");
 const NOT_NAMES =
-  /^(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|June|July|August|September|October|November|December|Here|There|Sorry|Sure|Happy|Going|Not|The|This|That|Thanks|Support|Team|Customer|Service|Admin|Hello|Hi|Yes|No|Okay|Fine|Available|Back|Done|Ready|Using|Also|Just)\b/;
+  /^(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|July|August|September|October|November|December|Here|There|Sorry|Sure|Happy|Going|Not|The|This|That|Thanks|Support|Team|Customer|Service|Admin|Hello|Hi|Yes|No|Okay|Fine|Available|Back|Done|Ready|Using|Also|Just)\b/;
 
 /**
  * Best-effort person names: after a title (Mr, Dr, …), after a cue ("my name is", "Dear", "Regards,"), or a
@@ -66,6 +66,7 @@ export const locationDetector: Detector = {
     }
     for (const match of matches(PLACE_CUE, text)) {
       const place = match[1] ?? "";
+      if (NOT_NAMES.test(place)) continue;
       const start = match.index + match[0].length - place.length;
       yield { start, end: start + place.length, score: 0.7 };
     }

@@ -11,14 +11,21 @@ const CANDIDATE =
   /(?<![\w+.,/:-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,12}(?:[ .-]\d{1,12}){0,6}(?![\w/:-]|[.,]\d)/g;
 
 /** A national number without context needs a phone-like layout: three or more groups, or `(area) …`. */
-const PHONE_LAYOUT = /^(?:\(\d{2,5}\)[ .-]?|\d{2,5}[ .-])\d{2,5}(?:[ .-]\d{2,5}){0,3}$/;
+const PHONE_LAYOUT =
+  /^(?:(?:\(\d{2,5}\)[ .-]?|\d{2,5}[ .-])\d{2,5}(?:[ .-]\d{2,5}){0,3}|0\d{2,4}[ .-]\d{5,8}|\d{3}\.\d{3}\.\d{4})$/;
+/** `617.980.5098` is a US number; other dotted digit runs are versions. */
+const US_DOTTED = /^\d{3}\.\d{3}\.\d{4}$/;
+/** The tail of an IBAN printed in groups: its digit groups are not a phone number. */
+const IBAN_BEFORE = /\b[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){0,3} ?$/;
 const DATE_SHAPE = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})$/;
 const IPV4_SHAPE = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 const VERSION_SHAPE = /^\d+(?:\.\d+)+$/;
+/** The printed SSN layout: a number in it is a phone only with a phone word nearby. */
+const SSN_SHAPE = /^\d{3}-\d{2}-\d{4}$/;
 const PHONE_CONTEXT =
   /phone|call|tel\b|tel[.:]|mobile|cell|fax|contact|reach|whatsapp|sms|text me|ring|dial|number|hotline|landline/;
 const NOT_PHONE_CONTEXT =
-  /(?:order|invoice|ticket|#|\bid\b|\bno\.|\bref|account|acct|version|build|sku|isbn|tracking|serial|iban|card|ssn|social security|routing|po box|zip)[^a-z]{0,12}$/;
+  /(?:order|invoice|ticket|#|\bid\b|\bno\.|\bref|account|acct|version|build|sku|isbn|tracking|serial|iban|card|ssn|social security|routing|po box|zip|\blot|batch|part|model|case|claim|policy|\bpo\b|rejected|\bextension|\bext\.?)[^a-z]{0,12}$/;
 
 /** Default regions whose national formats are recognised. */
 export const DEFAULT_PHONE_REGIONS: readonly CountryCode[] = [
@@ -66,7 +73,9 @@ export function phoneDetector(regions: readonly CountryCode[] = DEFAULT_PHONE_RE
           if (parsePhoneNumberFromString(value)?.isValid()) yield { start, end, score: 0.9 };
           continue;
         }
-        if (VERSION_SHAPE.test(value) && !hasContext) continue;
+        if (IBAN_BEFORE.test(context)) continue;
+        if (((VERSION_SHAPE.test(value) && !US_DOTTED.test(value)) || SSN_SHAPE.test(value)) && !hasContext)
+          continue;
         if (!hasContext && !PHONE_LAYOUT.test(value)) continue;
         for (const region of regions) {
           if (parsePhoneNumberFromString(value, region)?.isValid()) {

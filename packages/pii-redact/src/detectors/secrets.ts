@@ -168,7 +168,7 @@ export const apiKeyDetector: Detector = {
       const value = match[2] ?? match[3] ?? match[4] ?? "";
       const start = match.index + match[0].length - value.length - (match[4] === undefined ? 1 : 0);
       // A bare value at the end of a sentence keeps its full stop out.
-      const trimmed = match[4] === undefined ? value : value.replace(/[.!?:]+$/, "");
+      const trimmed = match[4] === undefined ? value : value.replace(/[.,;:]+$/, "");
       if (!secretLike(keyword, trimmed)) continue;
       yield { start, end: start + trimmed.length, score: 0.9 };
     }
