@@ -170,7 +170,7 @@ function iban(valid = true): string {
       ["AT", () => chars(DIGITS, 16)],
       ["CH", () => chars(DIGITS, 17)],
       ["IE", () => `${pick(["AIBK", "BOFI"])}${chars(DIGITS, 14)}`],
-      ["IT", () => `${pick(UPPER)}${chars(DIGITS, 10)}${chars(DIGITS, 12)}`],
+      ["IT", () => `${chars(UPPER, 1)}${chars(DIGITS, 10)}${chars(DIGITS, 12)}`],
       ["LU", () => chars(DIGITS, 16)],
       ["DK", () => chars(DIGITS, 14)],
     ] as const);

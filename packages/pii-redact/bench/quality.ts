@@ -22,8 +22,8 @@ export interface CorpusLine {
 }
 
 /** Reads the corpus: `{{TYPE|value}}` labels become spans on the plain text. */
-export function loadCorpus(): CorpusLine[] {
-  const raw = readFileSync(new URL("./corpus.txt", import.meta.url), "utf8");
+export function loadCorpus(file = "corpus.txt"): CorpusLine[] {
+  const raw = readFileSync(new URL(`./${file}`, import.meta.url), "utf8");
   const out: CorpusLine[] = [];
   for (const line of raw.split("\n")) {
     if (line === "" || line.startsWith("#")) continue;
@@ -174,8 +174,8 @@ export function score(system: System, corpus: readonly CorpusLine[]): SystemScor
 }
 
 /** The quality section of BENCHMARKS.md. */
-export function qualityReport(): string {
-  const corpus = loadCorpus();
+export function qualityReport(file = "corpus.txt"): string {
+  const corpus = loadCorpus(file);
   const scores = Object.fromEntries(
     Object.entries(SYSTEMS).map(([name, system]) => [name, score(system, corpus)]),
   );
@@ -215,11 +215,11 @@ export function qualityReport(): string {
 }
 
 /** Lines a system gets wrong, for tuning (not in the report). */
-export function errors(systemName: string): string[] {
+export function errors(systemName: string, file = "corpus.txt"): string[] {
   const system = SYSTEMS[systemName];
   if (!system) throw new Error(`no system ${systemName}`);
   const out: string[] = [];
-  for (const line of loadCorpus()) {
+  for (const line of loadCorpus(file)) {
     const predicted = system(line.text);
     const gold = line.gold.map((span) => `${span.type}:${line.text.slice(span.start, span.end)}`).sort();
     const found = predicted.map((span) => `${span.type}:${line.text.slice(span.start, span.end)}`).sort();
@@ -230,7 +230,8 @@ export function errors(systemName: string): string[] {
 }
 
 if (process.argv[1]?.endsWith("quality.ts")) {
-  if (process.argv[2] === "--errors")
-    console.log(errors(process.argv[3] ?? "@chainwatch/pii-redact (all types)").join("\n"));
-  else console.log(qualityReport());
+  const file = process.argv.includes("--holdout") ? "corpus-holdout.txt" : "corpus.txt";
+  if (process.argv.includes("--errors"))
+    console.log(errors("@chainwatch/pii-redact (all types)", file).join("\n"));
+  else console.log(qualityReport(file));
 }

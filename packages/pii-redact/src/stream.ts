@@ -25,6 +25,12 @@ function isSpace(code: number): boolean {
   return code === 32 || code === 10 || code === 9 || code === 13;
 }
 
+/** Whether `text` has whitespace before `end` (no whitespace: no boundary to release at, skip detection). */
+function hasSpaceBefore(text: string, end: number): boolean {
+  for (let index = 0; index < end; index++) if (isSpace(text.charCodeAt(index))) return true;
+  return false;
+}
+
 /** Moves `cut` left to the start of any (non-overlapping, sorted) finding that crosses it. */
 function outsideFindings(findings: readonly Finding[], cut: number): number {
   let position = cut;
@@ -44,6 +50,8 @@ function outsideFindings(findings: readonly Finding[], cut: number): number {
 export class StreamRedactor {
   private pending = "";
   private context = "";
+  /** Pending length at which the next release is attempted (backs off while nothing can be released). */
+  private nextAttempt = 0;
   private readonly holdBack: number;
   private readonly maxPending: number;
 
@@ -70,9 +78,13 @@ export class StreamRedactor {
   /** Adds a chunk; returns the redacted text that is now safe to release (often ""). */
   push(chunk: string): string {
     this.pending += chunk;
-    // Re-detect only once a little text has built up past the hold-back: fewer scans per token.
-    if (this.pending.length < this.holdBack + 16) return "";
-    return this.release(false);
+    // Re-detect only once a little text has built up past the hold-back (fewer scans per token), and back off
+    // geometrically while nothing can be released (a long unbroken run, an open value), so the total detection
+    // work stays linear in the stream's length.
+    if (this.pending.length < Math.max(this.holdBack + 32, this.nextAttempt)) return "";
+    const out = this.release(false);
+    this.nextAttempt = out === "" ? this.pending.length + Math.max(32, this.pending.length >> 2) : 0;
+    return out;
   }
 
   /** Releases everything still held (redacted). Call at the end of the stream. */
@@ -102,6 +114,13 @@ export class StreamRedactor {
   }
 
   private release(final: boolean): string {
+    if (
+      !final &&
+      this.pending.length < this.maxPending &&
+      !hasSpaceBefore(this.pending, this.pending.length - this.holdBack)
+    ) {
+      return "";
+    }
     const window = this.context + this.pending;
     const offset = this.context.length;
     const findings = this.detectFn(window).filter((finding) => finding.end > offset);
@@ -122,7 +141,10 @@ export class StreamRedactor {
     const out = this.applyFn(window, released, offset, cut);
     this.context = window.slice(Math.max(0, cut - CONTEXT_CHARS), cut);
     this.pending = window.slice(cut);
-    if (final) this.context = "";
+    if (final) {
+      this.context = "";
+      this.nextAttempt = 0;
+    }
     return out;
   }
 }

@@ -27,9 +27,13 @@ function plausible(value: string): boolean {
 }
 
 /** Dates (ISO, numeric either order, "12 March 1990", "March 12, 1990") with a birth word nearby. */
+const BIRTH_WORD = /born|birth|dob|d\.o\.b|bday|b-day|geboren|naissance|nacimiento/i;
+
 export const dateOfBirthDetector: Detector = {
   type: "DATE_OF_BIRTH",
   *detect(text) {
+    // No birth word anywhere: no date can have one nearby.
+    if (!BIRTH_WORD.test(text)) return;
     for (const match of matches(DATE, text)) {
       const end = match.index + match[0].length;
       if (!plausible(match[0])) continue;
