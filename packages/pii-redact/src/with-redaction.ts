@@ -239,6 +239,14 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
     );
   }
 
+  /**
+   * Content-block stream events (sent only when some handler on the run opts into them) are redacted one event
+   * at a time, without a hold-back buffer.
+   */
+  override handleChatModelStreamEvent(...args: Args): Result {
+    return this.forward("handleChatModelStreamEvent", () => this.redactAllBut(args, [1, 2]));
+  }
+
   override handleChainStart(...args: Args): Result {
     // Runtime order: (serialized, inputs, runId, parentRunId, tags, metadata, runType, runName).
     const [chain, inputs, runId, parentRunId, tags, metadata, ...rest] = args;

@@ -234,6 +234,45 @@ describe("withRedaction", () => {
     expect(leakedValues(inner.prompts.join())).toEqual([]);
   });
 
+  it("forwards every other callback redacted, ids untouched (custom events, text, agent actions, stream events)", async () => {
+    const received: { method: string; args: unknown[] }[] = [];
+    class Everything extends BaseCallbackHandler {
+      name = "everything";
+    }
+    const inner = new Everything();
+    for (const method of [
+      "handleCustomEvent",
+      "handleText",
+      "handleAgentAction",
+      "handleAgentEnd",
+      "handleChatModelStreamEvent",
+      "handleToolError",
+    ]) {
+      (inner as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+        received.push({ method, args });
+      };
+    }
+    const wrapped = withRedaction(inner) as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const runId = "0191f3b2-7c4e-7a1d-9f2e-3b5c6d7e8f90";
+    await wrapped.handleCustomEvent?.("ticket", { from: RAW_VALUES.email }, runId, ["t"], {});
+    await wrapped.handleText?.(`text ${RAW_VALUES.card}`, runId);
+    await wrapped.handleAgentAction?.(
+      { tool: "refund", toolInput: { iban: RAW_VALUES.iban }, log: "" },
+      runId,
+    );
+    await wrapped.handleAgentEnd?.({ returnValues: { output: RAW_VALUES.phone }, log: "" }, runId);
+    await wrapped.handleChatModelStreamEvent?.(
+      { event: "content-block-delta", delta: { text: RAW_VALUES.ssn } },
+      runId,
+    );
+    await wrapped.handleToolError?.(new Error(`no such user ${RAW_VALUES.email}`), runId);
+    expect(received.map((entry) => entry.method)).toHaveLength(6);
+    expect(leakedValues(JSON.stringify(received.map((entry) => entry.args)))).toEqual([]);
+    expect(String((received[5]?.args[0] as Error).message)).toBe("no such user [EMAIL]");
+    expect(received.every((entry) => entry.args.includes(runId))).toBe(true);
+    expect(received[0]?.args[0]).toBe("ticket");
+  });
+
   it("drops an event it failed to redact (reported once) instead of forwarding it raw", async () => {
     const failures: string[] = [];
     const broken = createRedactor({
