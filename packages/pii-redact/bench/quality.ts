@@ -5,9 +5,10 @@
  */
 import { readFileSync } from "node:fs";
 import { Redactor as RedactPiiNode } from "@redactpii/node";
+import nlp from "compromise";
 import { detectCreditCard, detectEmail, detectIP, detectMacAddress, detectUrl } from "langchain";
 import redactPii from "redact-pii";
-import { createRedactor, PII_TYPES } from "../src/index.js";
+import { createRedactor, nlpDetectors, PII_TYPES } from "../src/index.js";
 
 export interface Span {
   type: string;
@@ -75,6 +76,7 @@ function alignedSpans(original: string, redacted: string, placeholders: Record<s
 
 const ours = createRedactor({ types: PII_TYPES });
 const oursDefault = createRedactor();
+const oursNlp = createRedactor({ detectors: nlpDetectors(nlp) });
 const redactPiiSync = new redactPii.SyncRedactor();
 const redactPiiNode = new RedactPiiNode();
 
@@ -106,6 +108,7 @@ const REDACTPII_NODE_PLACEHOLDERS: Record<string, string> = {
 export const SYSTEMS: Record<string, System> = {
   "@chainwatch/pii-redact (all types)": (text) => ours.detect(text),
   "@chainwatch/pii-redact (default types)": (text) => oursDefault.detect(text),
+  "@chainwatch/pii-redact (default + compromise names/places)": (text) => oursNlp.detect(text),
   "redact-pii 3.4.0": (text) => alignedSpans(text, redactPiiSync.redact(text), REDACT_PII_PLACEHOLDERS),
   "@redactpii/node 1.0.17": (text) =>
     alignedSpans(text, redactPiiNode.redact(text), REDACTPII_NODE_PLACEHOLDERS),

@@ -1,4 +1,5 @@
 export { MAX_CONTEXT_CHARS } from "./detectors/context.js";
+export { type NlpDocument, type NlpFunction, nlpDetectors } from "./detectors/nlp.js";
 export { countByType, type PiiCounts, PiiDetectedError } from "./errors.js";
 export { type PiiAuditRecord, PiiGuardCallbackHandler, type PiiGuardOptions } from "./guard.js";
 export { piiRedactionStep } from "./redaction-step.js";
