@@ -1,5 +1,12 @@
 import { RunBlockedError } from "@chainwatch/core";
-import { type FakeOpenAI, fakeChatOpenAI, promptChain, startFakeOpenAI } from "@chainwatch/testkit";
+import {
+  type FakeOpenAI,
+  fakeChatOpenAI,
+  promptChain,
+  startFakeOpenAI,
+  weatherAgent,
+  weatherAgentScript,
+} from "@chainwatch/testkit";
 import { describeHandlerConformance } from "@chainwatch/testkit/conformance";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -79,6 +86,22 @@ describe("PiiGuardCallbackHandler", () => {
         { callbacks: [guard] },
       ),
     ).rejects.toBeInstanceOf(PiiDetectedError);
+    expect(server.requests.length).toBe(before);
+  });
+
+  it("block: .stream() and a tool-calling agent reject the same way, with no request sent", async () => {
+    const before = server.requests.length;
+    const guard = new PiiGuardCallbackHandler({ types: ["CREDIT_CARD"] });
+    const streamed = async () => {
+      for await (const _ of await fakeChatOpenAI(server).stream(PII_PROMPT, { callbacks: [guard] }));
+    };
+    await expect(streamed()).rejects.toBeInstanceOf(PiiDetectedError);
+    server.setScript(weatherAgentScript());
+    const agent = weatherAgent(fakeChatOpenAI(server));
+    await expect(
+      agent.invoke({ messages: [{ role: "user", content: PII_PROMPT }] }, { callbacks: [guard] }),
+    ).rejects.toBeInstanceOf(PiiDetectedError);
+    server.setScript(undefined);
     expect(server.requests.length).toBe(before);
   });
 
