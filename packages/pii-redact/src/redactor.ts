@@ -38,6 +38,16 @@ function normalisedForHash(type: PiiType, value: string): string {
   }
 }
 
+/**
+ * An inline image or file (`data:…;base64,…`): there is no text to find values in, and scanning megabytes of
+ * base64 for every callback would be the most expensive thing the redactor does.
+ */
+function isBase64DataUrl(text: string): boolean {
+  if (!text.startsWith("data:")) return false;
+  const marker = text.indexOf(";base64,");
+  return marker !== -1 && marker < 128 && !/\s/.test(text.slice(marker, marker + 4096));
+}
+
 function maskValue(value: string, keep: number, char: string): string {
   let kept = 0;
   const out: string[] = [];
@@ -129,7 +139,12 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     return out + text.slice(cursor, to);
   };
 
-  const detect = (text: string): Finding[] => (text.length === 0 ? [] : runDetection(plan, text));
+  // No built-in value is shorter than 6 characters ("a@b.co"): role names, ids and single tokens skip the scan.
+  const minLength = (options.detectors ?? []).length > 0 ? 1 : 6;
+  const detect = (text: string): Finding[] => {
+    if (text.length < minLength || isBase64DataUrl(text)) return [];
+    return runDetection(plan, text);
+  };
   const redactText = (text: string): string => {
     const findings = detect(text);
     return findings.length === 0 ? text : apply(text, findings);

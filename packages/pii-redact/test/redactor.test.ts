@@ -138,3 +138,23 @@ describe("redactValue", () => {
     expect(JSON.stringify(redactValue(deep))).not.toContain("ann@");
   });
 });
+
+describe("redactor shortcuts", () => {
+  it("leaves base64 data URLs alone but still redacts text around them", () => {
+    const image = `data:image/png;base64,${"iVBORw0KGgoAAAANSUhEUgAA".repeat(200)}`;
+    expect(redactValue({ url: image, caption: "sent by ann@example.com" })).toEqual({
+      url: image,
+      caption: "sent by [EMAIL]",
+    });
+    expect(redact("data:text/plain,mail ann@example.com").text).toBe("data:text/plain,mail [EMAIL]");
+  });
+
+  it("custom detectors still see short strings", () => {
+    const redactor = createRedactor({
+      detectors: [
+        { type: "PIN", detect: (text) => (/^\d{4}$/.test(text) ? [{ start: 0, end: 4, score: 1 }] : []) },
+      ],
+    });
+    expect(redactor.redactText("1234")).toBe("[PIN]");
+  });
+});
