@@ -41,7 +41,7 @@ function spans(view: NlpView, score: number): DetectorMatch[] {
 /**
  * PERSON and LOCATION detectors backed by an NLP library you bring, typically compromise
  * (`npm i compromise`): far better recall on names than the built-in heuristics, at a real cost — compromise
- * is ~4.7 MB installed, and with it redaction runs at about 3 MB/s instead of ~48 (BENCHMARKS.md).
+ * is ~4.7 MB installed, and with it redaction runs at about 4 MB/s instead of ~56 (BENCHMARKS.md).
  * Its sentence-level parse also looks beyond the 64 characters a streamed window keeps, so streamed redaction
  * with these detectors can differ from whole-text redaction at chunk edges. Use instead of the built-in
  * PERSON/LOCATION types.
