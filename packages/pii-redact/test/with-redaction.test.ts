@@ -14,7 +14,7 @@ import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { Document } from "@langchain/core/documents";
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRedactor, RedactingCallbackHandler, withRedaction } from "../src/index.js";
+import { createRedactor, PiiDetectedError, RedactingCallbackHandler, withRedaction } from "../src/index.js";
 import { LineHandler, leakedValues, PII_PROMPT, RAW_VALUES } from "./fixtures.js";
 
 describeHandlerConformance("withRedaction(line handler)", (context) =>
@@ -271,6 +271,23 @@ describe("withRedaction", () => {
     expect(String((received[5]?.args[0] as Error).message)).toBe("no such user [EMAIL]");
     expect(received.every((entry) => entry.args.includes(runId))).toBe(true);
     expect(received[0]?.args[0]).toBe("ticket");
+  });
+
+  it("a block strategy stops the run when the wrapped handler raises errors, and drops the event when not", async () => {
+    const blocking = createRedactor({ strategies: { EMAIL: "block" } });
+    const before = server.requests.length;
+    const raising = withRedaction(new EventRecorder({ raiseError: true }), blocking);
+    await expect(
+      fakeChatOpenAI(server).invoke(`mail ${RAW_VALUES.email}`, { callbacks: [raising] }),
+    ).rejects.toBeInstanceOf(PiiDetectedError);
+    expect(server.requests.length).toBe(before);
+    const quiet = new EventRecorder();
+    await fakeChatOpenAI(server).invoke(`mail ${RAW_VALUES.email}`, {
+      callbacks: [withRedaction(quiet, blocking)],
+    });
+    await awaitAllCallbacks();
+    expect(quiet.of("handleChatModelStart")).toHaveLength(0);
+    expect(server.requests.length).toBe(before + 1);
   });
 
   it("drops an event it failed to redact (reported once) instead of forwarding it raw", async () => {
