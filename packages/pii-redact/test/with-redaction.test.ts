@@ -268,7 +268,7 @@ describe("withRedaction", () => {
     await wrapped.handleToolError?.(new Error(`no such user ${RAW_VALUES.email}`), runId);
     expect(received.map((entry) => entry.method)).toHaveLength(6);
     expect(leakedValues(JSON.stringify(received.map((entry) => entry.args)))).toEqual([]);
-    expect(String((received[5]?.args[0] as Error).message)).toBe("no such user [EMAIL]");
+    expect((received[5]?.args[0] as Error | undefined)?.message).toBe("no such user [EMAIL]");
     expect(received.every((entry) => entry.args.includes(runId))).toBe(true);
     expect(received[0]?.args[0]).toBe("ticket");
   });
