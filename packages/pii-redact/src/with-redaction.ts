@@ -2,15 +2,12 @@ import { type ChainwatchHandlerOptions, HandlerGuard, RunBlockedError, RunTracke
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { type BaseMessage, getBufferString } from "@langchain/core/messages";
 import { createRedactor, type Redactor } from "./redactor.js";
-import type { StreamRedactor, StreamRedactorOptions } from "./stream.js";
+import type { StreamRedactorOptions } from "./stream.js";
+import { TokenBuffers } from "./token-buffers.js";
 import { redactTokenFields } from "./token-fields.js";
 
 /** Options of {@link withRedaction}. */
 export interface WithRedactionOptions extends ChainwatchHandlerOptions, StreamRedactorOptions {}
-
-interface StreamState {
-  text: StreamRedactor;
-}
 
 type Args = unknown[];
 /** What a callback method returns. */
@@ -51,7 +48,7 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
   readonly handler: HandlerLike;
   /** The redactor applied to every argument. */
   readonly redactor: Redactor;
-  private readonly streams: RunTracker<StreamState>;
+  private readonly tokens: TokenBuffers;
   private readonly guard: HandlerGuard;
   private readonly options: WithRedactionOptions;
 
@@ -69,15 +66,13 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
     for (const flag of FLAGS) self[flag] = source[flag];
     if (source.lc_prefer_streaming === true) self.lc_prefer_streaming = true;
     this.guard = new HandlerGuard(`redacting(${handler.name})`, options.onHandlerError);
-    this.streams = new RunTracker<StreamState>({ ...options.runs });
-    // Validates the stream options now rather than on the first token.
-    this.redactor.stream(options);
+    this.tokens = new TokenBuffers(this.redactor, options, options.runs);
   }
 
   /** Runs this wrapper holds a token buffer for, plus those the wrapped handler reports. */
   get activeRunCount(): number {
     const inner = this.handler.activeRunCount;
-    return this.streams.size + (typeof inner === "number" ? inner : 0);
+    return this.tokens.size + (typeof inner === "number" ? inner : 0);
   }
 
   /** Redaction failures since construction (the events they concerned were dropped). */
@@ -116,21 +111,9 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
     return this.redactor.redactValue(value);
   }
 
-  private stream(runId: string, parentRunId: unknown): StreamState {
-    const existing = this.streams.get(runId);
-    if (existing) return existing.state;
-    return this.streams.start({
-      runId,
-      parentRunId: typeof parentRunId === "string" ? parentRunId : undefined,
-      runType: "llm",
-      state: { text: this.redactor.stream(this.options) },
-    }).state;
-  }
-
   override handleLLMStart(...args: Args): Result {
     const [llm, prompts, runId, parentRunId, extraParams, tags, metadata, ...rest] = args;
-    this.streams.end(String(runId));
-    this.stream(String(runId), parentRunId);
+    this.tokens.start(String(runId), parentRunId);
     return this.forward("handleLLMStart", () => [
       this.r(llm),
       this.r(prompts),
@@ -145,8 +128,7 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
 
   override handleChatModelStart(...args: Args): Result {
     const [llm, messages, runId, parentRunId, extraParams, tags, metadata, ...rest] = args;
-    this.streams.end(String(runId));
-    this.stream(String(runId), parentRunId);
+    this.tokens.start(String(runId), parentRunId);
     if (!this.has("handleChatModelStart")) {
       // What LangChain does for a handler without handleChatModelStart: the prompt as one string per group.
       return this.forward("handleLLMStart", () => [
@@ -175,7 +157,7 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
   override handleLLMNewToken(...args: Args): Result {
     const [token, idx, runId, parentRunId, tags, fields] = args;
     return this.forward("handleLLMNewToken", () => {
-      const released = this.stream(String(runId), parentRunId).text.push(String(token ?? ""));
+      const released = this.tokens.push(String(runId), parentRunId, String(token ?? ""));
       return [
         released,
         idx,
@@ -195,10 +177,9 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
     parentRunId: unknown,
     tags: unknown,
   ): Result {
-    const run = this.streams.end(String(runId));
     let rest = "";
     try {
-      rest = run?.state.text.flush() ?? "";
+      rest = this.tokens.end(String(runId));
     } catch (error) {
       if (error instanceof RunBlockedError) throw error;
       this.guard.report("flush", error);
