@@ -1,4 +1,4 @@
-import { type ChainwatchHandlerOptions, HandlerGuard, RunBlockedError, RunTracker } from "@chainwatch/core";
+import { type ChainwatchHandlerOptions, HandlerGuard, RunBlockedError } from "@chainwatch/core";
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { type BaseMessage, getBufferString } from "@langchain/core/messages";
 import { createRedactor, type Redactor } from "./redactor.js";
