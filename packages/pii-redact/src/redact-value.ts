@@ -24,6 +24,8 @@ function isLive(value: object): boolean {
     Runnable.isRunnable(value) ||
     value instanceof BaseCallbackHandler ||
     value instanceof EventEmitter ||
+    value instanceof EventTarget ||
+    value instanceof URL ||
     value instanceof Map ||
     value instanceof Set ||
     value instanceof WeakMap ||

@@ -53,7 +53,12 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
   private readonly options: WithRedactionOptions;
 
   constructor(handler: BaseCallbackHandler, redactor?: Redactor, options: WithRedactionOptions = {}) {
-    if (!(handler instanceof BaseCallbackHandler)) {
+    // Duck-typed as well: a handler built against another copy of @langchain/core (ESM next to CJS) is still one.
+    const looksLikeHandler =
+      typeof handler === "object" &&
+      handler !== null &&
+      typeof (handler as { copy?: unknown }).copy === "function";
+    if (!(handler instanceof BaseCallbackHandler) && !looksLikeHandler) {
       throw new TypeError(`withRedaction needs a callback handler, got ${String(handler)}`);
     }
     super();

@@ -158,3 +158,17 @@ describe("redactor shortcuts", () => {
     expect(redactor.redactText("1234")).toBe("[PIN]");
   });
 });
+
+describe("redactValue and live objects", () => {
+  it("passes URLs, abort signals and maps by reference instead of breaking them", () => {
+    const url = new URL("https://example.com/?u=ann");
+    const signal = new AbortController().signal;
+    const map = new Map([["k", "v"]]);
+    const copy = redactValue({ url, signal, map, note: "ann@example.com" });
+    expect(copy.url).toBe(url);
+    expect(copy.url.href).toBe("https://example.com/?u=ann");
+    expect(copy.signal).toBe(signal);
+    expect(copy.map).toBe(map);
+    expect(copy.note).toBe("[EMAIL]");
+  });
+});
