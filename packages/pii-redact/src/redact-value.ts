@@ -108,14 +108,21 @@ export function collectStrings(value: unknown, out: string[] = []): string[] {
       return;
     }
     if (!isPlain(input) && !isDataClass(input)) return;
+    const record = input as Record<PropertyKey, unknown>;
+    // An AI message carries its tool calls twice: parsed in tool_calls and raw in additional_kwargs.
+    const parsedToolCalls = Array.isArray(record.tool_calls) && record.tool_calls.length > 0;
     for (const key of Reflect.ownKeys(input)) {
       // lc_kwargs repeats a message's fields: scanning it too would count every value twice.
       if (key === "lc_kwargs" || key === "lc_serializable" || key === "lc_namespace") continue;
       let current: unknown;
       try {
-        current = (input as Record<PropertyKey, unknown>)[key];
+        current = record[key];
       } catch {
         continue;
+      }
+      if (key === "additional_kwargs" && parsedToolCalls && typeof current === "object" && current !== null) {
+        const { tool_calls: _duplicate, ...rest } = current as Record<string, unknown>;
+        current = rest;
       }
       walk(current, depth + 1);
     }

@@ -9,6 +9,7 @@ import {
 } from "@chainwatch/testkit";
 import { describeHandlerConformance } from "@chainwatch/testkit/conformance";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
+import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type PiiAuditRecord,
@@ -124,6 +125,31 @@ describe("PiiGuardCallbackHandler", () => {
     expect(guard.totals.CREDIT_CARD).toBe(2);
     const serialised = JSON.stringify(records);
     for (const value of Object.values(RAW_VALUES)) expect(serialised).not.toContain(value);
+  });
+
+  it("audit: a tool call in the history counts once, not once per copy LangChain keeps of it", async () => {
+    const records: PiiAuditRecord[] = [];
+    const guard = new PiiGuardCallbackHandler({ mode: "audit", onAudit: (record) => records.push(record) });
+    const history = [
+      new HumanMessage("refund please"),
+      new AIMessage({
+        content: "",
+        tool_calls: [{ id: "call_1", name: "refund", args: { card: RAW_VALUES.card } }],
+        additional_kwargs: {
+          tool_calls: [
+            {
+              id: "call_1",
+              type: "function",
+              function: { name: "refund", arguments: JSON.stringify({ card: RAW_VALUES.card }) },
+            },
+          ],
+        },
+      }),
+      new ToolMessage({ content: "done", tool_call_id: "call_1" }),
+    ];
+    await fakeChatOpenAI(server).invoke(history, { callbacks: [guard] });
+    await awaitAllCallbacks();
+    expect(records.find((record) => record.source === "llm_input")?.counts).toEqual({ CREDIT_CARD: 1 });
   });
 
   it("validates its options loudly", () => {
