@@ -3,8 +3,8 @@ import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { type BaseMessage, getBufferString } from "@langchain/core/messages";
 import { createRedactor, type Redactor } from "./redactor.js";
 import type { StreamRedactorOptions } from "./stream.js";
-import { TokenBuffers } from "./token-buffers.js";
-import { redactTokenFields } from "./token-fields.js";
+import { type HeldBack, TokenBuffers } from "./token-buffers.js";
+import { redactTokenFields, toolCallChunksOf } from "./token-fields.js";
 
 /** Options of {@link withRedaction}. */
 export interface WithRedactionOptions extends ChainwatchHandlerOptions, StreamRedactorOptions {}
@@ -163,13 +163,14 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
     const [token, idx, runId, parentRunId, tags, fields] = args;
     return this.forward("handleLLMNewToken", () => {
       const released = this.tokens.push(String(runId), parentRunId, String(token ?? ""));
+      const tools = this.tokens.pushTools(String(runId), parentRunId, toolCallChunksOf(fields));
       return [
         released,
         idx,
         runId,
         parentRunId,
         this.r(tags),
-        redactTokenFields(fields, released, this.redactor),
+        redactTokenFields(fields, released, tools, this.redactor),
       ];
     });
   }
@@ -182,23 +183,23 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
     parentRunId: unknown,
     tags: unknown,
   ): Result {
-    let rest = "";
+    let held: HeldBack = { text: "", tools: [] };
     try {
-      rest = this.tokens.end(String(runId));
+      held = this.tokens.end(String(runId));
     } catch (error) {
       if (error instanceof RunBlockedError) throw error;
       this.guard.report("flush", error);
     }
     const flushed =
-      rest === "" || !this.has("handleLLMNewToken")
+      (held.text === "" && held.tools.length === 0) || !this.has("handleLLMNewToken")
         ? undefined
         : this.call("handleLLMNewToken", [
-            rest,
+            held.text,
             { prompt: 0, completion: 0 },
             runId,
             parentRunId,
             this.r(tags),
-            redactTokenFields(undefined, rest, this.redactor),
+            redactTokenFields({ chunk: { message: {} } }, held.text, held.tools, this.redactor),
           ]);
     return then(flushed, () => this.forward(method, build)) as Result;
   }

@@ -7,6 +7,7 @@ import {
   startFakeOpenAI,
   weatherAgent,
   weatherAgentScript,
+  weatherTool,
 } from "@chainwatch/testkit";
 import { describeHandlerConformance } from "@chainwatch/testkit/conformance";
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
@@ -49,6 +50,10 @@ describeHandlerConformance("withRedaction(event recorder)", (context) =>
     onHandlerError: context.onHandlerError,
   }),
 );
+
+interface AIMessageChunkLike {
+  message: { tool_call_chunks?: { args?: string }[] };
+}
 
 function everything(recorder: EventRecorder): string {
   // A property walker sees what a logger would: every argument, including class instances' own fields.
@@ -145,6 +150,31 @@ describe("withRedaction", () => {
     expect(documents[0]?.pageContent).toBe("Customer IBAN [IBAN]");
     expect(documents[0]?.metadata.owner).toBe("[EMAIL]");
     expect(String(recorder.of("handleRetrieverStart")[0]?.args[1])).toContain("[CREDIT_CARD]");
+  });
+
+  it("holds back streamed tool-call arguments too: a value split across fragments is still redacted", async () => {
+    const args = JSON.stringify({ city: `Paris, notify ${RAW_VALUES.email}` });
+    server.setScript({ toolCalls: [{ name: "get_weather", args }] });
+    const recorder = new EventRecorder();
+    const stream = await fakeChatOpenAI(server)
+      .bindTools([weatherTool])
+      .stream("weather?", { callbacks: [withRedaction(recorder)] });
+    let raw = "";
+    for await (const chunk of stream)
+      raw += chunk.tool_call_chunks?.map((part) => part.args ?? "").join("") ?? "";
+    await awaitAllCallbacks();
+    server.setScript(undefined);
+    expect(raw).toBe(args); // the fake server split it mid-value; the run itself is untouched
+    const forwarded = recorder
+      .of("handleLLMNewToken")
+      .flatMap(
+        (event) => (event.args[5] as { chunk: AIMessageChunkLike }).chunk.message.tool_call_chunks ?? [],
+      )
+      .map((part) => part.args ?? "")
+      .join("");
+    expect(forwarded).toBe(JSON.stringify({ city: "Paris, notify [EMAIL]" }));
+    expect(leakedValues(everything(recorder))).toEqual([]);
+    expect(everything(recorder)).not.toContain("maria");
   });
 
   it("redacts error messages and keeps the error's class and fields", async () => {
