@@ -207,6 +207,12 @@ export function qualityReport(file = "corpus.txt"): string {
     });
     lines.push(`| ${type} | ${cells.join(" | ")} |`);
   }
+  const structured = PII_TYPES.filter((type) => type !== "PERSON" && type !== "LOCATION");
+  const macroCells = Object.values(scores).map((result) => {
+    const f1s = structured.map((type) => result.types[type]?.f1 ?? 0);
+    return `**${fmt(f1s.reduce((sum, value) => sum + value, 0) / f1s.length)}**`;
+  });
+  lines.push(`| macro F1, the 10 structured types | ${macroCells.join(" | ")} |`);
   const otherCells = Object.values(scores).map((result) => String(result.types.OTHER?.fp ?? 0));
   lines.push(`| untyped changes (e.g. DIGITS) | ${otherCells.join(" | ")} |`);
   const negativeCells = Object.values(scores).map(
