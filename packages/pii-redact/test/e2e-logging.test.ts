@@ -1,4 +1,6 @@
 import { Writable } from "node:stream";
+import { PinoCallbackHandler } from "@chainwatch/pino-logger";
+import { StdoutStreamCallbackHandler } from "@chainwatch/stdout-stream";
 import {
   type FakeOpenAI,
   fakeChatOpenAI,
@@ -109,6 +111,55 @@ describe("end to end: withRedaction around a pino logger and a token printer", (
     expect(stdout.text()).toContain("[EMAIL]");
     expect(stdout.text().split("\n").filter(Boolean).length).toBeGreaterThanOrEqual(3);
     expect(leakedValues(log.text())).toEqual([]);
+    expect(leakedValues(stdout.text())).toEqual([]);
+  });
+});
+
+describe("end to end: withRedaction around @chainwatch/pino-logger and @chainwatch/stdout-stream", () => {
+  let server: FakeOpenAI;
+  beforeAll(async () => {
+    server = await startFakeOpenAI();
+  });
+  afterAll(() => server.close());
+
+  it("not one raw value reaches the log (full content, every event incl. tokens) or the printed stream", async () => {
+    const log = capture();
+    const stdout = capture();
+    const logger = new PinoCallbackHandler({
+      logger: pino({ level: "trace" }, log.stream),
+      content: "full",
+      levels: { start: "info", end: "info", error: "error", token: "info", agent: "info", custom: "info" },
+    });
+    const printer = new StdoutStreamCallbackHandler({
+      stream: stdout.stream,
+      toolCalls: true,
+      errorOutput: stdout.stream,
+    });
+    const callbacks = [withRedaction(logger), withRedaction(printer)];
+    const model = fakeChatOpenAI(server);
+
+    server.setScript({
+      content: `Sure. I have ${RAW_VALUES.email}, card ${RAW_VALUES.card}, IBAN ${RAW_VALUES.iban}; we will ring ${RAW_VALUES.phone}.`,
+    });
+    const reply = await model.invoke(PII_PROMPT, { callbacks });
+    for await (const _ of await model.stream(PII_PROMPT, { callbacks }));
+    server.setScript(weatherAgentScript(`Paris, SSN ${RAW_VALUES.ssn}`));
+    await weatherAgent(model).invoke({ messages: [{ role: "user", content: PII_PROMPT }] }, { callbacks });
+    server.setScript({ status: 400, error: { message: `rejected key ${RAW_VALUES.apiKey}` } });
+    await expect(model.invoke(PII_PROMPT, { callbacks })).rejects.toThrow();
+    await awaitAllCallbacks();
+    await logger.flush();
+    await printer.flush();
+
+    expect(String(reply.content)).toContain(RAW_VALUES.card); // the run itself is untouched
+    const logged = log.text();
+    expect(logged).toContain('"msg":"llm.token"');
+    expect(logged).toContain('"msg":"tool.start"');
+    expect(logged).toContain('"msg":"llm.error"');
+    expect(logged).toContain("[CREDIT_CARD]");
+    expect(stdout.text()).toContain("[EMAIL]");
+    expect(stdout.text()).toContain("get_weather");
+    expect(leakedValues(logged)).toEqual([]);
     expect(leakedValues(stdout.text())).toEqual([]);
   });
 });
