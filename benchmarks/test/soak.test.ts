@@ -105,14 +105,18 @@ describe(`soak: ${RUNS.toLocaleString("en")} runs a handler`, () => {
       for (let index = 0; index < RUNS; index++) {
         clock.advance(1);
         await oneRun(index, callbacks);
-        if (index % 1_000 === 999) peakHeld = Math.max(peakHeld, activeRuns());
+        if (index % 1_000 === 999) {
+          // Callbacks run on LangChain's background queue: read the count once it has caught up.
+          await awaitAllCallbacks();
+          peakHeld = Math.max(peakHeld, activeRuns());
+        }
       }
       await awaitAllCallbacks();
       gc();
       const grown = process.memoryUsage().heapUsed - before;
       expect(grown, `heap grew by ${(grown / 1048576).toFixed(2)} MB`).toBeLessThan(HEAP_SLACK_BYTES);
       // Abandoned streams (1 in 10 runs) stay at most one TTL: about TTL / 10 of them at any time.
-      expect(peakHeld).toBeLessThanOrEqual(TTL_MS / 10 + 10);
+      expect(peakHeld).toBeLessThanOrEqual((TTL_MS / 10 + 10) * (subject.layers ?? 1));
       clock.advance(TTL_MS + 1);
       expect(activeRuns()).toBe(0);
     });
