@@ -6,7 +6,6 @@ import {
   weatherTool,
 } from "@chainwatch/testkit";
 import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
-import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { StringOutputParser } from "@langchain/core/output_parsers";
 import { ChatPromptTemplate } from "@langchain/core/prompts";
 import { createAgent } from "langchain";
@@ -24,19 +23,6 @@ export interface Workload {
 }
 
 export const STREAM_TOKENS = 1_000;
-
-/**
- * Callbacks run on LangChain's background queue: without waiting for it, a fast workload outruns its handlers,
- * the backlog grows from one iteration to the next, and the figures measure the backlog. Every iteration waits,
- * so it pays its whole callback cost.
- */
-const drained =
-  (run: Workload["run"]): Workload["run"] =>
-  async (callbacks) => {
-    const result = await run(callbacks);
-    await awaitAllCallbacks();
-    return result;
-  };
 
 export async function createWorkloads(): Promise<Workload[]> {
   const streaming = new InProcessChatModel({ tokens: STREAM_TOKENS, token: "tok " });
@@ -90,5 +76,5 @@ export async function createWorkloads(): Promise<Workload[]> {
       close: () => server.close(),
     },
   ];
-  return workloads.map((workload) => ({ ...workload, run: drained(workload.run) }));
+  return workloads;
 }
