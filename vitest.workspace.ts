@@ -13,6 +13,7 @@ export const projects = [
   "packages/pino-logger",
   "packages/prometheus-metrics",
   "packages/token-cost",
+  "packages/pii-redact",
   "packages/observability",
   "examples",
   "benchmarks",

@@ -66,7 +66,8 @@ export class StreamSink {
     }
     const state = this.stream as StreamState;
     if (state.destroyed === true || state.writableEnded === true) {
-      this.stop();
+      // Closed before any 'close' event reached us (for example destroyed before the handler was attached).
+      this.fail("write", new Error("the output stream is closed (destroyed or ended): output is dropped"));
       this.droppedChars += text.length;
       return;
     }

@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { main } from "../src/pii-redact.js";
+
+describe("example: pii-redact support bot", () => {
+  it("logs and streams only redacted values, blocks the card prompt, and redacts before the model", async () => {
+    let output = "";
+    await main((text) => {
+      output += text;
+    });
+    for (const raw of [
+      "maria.gonzalez@example.org",
+      "4111 1111 1111 1111",
+      "DE89 3704 0044 0532 0130 00",
+      "+44 20 7946 0958",
+    ]) {
+      expect(output).not.toContain(raw);
+    }
+    expect(output).toContain('"event":"model_start"');
+    expect(output).toContain("[EMAIL]");
+    expect(output).toContain("**** **** **** 1111");
+    expect(output).toContain("PiiDetectedError: Personal data in the prompt (CREDIT_CARD ×1)");
+    expect(output).toMatch(/model saw and answered: .*\[EMAIL\]/);
+  });
+});

@@ -1,0 +1,57 @@
+import type { DetectorMatch } from "../types.js";
+
+/**
+ * The farthest any built-in detector looks around a value (context words, boundaries). The stream redactor
+ * holds back at least this much, so a detector must never look farther.
+ */
+export const MAX_CONTEXT_CHARS = 64;
+
+/** Up to `chars` characters before `start`, lower-cased (context words are matched on this). */
+export function before(text: string, start: number, chars = 40): string {
+  return text.slice(Math.max(0, start - Math.min(chars, MAX_CONTEXT_CHARS)), start).toLowerCase();
+}
+
+/** Up to `chars` characters after `end`, lower-cased. */
+export function after(text: string, end: number, chars = 24): string {
+  return text.slice(end, end + Math.min(chars, MAX_CONTEXT_CHARS)).toLowerCase();
+}
+
+/** Every match of a global or sticky regex, without `matchAll`'s iterator allocations per match. */
+export function* matches(pattern: RegExp, text: string): Generator<RegExpExecArray> {
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    yield match;
+    if (match[0].length === 0) pattern.lastIndex++;
+  }
+}
+
+/** A match at the regex's own span. */
+export function spanOf(match: RegExpExecArray, score: number, group = 0): DetectorMatch {
+  const value = match[group] ?? "";
+  const start = group === 0 ? match.index : match.index + match[0].indexOf(value);
+  return { start, end: start + value.length, score };
+}
+
+/** Luhn checksum over the digits of a string. */
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let index = digits.length - 1; index >= 0; index--) {
+    let digit = digits.charCodeAt(index) - 48;
+    if (double) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+    double = !double;
+  }
+  return sum % 10 === 0;
+}
+
+/** True when every character of the string is the same (0000…, xxxx…): a placeholder, not a value. */
+export function isRepeated(value: string): boolean {
+  for (let index = 1; index < value.length; index++) {
+    if (value.charCodeAt(index) !== value.charCodeAt(0)) return false;
+  }
+  return true;
+}

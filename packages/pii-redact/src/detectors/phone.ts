@@ -1,0 +1,91 @@
+import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
+import type { Detector } from "../types.js";
+import { after, before, matches } from "./context.js";
+
+/**
+ * A run of digit groups, each separated by one space, dot or dash, with an optional `+country` and `(area)`.
+ * Separators are mandatory between groups, so each group is one maximal digit run and the regex cannot
+ * backtrack combinatorially.
+ */
+const CANDIDATE =
+  /(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,12}(?:[ .-]\d{1,12}){0,6}(?![\w/:-]|[.,]\d)/g;
+
+/** A national number without context needs a phone-like layout: three or more groups, or `(area) …`. */
+const PHONE_LAYOUT =
+  /^(?:(?:\(\d{2,5}\)[ .-]?|\d{2,5}[ .-])\d{2,5}(?:[ .-]\d{2,5}){0,3}|0\d{2,4}[ .-]\d{5,8}|\d{3}\.\d{3}\.\d{4})$/;
+/** `617.980.5098` is a US number; other dotted digit runs are versions. */
+const US_DOTTED = /^\d{3}\.\d{3}\.\d{4}$/;
+/** The tail of an IBAN printed in groups: its digit groups are not a phone number. */
+const IBAN_BEFORE = /\b[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){0,3} ?$/;
+const DATE_SHAPE = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})$/;
+const IPV4_SHAPE = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+const VERSION_SHAPE = /^\d+(?:\.\d+)+$/;
+/** The printed SSN layout: a number in it is a phone only with a phone word nearby. */
+const SSN_SHAPE = /^\d{3}-\d{2}-\d{4}$/;
+const PHONE_CONTEXT =
+  /phone|call|tel\b|tel[.:]|mobile|cell|fax|contact|reach|whatsapp|sms|text me|ring|dial|number|hotline|landline/;
+const NOT_PHONE_CONTEXT =
+  /(?:order|invoice|ticket|#|\bid\b|\bno\.|\bref|account|acct|version|build|sku|isbn|tracking|serial|iban|card|ssn|social security|routing|po box|zip|\blot|batch|part|model|case|claim|policy|\bpo\b|rejected|\bextension|\bext\.?)[^a-z]{0,12}$/;
+
+/** Default regions whose national formats are recognised. */
+export const DEFAULT_PHONE_REGIONS: readonly CountryCode[] = [
+  "US",
+  "GB",
+  "DE",
+  "FR",
+  "IN",
+  "AU",
+  "CA",
+  "ES",
+  "IT",
+  "NL",
+];
+
+function digitCount(value: string): number {
+  let count = 0;
+  for (let index = 0; index < value.length; index++) {
+    const code = value.charCodeAt(index);
+    if (code >= 48 && code <= 57) count++;
+  }
+  return count;
+}
+
+/**
+ * Phone numbers, validated by libphonenumber-js (full metadata: number lengths and ranges per region).
+ * International numbers (`+44 …`) are always checked; national ones against `regions`, and only when laid out
+ * like a phone number or next to a word like "call" or "phone".
+ */
+export function phoneDetector(regions: readonly CountryCode[] = DEFAULT_PHONE_REGIONS): Detector {
+  return {
+    type: "PHONE",
+    *detect(text) {
+      for (const match of matches(CANDIDATE, text)) {
+        const value = match[0];
+        // Starts a token (checked here rather than by a lookbehind, which slows the scan of every position).
+        if (match.index > 0 && /[\w+.,/:-]/.test(text.charAt(match.index - 1))) continue;
+        const digits = digitCount(value);
+        if (digits < 7 || digits > 15) continue;
+        if (DATE_SHAPE.test(value) || IPV4_SHAPE.test(value)) continue;
+        const start = match.index;
+        const end = start + value.length;
+        const context = before(text, start, 32);
+        if (NOT_PHONE_CONTEXT.test(context)) continue;
+        const hasContext = PHONE_CONTEXT.test(context) || /phone|mobile|cell|fax/.test(after(text, end, 16));
+        if (value.startsWith("+")) {
+          if (parsePhoneNumberFromString(value)?.isValid()) yield { start, end, score: 0.9 };
+          continue;
+        }
+        if (IBAN_BEFORE.test(context)) continue;
+        if (((VERSION_SHAPE.test(value) && !US_DOTTED.test(value)) || SSN_SHAPE.test(value)) && !hasContext)
+          continue;
+        if (!hasContext && !PHONE_LAYOUT.test(value)) continue;
+        for (const region of regions) {
+          if (parsePhoneNumberFromString(value, region)?.isValid()) {
+            yield { start, end, score: hasContext ? 0.85 : 0.7 };
+            break;
+          }
+        }
+      }
+    },
+  };
+}
