@@ -1,5 +1,14 @@
 import type { HandlerErrorReporter } from "@chainwatch/core";
 import {
+  createRedactor,
+  PiiGuardCallbackHandler,
+  type PiiGuardOptions,
+  type RedactingCallbackHandler,
+  type Redactor,
+  type RedactorOptions,
+  withRedaction,
+} from "@chainwatch/pii-redact";
+import {
   PinoCallbackHandler,
   type PinoCallbackHandlerOptions,
   type PinoLogger,
@@ -35,6 +44,20 @@ function optionObject<T extends object>(name: string, value: T | boolean | undef
   return value;
 }
 
+function isRedactor(value: unknown): value is Redactor {
+  return isObject(value) && typeof value.redactValue === "function" && typeof value.stream === "function";
+}
+
+/** The redactor `redact` asks for, or undefined when redaction is off. */
+function resolveRedactor(redact: ObservabilityOptions["redact"]): Redactor | undefined {
+  if (redact === false) return undefined;
+  if (redact === undefined || redact === true) return createRedactor();
+  if (isRedactor(redact)) return redact;
+  if (!isObject(redact))
+    fail(`redact must be a boolean, a Redactor or redactor options, got ${describe(redact)}`);
+  return createRedactor(redact as RedactorOptions);
+}
+
 /** Adds the shared error reporter to a handler's options, unless they name their own. */
 function withReporter<T extends { onHandlerError?: HandlerErrorReporter }>(
   options: T,
@@ -48,7 +71,9 @@ function withReporter<T extends { onHandlerError?: HandlerErrorReporter }>(
 /**
  * Builds the recommended chainwatch stack in one call: a `TokenCostCallbackHandler` (with the budget) that is
  * the cost source of a `PrometheusCallbackHandler` (`langchain_cost_usd_total`) and of a `PinoCallbackHandler`
- * (`cost_usd` on `llm.end`), a `StdoutStreamCallbackHandler`, and the `/metrics` server. Thin on purpose:
+ * (`cost_usd` on `llm.end`), a `StdoutStreamCallbackHandler`, the logger and the stream behind `withRedaction`
+ * (PII and secrets redacted before they are written), an optional `PiiGuardCallbackHandler`, and the
+ * `/metrics` server. Thin on purpose:
  * every part is the package's own handler, built with the options given, and each package works on its own.
  *
  * @example
@@ -73,6 +98,8 @@ export async function createObservability(options: ObservabilityOptions = {}): P
   if (options.logger !== undefined && !isObject(options.logger)) {
     fail(`logger must be a pino logger or the log handler's options, got ${describe(options.logger)}`);
   }
+  const redactor = resolveRedactor(options.redact);
+  const guardOptions = optionObject<PiiGuardOptions>("piiGuard", options.piiGuard);
   const stdoutOptions = optionObject<StdoutStreamOptions>("stdout", options.stdout);
   const serverOptions = optionObject("metricsServer", options.metricsServer);
   if (serverOptions !== undefined && options.metrics === false) {
@@ -106,11 +133,28 @@ export async function createObservability(options: ObservabilityOptions = {}): P
       ? undefined
       : new StdoutStreamCallbackHandler(withReporter(stdoutOptions, reporter));
 
-  // The cost handler first: with a budget it is the one that may stop a call, before the others log it.
-  const callbacks: BaseCallbackHandler[] = [cost];
+  const piiGuard =
+    guardOptions === undefined
+      ? undefined
+      : new PiiGuardCallbackHandler(withReporter(guardOptions, reporter));
+  // Only the handlers that see content go behind redaction: metrics and cost never do.
+  const redactingOptions = reporter === undefined ? undefined : { onHandlerError: reporter };
+  const wrap = (handler: BaseCallbackHandler | undefined): RedactingCallbackHandler | undefined =>
+    handler === undefined || redactor === undefined
+      ? undefined
+      : withRedaction(handler, redactor, redactingOptions);
+  const redacted = { logger: wrap(logger), stdout: wrap(stdout) };
+
+  // The blocking handlers first (the guard must see the raw prompt; the budget stops a call), then metrics, then
+  // the content handlers, behind redaction when it is on.
+  const callbacks: BaseCallbackHandler[] = [];
+  if (piiGuard) callbacks.push(piiGuard);
+  callbacks.push(cost);
   if (metrics) callbacks.push(metrics);
-  if (logger) callbacks.push(logger);
-  if (stdout) callbacks.push(stdout);
+  const shownLogger = redacted.logger ?? logger;
+  if (shownLogger) callbacks.push(shownLogger);
+  const shownStdout = redacted.stdout ?? stdout;
+  if (shownStdout) callbacks.push(shownStdout);
 
   const metricsServer =
     serverOptions === undefined
@@ -127,5 +171,10 @@ export async function createObservability(options: ObservabilityOptions = {}): P
     return closing;
   };
 
-  return { callbacks, handlers: { cost, metrics, logger, stdout }, metricsServer, close };
+  return {
+    callbacks,
+    handlers: { cost, metrics, logger, stdout, piiGuard, redacted },
+    metricsServer,
+    close,
+  };
 }

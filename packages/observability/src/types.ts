@@ -1,4 +1,11 @@
 import type { HandlerErrorReporter } from "@chainwatch/core";
+import type {
+  PiiGuardCallbackHandler,
+  PiiGuardOptions,
+  RedactingCallbackHandler,
+  Redactor,
+  RedactorOptions,
+} from "@chainwatch/pii-redact";
 import type { PinoCallbackHandler, PinoCallbackHandlerOptions, PinoLogger } from "@chainwatch/pino-logger";
 import type {
   MetricsServer,
@@ -17,6 +24,21 @@ import type { Registry } from "prom-client";
 
 /** Options of {@link createObservability}. Every part but cost is optional; each maps onto one package. */
 export interface ObservabilityOptions {
+  /**
+   * Personal data and secrets redacted in front of the handlers that see content — the logs and the token
+   * stream (`withRedaction` from `@chainwatch/pii-redact`): `true` for the default detectors, a `Redactor`
+   * (`createRedactor(…)`), or the redactor's options; `false` to log and print content as it is. Metrics and
+   * cost never see content and are not wrapped.
+   * @default true
+   */
+  redact?: boolean | Redactor | RedactorOptions;
+  /**
+   * A `PiiGuardCallbackHandler` (`@chainwatch/pii-redact`) in front of everything: `block` mode stops a call whose
+   * prompt carries the listed types before its request leaves; `audit` counts them. `true` for block mode with
+   * the default types.
+   * @default false
+   */
+  piiGuard?: boolean | PiiGuardOptions;
   /**
    * Structured logs (`@chainwatch/pino-logger`): a pino logger, or the log handler's own options (with their
    * `logger`). Each `llm.end` record carries `cost_usd` from the cost handler.
@@ -75,11 +97,18 @@ export interface ObservabilityHandlers {
   logger: PinoCallbackHandler | undefined;
   /** Token streaming, when `stdout` is given. */
   stdout: StdoutStreamCallbackHandler | undefined;
+  /** The PII guard, when `piiGuard` is given. */
+  piiGuard: PiiGuardCallbackHandler | undefined;
+  /** What `callbacks` holds for the logs and the token stream when `redact` is on: the redacting wrappers. */
+  redacted: { logger: RedactingCallbackHandler | undefined; stdout: RedactingCallbackHandler | undefined };
 }
 
 /** What {@link createObservability} builds. */
 export interface Observability {
-  /** Pass as `callbacks` to any runnable call (`chain.invoke(input, { callbacks })`) or model constructor. */
+  /**
+   * `[piiGuard, cost, metrics, logger, stdout]` (those that are on; the logger and stdout behind redaction). Pass
+   * as `callbacks` to any runnable call (`chain.invoke(input, { callbacks })`) or model constructor.
+   */
   readonly callbacks: BaseCallbackHandler[];
   readonly handlers: ObservabilityHandlers;
   /** The running metrics server, when `metricsServer` was asked for. */

@@ -1,3 +1,4 @@
+import { PiiDetectedError, RedactingCallbackHandler } from "@chainwatch/pii-redact";
 import { PinoCallbackHandler } from "@chainwatch/pino-logger";
 import { PrometheusCallbackHandler } from "@chainwatch/prometheus-metrics";
 import { StdoutStreamCallbackHandler } from "@chainwatch/stdout-stream";
@@ -51,7 +52,11 @@ describe("createObservability", () => {
     expect(metrics).toBeInstanceOf(PrometheusCallbackHandler);
     expect(logger).toBeInstanceOf(PinoCallbackHandler);
     expect(stdout).toBeInstanceOf(StdoutStreamCallbackHandler);
-    expect(stack.callbacks).toEqual([cost, metrics, logger, stdout]);
+    // The logs and the stream behind redaction; cost and metrics never see content.
+    const { redacted } = stack.handlers;
+    expect(redacted.logger).toBeInstanceOf(RedactingCallbackHandler);
+    expect(redacted.stdout).toBeInstanceOf(RedactingCallbackHandler);
+    expect(stack.callbacks).toEqual([cost, metrics, redacted.logger, redacted.stdout]);
 
     const model = fakeChatOpenAI(server);
     await promptChain(model).invoke({ question: "What is chainwatch?" }, { callbacks: stack.callbacks });
@@ -131,7 +136,7 @@ describe("createObservability", () => {
     expect(stack.handlers.metrics).toBeUndefined();
     expect(stack.handlers.stdout).toBeUndefined();
     expect(stack.metricsServer).toBeUndefined();
-    expect(stack.callbacks).toEqual([stack.handlers.cost, stack.handlers.logger]);
+    expect(stack.callbacks).toEqual([stack.handlers.cost, stack.handlers.redacted.logger]);
     await fakeChatOpenAI(server).invoke("hi", { callbacks: stack.callbacks });
     await stack.close();
     const [end] = logs.records().filter((record) => record.msg === "llm.end");
@@ -158,6 +163,59 @@ describe("createObservability", () => {
     expect(failures).toContain("pino_logger.handleLLMEnd");
   });
 
+  it("redacts personal data in the logs and the token stream by default; redact: false turns it off", async () => {
+    const email = "maria.gonzalez@example.org";
+    const card = "4111 1111 1111 1111";
+    server.setScript((request) => ({
+      content: `Refund sent for card ${card}; confirmation to ${email}.`,
+      usage: { promptTokens: 40, completionTokens: 12 },
+      chunkDelayMs: request.body?.stream ? 1 : 0,
+    }));
+    const run = async (redact: boolean) => {
+      const logs = captureLogger();
+      const out = captureStream();
+      const stack = await createObservability({
+        registry: new Registry(),
+        logger: logs.logger,
+        stdout: { stream: out.stream },
+        redact,
+      });
+      await fakeChatOpenAI(server).invoke(`I'm ${email}, card ${card} was charged twice`, {
+        callbacks: stack.callbacks,
+      });
+      await stack.close();
+      return { logs: logs.lines.join(""), stdout: out.text(), stack };
+    };
+    const safe = await run(true);
+    for (const raw of [email, card]) {
+      expect(safe.logs).not.toContain(raw);
+      expect(safe.stdout).not.toContain(raw);
+    }
+    expect(safe.logs).toContain("[EMAIL]");
+    expect(safe.stdout).toContain("[EMAIL]");
+    expect(safe.stack.handlers.cost.totals.tokens.totalTokens).toBe(52);
+    const raw = await run(false);
+    expect(raw.stack.handlers.redacted).toEqual({ logger: undefined, stdout: undefined });
+    expect(raw.logs).toContain(email);
+    expect(raw.stdout).toContain(email);
+  });
+
+  it("piiGuard stops a call whose prompt carries a card number before its request leaves", async () => {
+    server.setScript({ usage: { promptTokens: 1, completionTokens: 1 } });
+    const stack = await createObservability({
+      registry: new Registry(),
+      piiGuard: { mode: "block", types: ["CREDIT_CARD"] },
+    });
+    expect(stack.callbacks[0]).toBe(stack.handlers.piiGuard);
+    const before = server.requests.length;
+    await expect(
+      fakeChatOpenAI(server).invoke("card 4111 1111 1111 1111", { callbacks: stack.callbacks }),
+    ).rejects.toBeInstanceOf(PiiDetectedError);
+    await fakeChatOpenAI(server).invoke("no card here", { callbacks: stack.callbacks });
+    await stack.close();
+    expect(server.requests.length - before).toBe(1);
+  });
+
   it("rejects bad options with the bad value named", async () => {
     await expect(createObservability({ stdout: "yes" as never })).rejects.toThrow(
       'createObservability: stdout must be a boolean or an options object, got "yes"',
@@ -167,6 +225,9 @@ describe("createObservability", () => {
     );
     await expect(createObservability({ logger: "info" as never })).rejects.toThrow(
       "logger must be a pino logger",
+    );
+    await expect(createObservability({ redact: "on" as never })).rejects.toThrow(
+      'redact must be a boolean, a Redactor or redactor options, got "on"',
     );
     await expect(createObservability({ onHandlerError: 1 as never })).rejects.toThrow(
       "onHandlerError must be a function, got 1",
