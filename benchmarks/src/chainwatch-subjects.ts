@@ -1,3 +1,4 @@
+import { withRedaction } from "@chainwatch/pii-redact";
 import { PinoCallbackHandler } from "@chainwatch/pino-logger";
 import { PrometheusCallbackHandler } from "@chainwatch/prometheus-metrics";
 import { StdoutStreamCallbackHandler } from "@chainwatch/stdout-stream";
@@ -45,5 +46,27 @@ export const CHAINWATCH: Subject[] = [
     group: "chainwatch",
     goal: 1.2,
     attach: async () => ({ callbacks: [new TokenCostCallbackHandler()] }),
+  },
+  {
+    name: "@chainwatch/pii-redact withRedaction(pino-logger info, content none)",
+    group: "chainwatch",
+    attach: async () => ({
+      callbacks: [
+        withRedaction(new PinoCallbackHandler({ logger: discardingLogger("info"), content: "none" })),
+      ],
+    }),
+  },
+  {
+    name: "all five: redacted stdout-stream + redacted pino-logger, prometheus-metrics, token-cost",
+    group: "chainwatch",
+    goal: 2.5,
+    attach: async () => ({
+      callbacks: [
+        withRedaction(new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false })),
+        withRedaction(new PinoCallbackHandler({ logger: discardingLogger("info"), content: "none" })),
+        new PrometheusCallbackHandler({ registry: new Registry() }),
+        new TokenCostCallbackHandler(),
+      ],
+    }),
   },
 ];

@@ -1,3 +1,4 @@
+import { withRedaction } from "@chainwatch/pii-redact";
 import { PinoCallbackHandler } from "@chainwatch/pino-logger";
 import { PrometheusCallbackHandler } from "@chainwatch/prometheus-metrics";
 import { StdoutStreamCallbackHandler } from "@chainwatch/stdout-stream";
@@ -11,6 +12,8 @@ import { discard } from "./discard.js";
 /** A handler under soak: what to attach, and how many runs it still holds. */
 export interface SoakSubject {
   name: string;
+  /** Handlers whose runs `activeRuns` adds up (a wrapper and the handler inside it count twice). @default 1 */
+  layers?: number;
   /** Builds the handler(s) with a run tracker on `clock` and a short idle TTL (in clock ms). */
   make: (clock: ManualClock, ttlMs: number) => { callbacks: BaseCallbackHandler[]; activeRuns: () => number };
 }
@@ -20,8 +23,10 @@ type Counted = BaseCallbackHandler & { readonly activeRunCount: number };
 const single = (
   name: string,
   build: (runs: { now: () => number; ttlMs: number }) => Counted,
+  layers = 1,
 ): SoakSubject => ({
   name,
+  layers,
   make: (clock, ttlMs) => {
     const handler = build({ now: clock.now, ttlMs });
     return { callbacks: [handler], activeRuns: () => handler.activeRunCount };
@@ -43,4 +48,17 @@ export const SOAK_SUBJECTS: SoakSubject[] = [
     (runs) => new PrometheusCallbackHandler({ registry: new Registry(), runs }),
   ),
   single("@chainwatch/token-cost", (runs) => new TokenCostCallbackHandler({ runs })),
+  // The wrapper keeps its own hold-back buffers per run on its own tracker: both get the clock, and both count.
+  single(
+    "@chainwatch/pii-redact withRedaction(stdout-stream)",
+    (runs) =>
+      withRedaction(
+        new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false, runs }),
+        undefined,
+        {
+          runs,
+        },
+      ) as unknown as Counted,
+    2,
+  ),
 ];

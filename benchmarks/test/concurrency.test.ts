@@ -1,6 +1,7 @@
 // 1,000 concurrent runs through every handler at once: nothing mixes. Each run streams its own token text and
 // its own token count, and every handler's per-run record and total must add up exactly.
 import { PassThrough } from "node:stream";
+import { withRedaction } from "@chainwatch/pii-redact";
 import { PinoCallbackHandler } from "@chainwatch/pino-logger";
 import { PrometheusCallbackHandler } from "@chainwatch/prometheus-metrics";
 import { StdoutStreamCallbackHandler } from "@chainwatch/stdout-stream";
@@ -45,7 +46,8 @@ describe("1,000 concurrent runs through all handlers", () => {
       concurrency: "exclusive",
       errorOutput: false,
     });
-    const callbacks = [logger, cost, metrics, stdout];
+    // All five: pii-redact in front of the two handlers that see content.
+    const callbacks = [withRedaction(logger), cost, metrics, withRedaction(stdout)];
 
     const results = await Promise.all(
       Array.from({ length: RUNS }, async (_, index) => {
@@ -112,6 +114,6 @@ describe("1,000 concurrent runs through all handlers", () => {
       const block = `r${index} `.repeat(tokensOf(index));
       expect(out.split(`${block}\n`).length - 1, `run ${index} printed once, unbroken`).toBe(1);
     }
-    for (const handler of callbacks) expect(handler.activeRunCount).toBe(0);
+    for (const handler of [logger, cost, metrics, stdout]) expect(handler.activeRunCount).toBe(0);
   });
 });

@@ -1,6 +1,5 @@
 // Faults through ChatOpenAI against the testkit server: every handler leaves the caller's result or error exactly
 // as it is without the handler, throws nothing of its own, and holds no state afterwards.
-import { ChainwatchCallbackHandler, type ChainwatchHandlerOptions } from "@chainwatch/core";
 import {
   type FakeOpenAI,
   type FakeReply,
@@ -10,37 +9,8 @@ import {
 } from "@chainwatch/testkit";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SOAK_SUBJECTS, type SoakSubject } from "../src/soak-subjects.js";
-
-class ReferenceHandler extends ChainwatchCallbackHandler<null> {
-  name = "core_reference";
-  constructor(options: ChainwatchHandlerOptions) {
-    super("core_reference", options);
-  }
-  override handleChatModelStart(
-    llm: unknown,
-    _m: unknown,
-    runId: string,
-    parentRunId?: string,
-    extra?: unknown,
-  ) {
-    this.trackLLMStart(llm, runId, parentRunId, extra, undefined, undefined, undefined, null);
-  }
-  override handleLLMEnd(_o: unknown, runId: string) {
-    this.runs.end(runId);
-  }
-  override handleLLMError(_e: unknown, runId: string) {
-    this.runs.end(runId);
-  }
-}
-
-const reference: SoakSubject = {
-  name: "core reference handler",
-  make: (clock, ttlMs) => {
-    const handler = new ReferenceHandler({ runs: { now: clock.now, ttlMs } });
-    return { callbacks: [handler], activeRuns: () => handler.activeRunCount };
-  },
-};
+import { referenceSubject } from "../src/reference-handler.js";
+import { SOAK_SUBJECTS } from "../src/soak-subjects.js";
 
 interface Fault {
   name: string;
@@ -101,7 +71,7 @@ async function outcome(fault: Fault, callbacks: unknown[]): Promise<string> {
 }
 
 describe("faults through ChatOpenAI", () => {
-  for (const subject of [reference, ...SOAK_SUBJECTS]) {
+  for (const subject of [referenceSubject, ...SOAK_SUBJECTS]) {
     describe(subject.name, () => {
       for (const fault of FAULTS) {
         it(`${fault.name}: same outcome for the caller, nothing held afterwards`, async () => {

@@ -2,12 +2,12 @@
 // CI runs a bounded form (SOAK_RUNS, default 20,000 runs a handler); `SOAK_RUNS=1000000 npm run soak` runs the full one.
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { ChainwatchCallbackHandler, type ChainwatchHandlerOptions } from "@chainwatch/core";
 import { InProcessChatModel, manualClock } from "@chainwatch/testkit";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { RunnableLambda } from "@langchain/core/runnables";
 import { describe, expect, it } from "vitest";
-import { SOAK_SUBJECTS, type SoakSubject } from "../src/soak-subjects.js";
+import { referenceSubject } from "../src/reference-handler.js";
+import { SOAK_SUBJECTS } from "../src/soak-subjects.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -15,54 +15,6 @@ const gc = runInNewContext("gc") as () => void;
 const RUNS = Number(process.env.SOAK_RUNS ?? 20_000);
 const TTL_MS = 1_000;
 const HEAP_SLACK_BYTES = 4 * 1024 * 1024;
-
-class ReferenceHandler extends ChainwatchCallbackHandler<null> {
-  name = "core_reference";
-  constructor(options: ChainwatchHandlerOptions) {
-    super("core_reference", options);
-  }
-  override handleChatModelStart(
-    llm: unknown,
-    _m: unknown,
-    runId: string,
-    parentRunId?: string,
-    extra?: unknown,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-  ) {
-    this.trackLLMStart(llm, runId, parentRunId, extra, tags, metadata, undefined, null);
-  }
-  override handleChainStart(
-    chain: unknown,
-    _i: unknown,
-    runId: string,
-    parentRunId?: string,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-  ) {
-    this.trackStart("chain", chain, runId, parentRunId, tags, metadata, undefined, null);
-  }
-  override handleLLMEnd(_o: unknown, runId: string) {
-    this.runs.end(runId);
-  }
-  override handleLLMError(_e: unknown, runId: string) {
-    this.runs.end(runId);
-  }
-  override handleChainEnd(_o: unknown, runId: string) {
-    this.runs.end(runId);
-  }
-  override handleChainError(_e: unknown, runId: string) {
-    this.runs.end(runId);
-  }
-}
-
-const reference: SoakSubject = {
-  name: "core reference handler",
-  make: (clock, ttlMs) => {
-    const handler = new ReferenceHandler({ runs: { now: clock.now, ttlMs } });
-    return { callbacks: [handler], activeRuns: () => handler.activeRunCount };
-  },
-};
 
 const model = new InProcessChatModel({ tokens: 3, token: "x " });
 const failingChain = model.pipe(
@@ -87,7 +39,7 @@ async function oneRun(index: number, callbacks: unknown[]): Promise<void> {
 }
 
 describe(`soak: ${RUNS.toLocaleString("en")} runs a handler`, () => {
-  for (const subject of [reference, ...SOAK_SUBJECTS]) {
+  for (const subject of [referenceSubject, ...SOAK_SUBJECTS]) {
     it(`${subject.name}: heap after GC within 4 MB, abandoned runs evicted`, {
       timeout: 600_000,
     }, async () => {
@@ -105,14 +57,18 @@ describe(`soak: ${RUNS.toLocaleString("en")} runs a handler`, () => {
       for (let index = 0; index < RUNS; index++) {
         clock.advance(1);
         await oneRun(index, callbacks);
-        if (index % 1_000 === 999) peakHeld = Math.max(peakHeld, activeRuns());
+        if (index % 1_000 === 999) {
+          // Callbacks run on LangChain's background queue: read the count once it has caught up.
+          await awaitAllCallbacks();
+          peakHeld = Math.max(peakHeld, activeRuns());
+        }
       }
       await awaitAllCallbacks();
       gc();
       const grown = process.memoryUsage().heapUsed - before;
       expect(grown, `heap grew by ${(grown / 1048576).toFixed(2)} MB`).toBeLessThan(HEAP_SLACK_BYTES);
       // Abandoned streams (1 in 10 runs) stay at most one TTL: about TTL / 10 of them at any time.
-      expect(peakHeld).toBeLessThanOrEqual(TTL_MS / 10 + 10);
+      expect(peakHeld).toBeLessThanOrEqual((TTL_MS / 10 + 10) * (subject.layers ?? 1));
       clock.advance(TTL_MS + 1);
       expect(activeRuns()).toBe(0);
     });

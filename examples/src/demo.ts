@@ -5,6 +5,7 @@
 import { main as asyncStreaming } from "./async-streaming.js";
 import { main as constructorVsConfig } from "./constructor-vs-config.js";
 import { main as customHandler } from "./custom-handler.js";
+import { main as piiRedact } from "./pii-redact.js";
 import { main as pinoLogger } from "./pino-logger.js";
 import { main as prometheusMetrics } from "./prometheus-metrics.js";
 import { main as promptChain } from "./prompt-chain.js";
@@ -29,6 +30,9 @@ const sections: (() => Promise<void>)[] = [
   titled("10. @chainwatch/pino-logger: structured logs of a chain and an agent", pinoLogger),
   titled("11. @chainwatch/prometheus-metrics: GenAI metrics served at /metrics", prometheusMetrics),
   titled("12. @chainwatch/token-cost: cost per call, per run tree, and a budget", tokenCost),
+  titled("13. @chainwatch/pii-redact: a support bot whose logs and stream show no personal data", () =>
+    piiRedact(),
+  ),
 ];
 
 function titled(title: string, main: () => Promise<void>): () => Promise<void> {

@@ -59,7 +59,7 @@ describe("walkthrough examples on the embedded server (no API key)", () => {
     const { stdout, code } = await runExample("demo.ts");
     expect(code).toBe(0);
     expect(stdout).toContain("no OPENAI_API_KEY: using the embedded OpenAI-compatible server on 127.0.0.1");
-    for (let section = 1; section <= 12; section++) expect(stdout).toContain(`=== ${section}.`);
+    for (let section = 1; section <= 13; section++) expect(stdout).toContain(`=== ${section}.`);
     expect(stdout).toContain("demo finished");
   });
 });

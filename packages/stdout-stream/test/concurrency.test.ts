@@ -90,7 +90,10 @@ describe("concurrency", () => {
       if (String(chunk.content).length > 0 && ++seen === 3) break;
     }
     await awaitAllCallbacks();
-    expect(stream.text).toBe(live ? `${abandoned}\nThe next` : abandoned);
+    // The consumer broke out after three chunks; a token callback may already be under way for the next one
+    // (LangChain reads ahead on some Node versions), so the live text is those three words, or four.
+    if (live) expect([`${abandoned}\nThe next`, `${abandoned}\nThe next answer`]).toContain(stream.text);
+    else expect(stream.text).toBe(abandoned);
   });
 
   it('"exclusive": an owner silent for a later run\'s whole life yields when that run ends', async () => {

@@ -22,11 +22,13 @@ describe("run lifecycle", () => {
     const stream = new CaptureStream();
     const handler = new StdoutStreamCallbackHandler({ stream, runs: { now: clock.now, ttlMs: 60_000 } });
     await breakOutAfterTwoChunks(handler);
-    expect(stream.text).toBe("one");
+    const printed = stream.text;
+    // Broken out after two chunks; one more token callback may already be under way (read-ahead).
+    expect(["one", "one two"]).toContain(printed);
     expect(channelFor(stream, 1).claimedCount).toBe(1);
     clock.advance(60_001);
     expect(handler.activeRunCount).toBe(0);
-    expect(stream.text).toBe("one\n");
+    expect(stream.text).toBe(`${printed}\n`);
     expect(channelFor(stream, 1).claimedCount).toBe(0);
   });
 
@@ -36,12 +38,14 @@ describe("run lifecycle", () => {
     const first = new StdoutStreamCallbackHandler({ stream, runs: { now: clock.now, ttlMs: 60_000 } });
     const second = new StdoutStreamCallbackHandler({ stream, runs: { now: clock.now, ttlMs: 60_000 } });
     await breakOutAfterTwoChunks(first);
+    const printed = stream.text;
     clock.advance(60_001);
     expect(first.activeRunCount).toBe(0);
     server().setScript({ content: "Fresh answer." });
     await fakeChatOpenAI(server(), { callbacks: [first] }).invoke("next", { callbacks: [second] });
     await awaitAllCallbacks();
-    expect(stream.text).toBe("one\nFresh answer.\n");
+    expect(["one", "one two"]).toContain(printed);
+    expect(stream.text).toBe(`${printed}\nFresh answer.\n`);
   });
 
   it("a stream whose write() throws is reported once as `write`; the run and its output are unaffected", async () => {
