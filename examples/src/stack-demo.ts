@@ -120,7 +120,7 @@ export async function startStackDemo(options: StackDemoOptions = {}): Promise<St
       registry,
       metrics: { labels: { service: "chainwatch-demo" } },
       // Per run tree: the chain and the agent stay well under it; the runaway loop does not.
-      budget: { perTraceUsd: live ? 0.0002 : 0.0025, onBudgetExceeded: () => {} },
+      budget: { perTraceUsd: live ? 0.0001 : 0.0025, onBudgetExceeded: () => {} },
       stdout: { stream: out, show: "final", errorOutput: false },
       metricsServer: { port },
     });
