@@ -135,9 +135,17 @@ export async function startStackDemo(options: StackDemoOptions = {}): Promise<St
   }
   const { callbacks } = stack;
 
+  /** A section header, once the previous section's tokens are all out (callbacks run on a background queue). */
+  async function section(title: string): Promise<void> {
+    await awaitAllCallbacks();
+    write(`\n▶ ${title}\n`);
+  }
+
   async function runWorkload(): Promise<WorkloadResult> {
     const result: WorkloadResult = { okCalls: 0, failedCalls: 0, blockedCalls: 0, loopCalls: 0 };
-    write("\n▶ a chain (prompt | model | parser); the prompt carries an email address and a phone number\n");
+    await section(
+      "a chain (prompt | model | parser); the prompt carries an email address and a phone number",
+    );
     const chain = ChatPromptTemplate.fromMessages([
       ["system", "You answer in one short sentence."],
       ["human", "{question}"],
@@ -150,7 +158,7 @@ export async function startStackDemo(options: StackDemoOptions = {}): Promise<St
     );
     result.okCalls += 1;
 
-    write("\n▶ a tool-calling agent (get_weather); the question carries a card number\n");
+    await section("a tool-calling agent (get_weather); the question carries a card number");
     await weatherAgent(model).invoke(
       {
         messages: [
@@ -161,7 +169,7 @@ export async function startStackDemo(options: StackDemoOptions = {}): Promise<St
     );
     result.okCalls += 2;
 
-    write(`\n▶ a call to a model that does not exist (${MISSING_MODEL})\n`);
+    await section(`a call to a model that does not exist (${MISSING_MODEL})`);
     try {
       await missing.invoke("Hello?", { callbacks });
     } catch (error) {
@@ -170,7 +178,7 @@ export async function startStackDemo(options: StackDemoOptions = {}): Promise<St
       write(`✗ failed${typeof status === "number" ? ` with HTTP ${status}` : ""}: counted as an error\n`);
     }
 
-    write("\n▶ a runaway loop in one run tree, stopped by the per-trace budget\n");
+    await section("a runaway loop in one run tree, stopped by the per-trace budget");
     const loop = RunnableLambda.from(async (_input: string, config) => {
       for (;;) {
         await model.invoke(`Step ${result.loopCalls + 1}: keep going.`, config);
@@ -182,6 +190,7 @@ export async function startStackDemo(options: StackDemoOptions = {}): Promise<St
     } catch (error) {
       if (!(error instanceof BudgetExceededError)) throw error;
       result.blockedCalls += 1;
+      await awaitAllCallbacks();
       write(`■ stopped after ${result.loopCalls} calls: ${error.message}\n`);
     }
     result.okCalls += result.loopCalls;
