@@ -6,7 +6,7 @@ import { TokenCostCallbackHandler } from "@chainwatch/token-cost";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { discard } from "./discard.js";
-import type { Subject } from "./subjects.js";
+import { STREAMING_NOOP, type Subject } from "./subjects.js";
 
 /** pino writing to a stream that keeps nothing: the logger's own cost, no I/O. */
 const discardingLogger = (level: string) => pino({ level }, discard());
@@ -17,6 +17,7 @@ export const CHAINWATCH: Subject[] = [
     name: "@chainwatch/stdout-stream (to a discarding writable)",
     group: "chainwatch",
     goal: 1.3,
+    baseline: STREAMING_NOOP,
     attach: async () => ({
       callbacks: [new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false })],
     }),
@@ -60,6 +61,7 @@ export const CHAINWATCH: Subject[] = [
     name: "all five: redacted stdout-stream + redacted pino-logger, prometheus-metrics, token-cost",
     group: "chainwatch",
     goal: 2.5,
+    baseline: STREAMING_NOOP,
     attach: async () => ({
       callbacks: [
         withRedaction(new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false })),

@@ -17,10 +17,25 @@ export interface Subject {
   group: "baseline" | "chainwatch" | "peer";
   /** Ratio to the no-op handler this subject must stay under, where the issue sets one. */
   goal?: number;
+  /**
+   * The baseline its ratio is taken against. Handlers that set `lc_prefer_streaming` turn a plain `invoke()` into a
+   * streaming call; they are compared with a no-op handler that does the same, so the ratio is the handler's cost,
+   * not the cost of streaming. @default "no-op handler"
+   */
+  baseline?: string;
   attach: () => Promise<Attached>;
 }
 
 const devNull = () => new Console(createWriteStream("/dev/null"));
+
+/** Name of the baseline for handlers that make `invoke()` stream. */
+export const STREAMING_NOOP = "no-op handler preferring streaming";
+
+/** A no-op handler that, like a token printer, asks LangChain to stream plain `invoke()` calls. */
+class StreamingNoopCallbackHandler extends NoopCallbackHandler {
+  override name = "noop_streaming";
+  lc_prefer_streaming = true;
+}
 
 export const BASELINES: Subject[] = [
   { name: "no handler", group: "baseline", attach: async () => ({ callbacks: [] }) },
@@ -28,6 +43,11 @@ export const BASELINES: Subject[] = [
     name: "no-op handler",
     group: "baseline",
     attach: async () => ({ callbacks: [new NoopCallbackHandler()] }),
+  },
+  {
+    name: STREAMING_NOOP,
+    group: "baseline",
+    attach: async () => ({ callbacks: [new StreamingNoopCallbackHandler()] }),
   },
 ];
 
