@@ -93,19 +93,17 @@ export async function startStackDemo(options: StackDemoOptions = {}): Promise<St
     live,
     server,
     close: closeModel,
-  } = await exampleModel(
-    (request) =>
-      request.body?.model === MISSING_MODEL
-        ? {
-            status: 404,
-            error: {
-              message: `The model \`${MISSING_MODEL}\` does not exist`,
-              type: "invalid_request_error",
-              code: "model_not_found",
-            },
-          }
-        : { ...(request.body?.tools?.length ? agentTurn(request) : {}), usage: DEMO_USAGE, chunkDelayMs: 3 },
-    { maxRetries: 0 },
+  } = await exampleModel((request) =>
+    request.body?.model === MISSING_MODEL
+      ? {
+          status: 404,
+          error: {
+            message: `The model \`${MISSING_MODEL}\` does not exist`,
+            type: "invalid_request_error",
+            code: "model_not_found",
+          },
+        }
+      : { ...(request.body?.tools?.length ? agentTurn(request) : {}), usage: DEMO_USAGE, chunkDelayMs: 3 },
   );
   const missing = server
     ? fakeChatOpenAI(server, { model: MISSING_MODEL })
