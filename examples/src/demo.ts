@@ -1,6 +1,7 @@
 /**
- * `npm run demo`: every example, end to end. With no OPENAI_API_KEY each one starts the testkit's
- * OpenAI-compatible server on 127.0.0.1; with the key set they call the real API.
+ * `npm run examples` (in examples/): every example, end to end. (The root `npm run demo` runs the stack demo,
+ * src/stack-demo.ts.) With no OPENAI_API_KEY each one starts the testkit's OpenAI-compatible server on 127.0.0.1;
+ * with the key set they call the real API.
  */
 import { main as asyncStreaming } from "./async-streaming.js";
 import { main as constructorVsConfig } from "./constructor-vs-config.js";

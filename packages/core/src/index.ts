@@ -17,6 +17,13 @@ export {
   toolCallsFromOutput,
 } from "./content.js";
 export {
+  type CostFunction,
+  type CostHint,
+  type CostOption,
+  type CostSource,
+  resolveCostSource,
+} from "./cost.js";
+export {
   type HandlerErrorContext,
   type HandlerErrorReporter,
   HandlerGuard,

@@ -85,6 +85,10 @@ export function responseModel(output: unknown): string | undefined {
     const fromMessage = name(responseMetadata.model_name) ?? name(responseMetadata.model);
     if (fromMessage) return fromMessage;
   }
+  // A streamed call (`.stream()`, or invoke() preferring streaming) has it in the generation info instead.
+  const generationInfo = isRecord(first) ? first.generationInfo : undefined;
+  const fromGenerationInfo = isRecord(generationInfo) ? name(generationInfo.model_name) : undefined;
+  if (fromGenerationInfo) return fromGenerationInfo;
   const llmOutput = isRecord(output.llmOutput) ? output.llmOutput : undefined;
   return name(llmOutput?.model_name) ?? name(llmOutput?.model);
 }

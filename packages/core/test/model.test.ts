@@ -1,3 +1,6 @@
+import { fakeChatOpenAI, startFakeOpenAI } from "@chainwatch/testkit";
+import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
+import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { describe, expect, it } from "vitest";
 import { modelFromStart, resolveModel, responseModel, serializedClassName } from "../src/index.js";
 
@@ -55,6 +58,35 @@ describe("model resolution", () => {
       "gpt-4o-mini",
     );
     expect(responseModel({ generations: [[{ text: "" }]], llmOutput: { model_name: "m" } })).toBe("m");
+  });
+
+  it("finds the response model of a streamed call, which LangChain puts in the generation info", async () => {
+    const server = await startFakeOpenAI({ model: "gpt-4o-mini-2024-07-18" });
+    try {
+      const outputs: unknown[] = [];
+      // A handler preferring streaming makes invoke() stream (as the stdout-stream handler does).
+      class Probe extends BaseCallbackHandler {
+        name = "probe";
+        lc_prefer_streaming = true;
+        override handleLLMEnd(output: unknown) {
+          outputs.push(output);
+        }
+      }
+      const model = fakeChatOpenAI(server);
+      await model.invoke("not streamed", {
+        callbacks: [BaseCallbackHandler.fromMethods({ handleLLMEnd: (o) => void outputs.push(o) })],
+      });
+      await model.invoke("streamed", { callbacks: [new Probe()] });
+      for await (const _ of await model.stream("streamed too", { callbacks: [new Probe()] }));
+      await awaitAllCallbacks();
+      expect(outputs.map(responseModel)).toEqual([
+        "gpt-4o-mini-2024-07-18",
+        "gpt-4o-mini-2024-07-18",
+        "gpt-4o-mini-2024-07-18",
+      ]);
+    } finally {
+      await server.close();
+    }
   });
 
   it("reads the class name from serialized ids", () => {

@@ -1,4 +1,11 @@
-import { ChainwatchCallbackHandler, carriesContent, type RunType, truncate } from "@chainwatch/core";
+import {
+  ChainwatchCallbackHandler,
+  type CostFunction,
+  carriesContent,
+  type RunType,
+  resolveCostSource,
+  truncate,
+} from "@chainwatch/core";
 import type { BaseCallbackHandlerInput } from "@langchain/core/callbacks/base";
 import { symbols } from "pino";
 import { addLlmResult } from "./llm-result.js";
@@ -34,12 +41,14 @@ function newState(): RunLogState {
 export class PinoCallbackHandler extends ChainwatchCallbackHandler<RunLogState> {
   name = "pino_logger";
   private readonly writer: RecordWriter;
+  private readonly cost: CostFunction | undefined;
 
   constructor(options: PinoCallbackHandlerOptions = {}, callbackInput?: BaseCallbackHandlerInput) {
     super("pino_logger", options, callbackInput);
     const resolved = resolveOptions(options);
     this.writer = new RecordWriter(resolved);
     this.watchDestination(resolved.logger);
+    this.cost = resolveCostSource(options?.cost, "PinoCallbackHandler");
   }
 
   /**
@@ -117,6 +126,7 @@ export class PinoCallbackHandler extends ChainwatchCallbackHandler<RunLogState> 
     if (!writer.enabled(writer.levels.end, run)) return;
     const record = writer.llmFields(run, runId, parentRunId);
     addLlmResult(record, run, output, this.runs.time(), writer.content);
+    if (this.cost !== undefined) this.addCost(record, output, run?.model, run?.provider);
     writer.write(writer.levels.end, record, "llm.end");
   }
 
@@ -217,6 +227,21 @@ export class PinoCallbackHandler extends ChainwatchCallbackHandler<RunLogState> 
     record.name = truncate(String(eventName), 200);
     this.writer.content.add(record, "custom", "data", data);
     this.writer.write(this.writer.levels.custom, record, "custom");
+  }
+
+  /** `cost_usd` from the cost source; a throwing source is reported and the record is still written. */
+  private addCost(
+    record: LogRecord,
+    output: unknown,
+    model: string | undefined,
+    provider: string | undefined,
+  ): void {
+    try {
+      const usd = this.cost?.(output, { model, provider });
+      if (usd !== undefined) record.cost_usd = usd;
+    } catch (error) {
+      this.guard.report("cost", error);
+    }
   }
 
   private startLLM(

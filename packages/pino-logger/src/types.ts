@@ -1,4 +1,4 @@
-import type { ChainwatchHandlerOptions, RunType } from "@chainwatch/core";
+import type { ChainwatchHandlerOptions, CostOption, RunType } from "@chainwatch/core";
 import type { BaseLogger, Bindings, ChildLoggerOptions, Level } from "pino";
 
 /** A level of the logger (pino's, or one of its custom levels) for one kind of event, or `false` to never log it. */
@@ -95,4 +95,12 @@ export interface PinoCallbackHandlerOptions extends ChainwatchHandlerOptions {
   sample?: number;
   /** Which runs are logged. @default every run */
   filter?: PinoRunFilter;
+  /**
+   * Where each LLM call's USD cost comes from, for the `cost_usd` field of `llm.end`: a
+   * `TokenCostCallbackHandler` from `@chainwatch/token-cost` (any object with `costOfLLMResult(output, { model,
+   * provider })`), or a function of the LLM result and the start event's model and provider. A call it cannot
+   * price gets no `cost_usd` (never a guessed 0).
+   * @default none (no `cost_usd` field)
+   */
+  cost?: CostOption;
 }

@@ -81,7 +81,7 @@ function run(set: MetricSet, method: string, step: () => void): void {
 
 /**
  * Hands everything pending to prom-client: evicts idle runs and counts those in flight, flushes buffered
- * histogram observations, sets the in-flight gauge and adds the counted run outcomes and tokens. Idempotent: a second call right after
+ * histogram observations, sets the in-flight gauge and adds the counted run outcomes, tokens and cost. Idempotent: a second call right after
  * finds nothing pending. A failing step is reported and the others still run.
  */
 export function exportAll(set: MetricSet): void {
@@ -124,6 +124,11 @@ export function exportAll(set: MetricSet): void {
           series.tokens[field] = 0;
           (set[TOKEN_COUNTERS[field]] as Counter<string>).inc(series.labels, count);
         }
+      }
+      if (series.costUsd > 0) {
+        const usd = series.costUsd;
+        series.costUsd = 0;
+        set.costUsd.inc(series.labels, usd);
       }
     }
   });

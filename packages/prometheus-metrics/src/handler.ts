@@ -1,8 +1,10 @@
 import {
   ChainwatchCallbackHandler,
+  type CostFunction,
   carriesContent,
   extractUsage,
   type RunType,
+  resolveCostSource,
   responseModel,
   type TrackedRun,
 } from "@chainwatch/core";
@@ -13,6 +15,7 @@ import { metadataValue } from "./labels.js";
 import {
   assertPrefix,
   type MetricSet,
+  type ModelSeries,
   type PrometheusMetrics,
   type RunSeries,
   resolveMetricSet,
@@ -61,9 +64,11 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
   /** Extra label values and key when there are no metadata labels (the common case): no per-run work. */
   private readonly fixedExtra: readonly string[];
   private readonly fixedExtraKey: string;
+  private readonly cost: CostFunction | undefined;
 
   constructor(options: PrometheusCallbackHandlerOptions = {}) {
     super("prometheus_metrics", options);
+    this.cost = resolveCostSource(options.cost, "PrometheusCallbackHandler");
     const prefix = options.prefix ?? "langchain_";
     assertPrefix(prefix);
     const extra = extraLabels(options);
@@ -167,6 +172,7 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
       series.timeToFirstChunk.observe(seconds(run.startTime, run.firstTokenTime));
     }
     recordUsage(series, extractUsage(output));
+    if (this.cost !== undefined) this.addCost(series, output, run);
   }
 
   override handleLLMError(error: unknown, runId: string): void {
@@ -287,6 +293,18 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     else state.series.ok++;
     const errorLabel = failed ? errorType(error) : "";
     runObserver(this.set, run.runType, run.name, errorLabel, state.extra, state.extraKey).observe(duration);
+  }
+
+  /** Adds the call's cost to its series; a throwing cost source is reported and the call's other metrics stay. */
+  private addCost(series: ModelSeries, output: unknown, run: TrackedRun<RunState>): void {
+    let usd: number | undefined;
+    try {
+      usd = this.cost?.(output, { model: run.model, provider: run.provider });
+    } catch (error) {
+      this.guard.report("cost", error);
+      return;
+    }
+    if (usd !== undefined) series.costUsd += usd;
   }
 
   private modelSeries(run: TrackedRun<RunState>, response: string | undefined) {

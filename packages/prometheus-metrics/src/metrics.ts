@@ -57,6 +57,8 @@ export interface ModelSeries {
   readonly inputUsage: Observer;
   readonly outputUsage: Observer;
   readonly tokens: PendingTokens;
+  /** USD of the series' calls not yet added to the cost counter. */
+  costUsd: number;
   /** The duration child for a failed call of this series, by `error_type` (a bounded set). */
   failed(errorType: string): Observer;
 }
@@ -91,6 +93,8 @@ export interface PrometheusMetrics {
   readonly cacheReadTokens: Counter<string>;
   readonly cacheWriteTokens: Counter<string>;
   readonly reasoningTokens: Counter<string>;
+  /** USD of LLM calls, from the handler's `cost` source. */
+  readonly costUsd: Counter<string>;
   readonly toolDuration: Histogram<string>;
   readonly runs: Counter<string>;
   readonly chainDuration: Histogram<string>;
@@ -285,6 +289,11 @@ export function resolveMetricSet(config: MetricSetConfig): MetricSet {
     cacheReadTokens: tokens("cache_read"),
     cacheWriteTokens: tokens("cache_write"),
     reasoningTokens: tokens("reasoning"),
+    costUsd: counter(
+      `${prefix}cost_usd_total`,
+      "USD cost of LLM calls, from the handler's cost source (e.g. @chainwatch/token-cost); unpriced calls add nothing",
+      model([]),
+    ),
     toolDuration: histogram(
       "gen_ai_execute_tool_duration_seconds",
       "Duration of a single tool execution (gen_ai.execute_tool.duration)",

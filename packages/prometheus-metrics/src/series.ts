@@ -65,6 +65,7 @@ export function modelSeries(
     inputUsage: child(set, set.tokenUsage, { ...labels, gen_ai_token_type: "input" }),
     outputUsage: child(set, set.tokenUsage, { ...labels, gen_ai_token_type: "output" }),
     tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 },
+    costUsd: 0,
     failed(errorType: string): Observer {
       let observer = failures.get(errorType);
       if (observer === undefined) {

@@ -1,4 +1,4 @@
-import type { ChainwatchHandlerOptions } from "@chainwatch/core";
+import type { ChainwatchHandlerOptions, CostOption } from "@chainwatch/core";
 import type { Registry } from "prom-client";
 
 /** Histogram bucket boundaries, per histogram. Each list must be non-empty, finite and strictly increasing. */
@@ -83,6 +83,13 @@ export interface PrometheusCallbackHandlerOptions extends ChainwatchHandlerOptio
   metadataLabels?: readonly string[];
   /** Caps on distinct label values; overflow is recorded as `_OTHER`. */
   maxLabelValues?: LabelValueLimits;
+  /**
+   * Where each LLM call's USD cost comes from, for `<prefix>cost_usd_total`: a `TokenCostCallbackHandler` from
+   * `@chainwatch/token-cost` (any object with `costOfLLMResult(output, { model, provider })`), or a function of
+   * the LLM result and the start event's model and provider. Calls it cannot price add nothing.
+   * @default none (the cost counter stays empty)
+   */
+  cost?: CostOption;
 }
 
 /** Options of {@link startMetricsServer}. */

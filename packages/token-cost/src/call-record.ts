@@ -25,18 +25,19 @@ function refused(measured: MeasuredUsage, reason: UnpricedReason): CostResult {
   };
 }
 
-/** Prices a finished call and builds its record. Never throws. */
+/** Prices a finished call (unless `alreadyPriced` says what it cost) and builds its record. Never throws. */
 export function buildRecord(
   run: TrackedRun<unknown>,
   model: string | undefined,
   measured: MeasuredUsage,
   prices: PriceBook,
   at: Date,
+  alreadyPriced?: CostResult,
 ): CallCostRecord {
   const priced =
-    measured.unpriced === undefined
-      ? prices.price(model, run.provider, measured.tokens, at)
-      : refused(measured, measured.unpriced);
+    measured.unpriced !== undefined
+      ? refused(measured, measured.unpriced)
+      : (alreadyPriced ?? prices.price(model, run.provider, measured.tokens, at));
   return {
     runId: run.runId,
     parentRunId: run.parentRunId,

@@ -1,5 +1,7 @@
 import {
   ChainwatchCallbackHandler,
+  type CostHint,
+  type CostSource,
   extractUsage,
   responseModel,
   type TrackedRun,
@@ -14,13 +16,20 @@ import { countsFromUsage, zeroCounts } from "./counts.js";
 import { estimateTokens, generationTexts } from "./estimate.js";
 import { CostLedger } from "./ledger.js";
 import { PriceBook } from "./prices.js";
-import type { CallCostRecord, CostTotals, TokenCostCallbackHandlerOptions } from "./types.js";
+import type { CallCostRecord, CostResult, CostTotals, TokenCostCallbackHandlerOptions } from "./types.js";
 
 /**
  * Per-run state: the prompts of an LLM run (messages or strings), kept only to estimate tokens if the provider
  * reports no usage; undefined for chains and tools, and when estimation is off.
  */
 type RunState = unknown;
+
+/** A result priced once, for one (model, provider): reused by whichever of the handler and its users asks next. */
+interface PricedResult {
+  model: string | undefined;
+  provider: string | undefined;
+  result: CostResult;
+}
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -47,7 +56,7 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  * process.stdout.write(cost.table());
  * ```
  */
-export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState> {
+export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState> implements CostSource {
   name = "token_cost";
 
   private readonly prices: PriceBook;
@@ -56,6 +65,12 @@ export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState
   private readonly estimate: boolean;
   private readonly clock: () => Date;
   private readonly ledger: CostLedger;
+  /**
+   * Prices by LLM result object. LangChain hands the same result to every handler, so the metrics and log
+   * handlers that take this one as their cost source, and this handler's own end callback, price a call once
+   * whatever order they run in.
+   */
+  private readonly pricedResults = new WeakMap<object, PricedResult>();
   private readonly reportBudgetError = (error: unknown): void => this.guard.report("onBudgetExceeded", error);
 
   constructor(options: TokenCostCallbackHandlerOptions = {}) {
@@ -120,6 +135,21 @@ export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState
     return this.ledger.table();
   }
 
+  /**
+   * USD of one call from its LLM result alone ({@link CostSource}, for `PrometheusCallbackHandler` and
+   * `PinoCallbackHandler`'s `cost` option): the model the response names (else `hint.model`), `hint.provider`,
+   * and the usage the provider reported, with this handler's prices. Pure and order-independent: it records
+   * nothing, and it is cached per result object, so composing handlers prices a call once. Undefined when the
+   * call cannot be priced from the result (no or unusable usage, unknown model): this handler may still
+   * estimate tokens for its own records, which a result alone cannot.
+   */
+  costOfLLMResult(output: unknown, hint: CostHint = {}): number | undefined {
+    const usage = extractUsage(output);
+    if (usage === undefined || usage.source === "estimated" || usage.invalid.length > 0) return undefined;
+    const model = responseModel(output) ?? hint.model;
+    return this.priceOf(output, model, hint.provider, countsFromUsage(usage)).cost?.totalUsd;
+  }
+
   /** Forgets every record and total (runs in progress are still tracked). */
   reset(): void {
     this.ledger.reset();
@@ -157,13 +187,20 @@ export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState
     const model = responseModel(output) ?? run.model;
     const usage = extractUsage(output);
     if (usage !== undefined && usage.source !== "estimated") {
-      this.record(run, model, {
-        tokens: countsFromUsage(usage),
-        estimated: false,
-        invalidUsage: usage.invalid,
-        status: "ok",
-        unpriced: usage.invalid.length > 0 ? "invalid_usage" : undefined,
-      });
+      const tokens = countsFromUsage(usage);
+      const invalid = usage.invalid.length > 0;
+      this.record(
+        run,
+        model,
+        {
+          tokens,
+          estimated: false,
+          invalidUsage: usage.invalid,
+          status: "ok",
+          unpriced: invalid ? "invalid_usage" : undefined,
+        },
+        invalid ? undefined : this.priceOf(output, model, run.provider, tokens),
+      );
       return;
     }
     if (!this.estimate || run.state === undefined) {
@@ -311,8 +348,28 @@ export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState
     });
   }
 
-  private record(run: TrackedRun<RunState>, model: string | undefined, measured: MeasuredUsage): void {
-    const record = buildRecord(run, model, measured, this.prices, this.clock());
+  /** The price of a result's tokens, from the cache when this result was priced for the same model and provider. */
+  private priceOf(
+    output: unknown,
+    model: string | undefined,
+    provider: string | undefined,
+    tokens: CallCostRecord["tokens"],
+  ): CostResult {
+    const key = typeof output === "object" && output !== null ? output : undefined;
+    const cached = key === undefined ? undefined : this.pricedResults.get(key);
+    if (cached !== undefined && cached.model === model && cached.provider === provider) return cached.result;
+    const result = this.prices.price(model, provider, tokens, this.clock());
+    if (key !== undefined) this.pricedResults.set(key, { model, provider, result });
+    return result;
+  }
+
+  private record(
+    run: TrackedRun<RunState>,
+    model: string | undefined,
+    measured: MeasuredUsage,
+    priced?: CostResult,
+  ): void {
+    const record = buildRecord(run, model, measured, this.prices, this.clock(), priced);
     this.ledger.add(record);
     if (this.budget.active) {
       const breach = this.budget.breach(

@@ -1,0 +1,304 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, freePort, requireBinary } from "../../packages/prometheus-metrics/test/binaries.js";
+import {
+  DEMO_PII,
+  MISSING_MODEL,
+  type StackDemo,
+  startStackDemo,
+  type WorkloadResult,
+} from "../src/stack-demo.js";
+import { assetsDir, dashboardExpressions, readAlertRules, runnable } from "./observability-assets.js";
+import { runExample } from "./run-example.js";
+
+const RAW_PII = Object.values(DEMO_PII);
+
+describe("npm run demo: the stack demo", () => {
+  it("is what `npm run demo` runs; the walkthrough moved to `npm run examples`", () => {
+    const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+      scripts: Record<string, string>;
+    };
+    expect(manifest.scripts.demo).toBe("tsx src/stack-demo.ts");
+    expect(manifest.scripts.examples).toBe("tsx src/demo.ts");
+  });
+
+  it("runs a chain and an agent through all five handlers, redacted, and closes with a summary and a cost table", async () => {
+    const { stdout, stderr, code } = await runExample("stack-demo.ts", { METRICS_PORT: "0" });
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain("no OPENAI_API_KEY: using the embedded OpenAI-compatible server on 127.0.0.1");
+    // Tokens streamed to the terminal, redacted.
+    expect(stdout).toContain("You said: I'm [EMAIL], call me on [PHONE]. What does chainwatch watch?\n");
+    expect(stdout).toContain("The weather in Lisbon is sunny, 21°C.\n");
+    expect(stdout).toContain("✗ failed with HTTP 404: counted as an error");
+    expect(stdout).toMatch(/■ stopped after 5 calls: Trace budget of \$0\.0025 reached/);
+    // The /metrics summary: 8 calls of 2,000 input (500 cached) and 400 output tokens at $0.0005025 each.
+    expect(stdout).toContain("LLM calls    8 ok, 1 failed, 1 stopped by the budget before sending");
+    expect(stdout).toContain("tokens       16000 input (4000 cached), 3200 output");
+    expect(stdout).toContain("tool calls   1");
+    expect(stdout).toContain("cost         $0.004020 (langchain_cost_usd_total)");
+    expect(stdout).toContain("budget       1 limit reached");
+    expect(stdout).toMatch(/total\s+8\s+16000\s+4000\s+3200\s+0\s+\$0\.004020/);
+    const logFile = /JSON logs \(redacted\): {2}(\S+)/.exec(stdout)?.[1] ?? "";
+    expect(stdout).toMatch(/metrics: {15}http:\/\/127\.0\.0\.1:\d+\/metrics/);
+    expect(stdout).toContain("stack demo finished");
+    const log = await readFile(logFile, "utf8");
+    await rm(logFile, { force: true });
+    for (const raw of RAW_PII) {
+      expect(stdout).not.toContain(raw);
+      expect(log).not.toContain(raw);
+    }
+    const events = log
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { msg: string; cost_usd?: number });
+    expect(events.filter((record) => record.msg === "llm.end")).toHaveLength(8);
+    expect(events.filter((record) => record.msg === "llm.error")).toHaveLength(1);
+    expect(events.every((record) => record.msg !== "llm.end" || record.cost_usd === 0.0005025)).toBe(true);
+  }, 60_000);
+});
+
+interface Sample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+/**
+ * End to end: a real Prometheus loads examples/observability/prometheus.yml and alerts.yml, scrapes the demo
+ * while it runs its workload twice (so that rates and increases have something to measure), and every dashboard
+ * and alert expression is queried through the HTTP API and checked against what the workload did.
+ */
+describe("the demo scraped by a real Prometheus, with the example config, rules and dashboard", () => {
+  const binary = requireBinary("prometheus");
+  if (!binary) return;
+  const prometheusBinary: string = binary;
+
+  let dir: string;
+  let prometheus: ChildProcess | undefined;
+  let prometheusUrl: string;
+  let logs = "";
+  let demo: StackDemo;
+  const out = new PassThrough();
+  let printed = "";
+  out.on("data", (chunk: Buffer) => {
+    printed += chunk.toString("utf8");
+  });
+  const rounds: WorkloadResult[] = [];
+
+  async function query(expr: string): Promise<Sample[]> {
+    const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
+    const body = (await response.json()) as { status: string; data: { result: Sample[] }; error?: string };
+    if (body.status !== "success") throw new Error(`query ${expr} failed: ${body.error}`);
+    return body.data.result;
+  }
+
+  async function scalar(expr: string): Promise<number | undefined> {
+    const [sample, ...rest] = await query(expr);
+    if (sample === undefined || rest.length > 0) return undefined;
+    return Number(sample.value[1]);
+  }
+
+  /** Waits until Prometheus has scraped a value of `expr` equal to `expected`. */
+  function scraped(expr: string, expected: number) {
+    return eventually(
+      async () => ((await scalar(expr)) === expected ? true : undefined),
+      30_000,
+      `${expr} == ${expected} (prometheus logs: ${logs.slice(-2_000)})`,
+    );
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "chainwatch-stack-demo-"));
+    demo = await startStackDemo({ out, logFile: join(dir, "demo.log"), metricsPort: 0 });
+    const port = await freePort();
+    prometheusUrl = `http://127.0.0.1:${port}`;
+    // The example config as it is, pointed at the port the demo got and at the rule file by absolute path.
+    const example = await readFile(`${assetsDir}prometheus.yml`, "utf8");
+    const config = example
+      .replace('"127.0.0.1:9464"', `"127.0.0.1:${demo.stack.metricsServer?.port}"`)
+      .replace("  - alerts.yml", `  - ${assetsDir}alerts.yml`);
+    expect(config).not.toContain('"127.0.0.1:9464"');
+    expect(config).toContain(`${assetsDir}alerts.yml`);
+    await writeFile(join(dir, "prometheus.yml"), config);
+    prometheus = spawn(
+      prometheusBinary,
+      [
+        `--config.file=${join(dir, "prometheus.yml")}`,
+        `--storage.tsdb.path=${join(dir, "data")}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        "--log.level=warn",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    prometheus.stdout?.on("data", (chunk) => {
+      logs += chunk;
+    });
+    prometheus.stderr?.on("data", (chunk) => {
+      logs += chunk;
+    });
+    await eventually(
+      async () => {
+        if (prometheus?.exitCode !== null) throw new Error(`prometheus exited: ${logs}`);
+        return (await fetch(`${prometheusUrl}/-/ready`)).ok ? true : undefined;
+      },
+      30_000,
+      "prometheus to be ready",
+    );
+    await scraped('up{job="chainwatch-demo"}', 1);
+    // Round one creates the series; round two, scraped after, gives the rates something to measure.
+    rounds.push(await demo.runWorkload());
+    await scraped('sum(langchain_runs_total{run_type="llm"})', 9);
+    rounds.push(await demo.runWorkload());
+    await scraped('sum(langchain_runs_total{run_type="llm"})', 18);
+    await scraped("sum(langchain_budget_exceeded_total)", 2);
+  }, 90_000);
+
+  afterAll(async () => {
+    if (prometheus && prometheus.exitCode === null) {
+      const exited = once(prometheus, "exit");
+      prometheus.kill("SIGTERM");
+      const timer = setTimeout(() => prometheus?.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await demo?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }, 20_000);
+
+  it("each round did what the demo says: 8 calls, 1 failure, a loop of 5 stopped by the budget", () => {
+    expect(rounds).toEqual([
+      { okCalls: 8, failedCalls: 1, blockedCalls: 1, loopCalls: 5 },
+      { okCalls: 8, failedCalls: 1, blockedCalls: 1, loopCalls: 5 },
+    ]);
+  });
+
+  it("every dashboard expression returns data, and the totals match the workload exactly", async () => {
+    const ok = rounds.reduce((sum, round) => sum + round.okCalls, 0);
+    const failed = rounds.reduce((sum, round) => sum + round.failedCalls, 0);
+    const { cost } = demo.stack.handlers;
+    // The exact figures, by panel and query.
+    const exact: Record<string, (samples: Sample[]) => void> = {
+      "LLM calls/A": (samples) => expect(Number(samples[0]?.value[1])).toBe(ok + failed),
+      "Failed LLM calls/A": (samples) => expect(Number(samples[0]?.value[1])).toBe(failed),
+      "Tokens/A": (samples) => expect(Number(samples[0]?.value[1])).toBe(ok * 2_000),
+      "Tokens/B": (samples) => expect(Number(samples[0]?.value[1])).toBe(ok * 400),
+      // Cost: Prometheus's sum equals token-cost's own total.
+      "Spend/A": (samples) => {
+        expect(Number(samples[0]?.value[1])).toBeCloseTo(cost.costUsd, 15);
+        expect(cost.costUsd).toBeCloseTo(ok * 0.0005025, 15);
+      },
+      "Budget limits reached/A": (samples) =>
+        expect(samples.map((sample) => [sample.metric.scope, Number(sample.value[1])]).sort()).toEqual([
+          ["total", 0],
+          ["trace", 2],
+        ]),
+      "Cost by model/A": (samples) => {
+        expect(samples.map((sample) => sample.metric.gen_ai_request_model)).toEqual(["gpt-4o-mini"]);
+        expect(Number(samples[0]?.value[1])).toBeCloseTo(
+          cost.byModel().get("gpt-4o-mini")?.costUsd ?? -1,
+          15,
+        );
+      },
+      "Requests / s by model/A": (samples) =>
+        expect(samples.map((sample) => sample.metric.gen_ai_request_model).sort()).toEqual([
+          MISSING_MODEL,
+          "gpt-4o-mini",
+        ]),
+      "Errors / s by type/A": (samples) =>
+        expect(samples.map((sample) => sample.metric.error_type)).toEqual(["not_found"]),
+      "Tool calls / s/A": (samples) =>
+        expect(samples.map((sample) => sample.metric.gen_ai_tool_name)).toEqual(["get_weather"]),
+      "Spend per hour by model/A": (samples) =>
+        expect(samples.map((sample) => sample.metric.gen_ai_request_model)).toEqual(["gpt-4o-mini"]),
+    };
+    const expressions = dashboardExpressions();
+    expect(expressions.length).toBeGreaterThanOrEqual(20);
+    for (const { panel, refId, expr } of expressions) {
+      const samples = await query(runnable(expr));
+      const where = `${panel}/${refId}: ${runnable(expr)}`;
+      expect(samples.length, where).toBeGreaterThan(0);
+      for (const sample of samples) {
+        const value = Number(sample.value[1]);
+        expect(Number.isFinite(value), where).toBe(true);
+        expect(value, where).toBeGreaterThanOrEqual(0);
+      }
+      // Rates, ratios and quantiles cover round two only: they must be positive (percentiles within the buckets).
+      if (/rate\(|increase\(/.test(expr) && !/^Budget/.test(panel)) {
+        for (const sample of samples) expect(Number(sample.value[1]), where).toBeGreaterThan(0);
+      }
+      if (expr.startsWith("histogram_quantile")) {
+        expect(Number(samples[0]?.value[1]), where).toBeLessThanOrEqual(81.92);
+      }
+      exact[`${panel}/${refId}`]?.(samples);
+    }
+  });
+
+  it("every alert expression evaluates: budget exhaustion fires, the error rate is pending, the others are quiet", async () => {
+    const rules = readAlertRules();
+    const ok = rounds.reduce((sum, round) => sum + round.okCalls, 0);
+    const failed = rounds.reduce((sum, round) => sum + round.failedCalls, 0);
+    const values: Record<string, number[]> = {};
+    for (const rule of rules) {
+      const samples = await query(rule.lhs);
+      expect(samples.length, rule.alert).toBeGreaterThan(0);
+      values[rule.alert] = samples.map((sample) => Number(sample.value[1]));
+    }
+    // One failure in nine calls a round: about 11% over the window, above the 5% threshold.
+    expect(values.LLMHighErrorRate?.[0]).toBeGreaterThan(0.05);
+    expect(values.LLMHighErrorRate?.[0]).toBeLessThan(0.5);
+    expect(failed / (ok + failed)).toBeCloseTo(1 / 9, 12);
+    // The embedded server answers in milliseconds.
+    for (const latency of [...(values.LLMSlowResponses ?? []), ...(values.LLMSlowFirstToken ?? [])]) {
+      expect(latency).toBeGreaterThan(0);
+      expect(latency).toBeLessThan(5);
+    }
+    const spend = values.LLMSpendPerHourHigh?.[0] ?? -1;
+    expect(spend).toBeGreaterThan(0);
+    expect(spend).toBeLessThan(10);
+
+    // Prometheus evaluates the loaded rules itself: the states follow from the workload.
+    const states = await eventually(
+      async () => {
+        const response = await fetch(`${prometheusUrl}/api/v1/rules?type=alert`);
+        const body = (await response.json()) as {
+          data: {
+            groups: { rules: { name: string; state: string; health: string; lastError?: string }[] }[];
+          };
+        };
+        const found = Object.fromEntries(
+          body.data.groups.flatMap((group) => group.rules).map((rule) => [rule.name, rule]),
+        );
+        return found.LLMBudgetExhausted?.state === "firing" && found.LLMHighErrorRate?.state === "pending"
+          ? found
+          : undefined;
+      },
+      30_000,
+      "LLMBudgetExhausted firing and LLMHighErrorRate pending",
+    );
+    expect(Object.keys(states).sort()).toEqual(rules.map((rule) => rule.alert).sort());
+    for (const rule of Object.values(states)) expect(rule.health, rule.name).toBe("ok");
+    expect(states.LLMSlowResponses?.state).toBe("inactive");
+    expect(states.LLMSlowFirstToken?.state).toBe("inactive");
+    expect(states.LLMSpendPerHourHigh?.state).toBe("inactive");
+    const firing = await query('ALERTS{alertname="LLMBudgetExhausted",alertstate="firing"}');
+    expect(firing.map((sample) => sample.metric.scope)).toEqual(["trace"]);
+  });
+
+  it("no raw PII from the prompts in the log file or in what was printed", async () => {
+    await demo.stack.handlers.logger?.flush();
+    const log = await readFile(demo.logFile, "utf8");
+    expect(log.split("\n").filter(Boolean).length).toBeGreaterThan(50);
+    for (const raw of RAW_PII) {
+      expect(log).not.toContain(raw);
+      expect(printed).not.toContain(raw);
+    }
+    expect(log).toContain("[EMAIL]");
+    expect(log).toContain("[CREDIT_CARD]");
+    expect(printed).toContain("[EMAIL]");
+  });
+});

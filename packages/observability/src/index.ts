@@ -1,0 +1,2 @@
+export { createObservability } from "./create.js";
+export type { Observability, ObservabilityHandlers, ObservabilityOptions } from "./types.js";

@@ -1,0 +1,239 @@
+import { PiiDetectedError, RedactingCallbackHandler } from "@chainwatch/pii-redact";
+import { PinoCallbackHandler } from "@chainwatch/pino-logger";
+import { PrometheusCallbackHandler } from "@chainwatch/prometheus-metrics";
+import { StdoutStreamCallbackHandler } from "@chainwatch/stdout-stream";
+import {
+  type FakeOpenAI,
+  fakeChatOpenAI,
+  promptChain,
+  startFakeOpenAI,
+  weatherAgent,
+  weatherAgentScript,
+} from "@chainwatch/testkit";
+import { TokenCostCallbackHandler } from "@chainwatch/token-cost";
+import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
+import { Registry } from "prom-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createObservability } from "../src/index.js";
+import { captureLogger, captureStream, sumSamples } from "./helpers.js";
+
+let server: FakeOpenAI;
+beforeAll(async () => {
+  server = await startFakeOpenAI();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const USAGE = { promptTokens: 2000, cachedTokens: 500, completionTokens: 400 };
+
+function agentAndChainScript() {
+  const agentTurn = weatherAgentScript("Lisbon");
+  server.setScript((request) => ({
+    ...(request.body?.tools ? agentTurn(request) : { content: "Chainwatch watches runs." }),
+    usage: USAGE,
+  }));
+}
+
+describe("createObservability", () => {
+  it("builds cost, metrics, logs and token streaming in one call, cost flowing into metrics and logs", async () => {
+    agentAndChainScript();
+    const registry = new Registry();
+    const logs = captureLogger();
+    const out = captureStream();
+    const stack = await createObservability({
+      logger: logs.logger,
+      registry,
+      stdout: { stream: out.stream, show: "final" },
+      metricsServer: { port: 0 },
+    });
+    const { cost, metrics, logger, stdout } = stack.handlers;
+    expect(cost).toBeInstanceOf(TokenCostCallbackHandler);
+    expect(metrics).toBeInstanceOf(PrometheusCallbackHandler);
+    expect(logger).toBeInstanceOf(PinoCallbackHandler);
+    expect(stdout).toBeInstanceOf(StdoutStreamCallbackHandler);
+    // The logs and the stream behind redaction; cost and metrics never see content.
+    const { redacted } = stack.handlers;
+    expect(redacted.logger).toBeInstanceOf(RedactingCallbackHandler);
+    expect(redacted.stdout).toBeInstanceOf(RedactingCallbackHandler);
+    expect(stack.callbacks).toEqual([cost, metrics, redacted.logger, redacted.stdout]);
+
+    const model = fakeChatOpenAI(server);
+    await promptChain(model).invoke({ question: "What is chainwatch?" }, { callbacks: stack.callbacks });
+    await weatherAgent(model).invoke(
+      { messages: [{ role: "user", content: "Weather in Lisbon?" }] },
+      { callbacks: stack.callbacks },
+    );
+    const url = stack.metricsServer?.url ?? "";
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    await stack.close();
+
+    // Three model calls (one in the chain, two in the agent), each $0.0005025 on gpt-4o-mini.
+    expect(cost.totals.calls).toBe(3);
+    expect(cost.costUsd).toBeCloseTo(3 * 0.0005025, 15);
+    const exposition = await registry.metrics();
+    expect(sumSamples(exposition, "langchain_cost_usd_total")).toBeCloseTo(cost.costUsd, 15);
+    expect(sumSamples(exposition, "langchain_input_tokens_total")).toBe(6000);
+    const ends = logs.records().filter((record) => record.msg === "llm.end");
+    expect(ends).toHaveLength(3);
+    expect(ends.reduce((sum, record) => sum + (record.cost_usd as number), 0)).toBeCloseTo(cost.costUsd, 15);
+    // show: "final": the chain's answer and the agent's final answer, not its tool-calling turn.
+    expect(out.text()).toContain("Chainwatch watches runs.\n");
+    expect(out.text()).toContain("Lisbon");
+    // close() stopped the metrics server.
+    await expect(fetch(url)).rejects.toThrow();
+  });
+
+  it("serves the registry while it runs", async () => {
+    server.setScript({ usage: { promptTokens: 100, completionTokens: 20 } });
+    const registry = new Registry();
+    const stack = await createObservability({ registry, metricsServer: { port: 0 } });
+    try {
+      await fakeChatOpenAI(server).invoke("hello", { callbacks: stack.callbacks });
+      await awaitAllCallbacks();
+      const text = await (await fetch(stack.metricsServer?.url ?? "")).text();
+      // 100 × $0.15/M + 20 × $0.60/M.
+      expect(sumSamples(text, "langchain_cost_usd_total")).toBeCloseTo(0.000027, 15);
+      expect(sumSamples(text, "langchain_runs_total", 'run_type="llm"')).toBe(1);
+    } finally {
+      await stack.close();
+      await stack.close();
+    }
+  });
+
+  it("a budget stops the next call before its request leaves", async () => {
+    server.setScript({ usage: USAGE });
+    const registry = new Registry();
+    const exceeded: string[] = [];
+    const stack = await createObservability({
+      registry,
+      budget: { totalUsd: 0.0005, onBudgetExceeded: (event) => exceeded.push(event.scope) },
+    });
+    const model = fakeChatOpenAI(server);
+    const before = server.requests.length;
+    await model.invoke("first", { callbacks: stack.callbacks });
+    await expect(model.invoke("second", { callbacks: stack.callbacks })).rejects.toThrow(/budget/i);
+    await stack.close();
+    expect(server.requests.length - before).toBe(1);
+    expect(stack.handlers.cost.totals.calls).toBe(1);
+    expect(exceeded).toEqual(["total"]);
+    const exposition = await registry.metrics();
+    console.log(
+      exposition
+        .split("\n")
+        .filter((l) => l.includes("runs_"))
+        .join("\n"),
+    );
+  });
+
+  it("logger as the log handler's options; metrics off; no stdout unless asked", async () => {
+    server.setScript({ content: "secret answer", usage: { promptTokens: 1, completionTokens: 1 } });
+    const logs = captureLogger();
+    const stack = await createObservability({
+      logger: { logger: logs.logger, content: "none" },
+      metrics: false,
+    });
+    expect(stack.handlers.metrics).toBeUndefined();
+    expect(stack.handlers.stdout).toBeUndefined();
+    expect(stack.metricsServer).toBeUndefined();
+    expect(stack.callbacks).toEqual([stack.handlers.cost, stack.handlers.redacted.logger]);
+    await fakeChatOpenAI(server).invoke("hi", { callbacks: stack.callbacks });
+    await stack.close();
+    const [end] = logs.records().filter((record) => record.msg === "llm.end");
+    expect(end?.cost_usd).toBeCloseTo(0.00000075, 15);
+    expect(logs.lines.join("")).not.toContain("secret answer");
+  });
+
+  it("hands every handler's own failures to onHandlerError", async () => {
+    server.setScript({ usage: { promptTokens: 1, completionTokens: 1 } });
+    const failures: string[] = [];
+    const logs = captureLogger();
+    const stack = await createObservability({
+      registry: new Registry(),
+      logger: {
+        logger: logs.logger,
+        mask: () => {
+          throw new Error("mask broke");
+        },
+      },
+      onHandlerError: (_error, context) => failures.push(`${context.handler}.${context.method}`),
+    });
+    await fakeChatOpenAI(server).invoke("hi", { callbacks: stack.callbacks });
+    await stack.close();
+    expect(failures).toContain("pino_logger.handleLLMEnd");
+  });
+
+  it("redacts personal data in the logs and the token stream by default; redact: false turns it off", async () => {
+    const email = "maria.gonzalez@example.org";
+    const card = "4111 1111 1111 1111";
+    server.setScript((request) => ({
+      content: `Refund sent for card ${card}; confirmation to ${email}.`,
+      usage: { promptTokens: 40, completionTokens: 12 },
+      chunkDelayMs: request.body?.stream ? 1 : 0,
+    }));
+    const run = async (redact: boolean) => {
+      const logs = captureLogger();
+      const out = captureStream();
+      const stack = await createObservability({
+        registry: new Registry(),
+        logger: logs.logger,
+        stdout: { stream: out.stream },
+        redact,
+      });
+      await fakeChatOpenAI(server).invoke(`I'm ${email}, card ${card} was charged twice`, {
+        callbacks: stack.callbacks,
+      });
+      await stack.close();
+      return { logs: logs.lines.join(""), stdout: out.text(), stack };
+    };
+    const safe = await run(true);
+    for (const raw of [email, card]) {
+      expect(safe.logs).not.toContain(raw);
+      expect(safe.stdout).not.toContain(raw);
+    }
+    expect(safe.logs).toContain("[EMAIL]");
+    expect(safe.stdout).toContain("[EMAIL]");
+    expect(safe.stack.handlers.cost.totals.tokens.totalTokens).toBe(52);
+    const raw = await run(false);
+    expect(raw.stack.handlers.redacted).toEqual({ logger: undefined, stdout: undefined });
+    expect(raw.logs).toContain(email);
+    expect(raw.stdout).toContain(email);
+  });
+
+  it("piiGuard stops a call whose prompt carries a card number before its request leaves", async () => {
+    server.setScript({ usage: { promptTokens: 1, completionTokens: 1 } });
+    const stack = await createObservability({
+      registry: new Registry(),
+      piiGuard: { mode: "block", types: ["CREDIT_CARD"] },
+    });
+    expect(stack.callbacks[0]).toBe(stack.handlers.piiGuard);
+    const before = server.requests.length;
+    await expect(
+      fakeChatOpenAI(server).invoke("card 4111 1111 1111 1111", { callbacks: stack.callbacks }),
+    ).rejects.toBeInstanceOf(PiiDetectedError);
+    await fakeChatOpenAI(server).invoke("no card here", { callbacks: stack.callbacks });
+    await stack.close();
+    expect(server.requests.length - before).toBe(1);
+  });
+
+  it("rejects bad options with the bad value named", async () => {
+    await expect(createObservability({ stdout: "yes" as never })).rejects.toThrow(
+      'createObservability: stdout must be a boolean or an options object, got "yes"',
+    );
+    await expect(createObservability({ metrics: false, metricsServer: true })).rejects.toThrow(
+      "metricsServer needs metrics",
+    );
+    await expect(createObservability({ logger: "info" as never })).rejects.toThrow(
+      "logger must be a pino logger",
+    );
+    await expect(createObservability({ redact: "on" as never })).rejects.toThrow(
+      'redact must be a boolean, a Redactor or redactor options, got "on"',
+    );
+    await expect(createObservability({ onHandlerError: 1 as never })).rejects.toThrow(
+      "onHandlerError must be a function, got 1",
+    );
+    await expect(
+      createObservability({ metrics: { prefix: "bad prefix" }, registry: new Registry() }),
+    ).rejects.toThrow("PrometheusCallbackHandler: prefix");
+  });
+});

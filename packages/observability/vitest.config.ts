@@ -1,0 +1,3 @@
+import { chainwatchProject } from "../../vitest.shared.js";
+
+export default chainwatchProject("observability", import.meta.url);
