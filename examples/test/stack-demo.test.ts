@@ -1,12 +1,15 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, freePort, requireBinary } from "../../packages/prometheus-metrics/test/binaries.js";
+import {
+  eventually,
+  type RunningPrometheus,
+  requireBinary,
+  startPrometheus,
+} from "../../packages/prometheus-metrics/test/binaries.js";
 import {
   DEMO_PII,
   MISSING_MODEL,
@@ -76,12 +79,11 @@ interface Sample {
 describe("the demo scraped by a real Prometheus, with the example config, rules and dashboard", () => {
   const binary = requireBinary("prometheus");
   if (!binary) return;
-  const prometheusBinary: string = binary;
+  const _prometheusBinary: string = binary;
 
   let dir: string;
-  let prometheus: ChildProcess | undefined;
+  let prometheus: RunningPrometheus | undefined;
   let prometheusUrl: string;
-  let logs = "";
   let demo: StackDemo;
   const out = new PassThrough();
   let printed = "";
@@ -108,15 +110,13 @@ describe("the demo scraped by a real Prometheus, with the example config, rules 
     return eventually(
       async () => ((await scalar(expr)) === expected ? true : undefined),
       30_000,
-      `${expr} == ${expected} (prometheus logs: ${logs.slice(-2_000)})`,
+      `${expr} == ${expected} (prometheus logs: ${prometheus?.logs().slice(-2_000)})`,
     );
   }
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "chainwatch-stack-demo-"));
     demo = await startStackDemo({ out, logFile: join(dir, "demo.log"), metricsPort: 0 });
-    const port = await freePort();
-    prometheusUrl = `http://127.0.0.1:${port}`;
     // The example config as it is, pointed at the port the demo got and at the rule file by absolute path.
     const example = await readFile(`${assetsDir}prometheus.yml`, "utf8");
     const config = example
@@ -124,31 +124,8 @@ describe("the demo scraped by a real Prometheus, with the example config, rules 
       .replace("  - alerts.yml", `  - ${assetsDir}alerts.yml`);
     expect(config).not.toContain('"127.0.0.1:9464"');
     expect(config).toContain(`${assetsDir}alerts.yml`);
-    await writeFile(join(dir, "prometheus.yml"), config);
-    prometheus = spawn(
-      prometheusBinary,
-      [
-        `--config.file=${join(dir, "prometheus.yml")}`,
-        `--storage.tsdb.path=${join(dir, "data")}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        "--log.level=warn",
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    prometheus.stdout?.on("data", (chunk) => {
-      logs += chunk;
-    });
-    prometheus.stderr?.on("data", (chunk) => {
-      logs += chunk;
-    });
-    await eventually(
-      async () => {
-        if (prometheus?.exitCode !== null) throw new Error(`prometheus exited: ${logs}`);
-        return (await fetch(`${prometheusUrl}/-/ready`)).ok ? true : undefined;
-      },
-      30_000,
-      "prometheus to be ready",
-    );
+    prometheus = await startPrometheus(binary, dir, config);
+    prometheusUrl = prometheus.url;
     await scraped('up{job="chainwatch-demo"}', 1);
     // Round one creates the series; round two, scraped after, gives the rates something to measure.
     rounds.push(await demo.runWorkload());
@@ -159,13 +136,7 @@ describe("the demo scraped by a real Prometheus, with the example config, rules 
   }, 90_000);
 
   afterAll(async () => {
-    if (prometheus && prometheus.exitCode === null) {
-      const exited = once(prometheus, "exit");
-      prometheus.kill("SIGTERM");
-      const timer = setTimeout(() => prometheus?.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await prometheus?.stop();
     await demo?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   }, 20_000);

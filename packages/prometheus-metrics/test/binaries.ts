@@ -1,4 +1,7 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { accessSync, constants } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { delimiter, join } from "node:path";
 import { it } from "vitest";
@@ -76,4 +79,66 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+}
+
+/** A Prometheus server started by a test. */
+export interface RunningPrometheus {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** What the server printed so far (for failure messages). */
+  logs: () => string;
+  /** Stops the server: SIGTERM, then SIGKILL after 5 s. */
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts a real Prometheus on a free loopback port with `config` (YAML) and its storage in `dir`, and waits until it
+ * is ready. The caller stops it in afterAll.
+ */
+export async function startPrometheus(
+  binary: string,
+  dir: string,
+  config: string,
+): Promise<RunningPrometheus> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  await writeFile(join(dir, "prometheus.yml"), config);
+  const child = spawn(
+    binary,
+    [
+      `--config.file=${join(dir, "prometheus.yml")}`,
+      `--storage.tsdb.path=${join(dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      "--log.level=warn",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let logs = "";
+  const collect = (chunk: Buffer) => {
+    logs += chunk.toString("utf8");
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, "exit");
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    await eventually(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`prometheus exited: ${logs}`);
+        return (await fetch(`${url}/-/ready`)).ok ? true : undefined;
+      },
+      30_000,
+      "prometheus to be ready",
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, logs: () => logs, stop };
 }

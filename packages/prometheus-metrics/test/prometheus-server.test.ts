@@ -1,6 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FakeOpenAI, fakeChatOpenAI, startFakeOpenAI } from "@chainwatch/testkit";
@@ -8,7 +6,7 @@ import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MetricsServer, PrometheusCallbackHandler, startMetricsServer } from "../src/index.js";
-import { eventually, freePort, requireBinary } from "./binaries.js";
+import { eventually, type RunningPrometheus, requireBinary, startPrometheus } from "./binaries.js";
 import { drain } from "./helpers.js";
 
 /**
@@ -18,12 +16,11 @@ import { drain } from "./helpers.js";
 describe("scraped by a real Prometheus server", () => {
   const binary = requireBinary("prometheus");
   if (!binary) return;
-  const prometheusBinary: string = binary;
+  const _prometheusBinary: string = binary;
 
   let dir: string;
-  let prometheus: ChildProcess | undefined;
+  let prometheus: RunningPrometheus | undefined;
   let prometheusUrl: string;
-  let logs = "";
   let openai: FakeOpenAI;
   let metricsServer: MetricsServer;
   const registry = new Registry();
@@ -44,7 +41,7 @@ describe("scraped by a real Prometheus server", () => {
         return result.length === 1 && Number(result[0]?.value[1]) === expected ? result : undefined;
       },
       30_000,
-      `${expr} == ${expected} (prometheus logs: ${logs.slice(-2_000)})`,
+      `${expr} == ${expected} (prometheus logs: ${prometheus?.logs().slice(-2_000)})`,
     );
   }
 
@@ -52,8 +49,6 @@ describe("scraped by a real Prometheus server", () => {
     openai = await startFakeOpenAI();
     metricsServer = await startMetricsServer({ port: 0, registry });
     dir = await mkdtemp(join(tmpdir(), "chainwatch-prometheus-"));
-    const port = await freePort();
-    prometheusUrl = `http://127.0.0.1:${port}`;
     const config = [
       "global:",
       "  scrape_interval: 1s",
@@ -64,42 +59,12 @@ describe("scraped by a real Prometheus server", () => {
       `      - targets: ["127.0.0.1:${metricsServer.port}"]`,
       "",
     ].join("\n");
-    await writeFile(join(dir, "prometheus.yml"), config);
-    prometheus = spawn(
-      prometheusBinary,
-      [
-        `--config.file=${join(dir, "prometheus.yml")}`,
-        `--storage.tsdb.path=${join(dir, "data")}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        "--log.level=warn",
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    prometheus.stdout?.on("data", (chunk) => {
-      logs += chunk;
-    });
-    prometheus.stderr?.on("data", (chunk) => {
-      logs += chunk;
-    });
-    await eventually(
-      async () => {
-        if (prometheus?.exitCode !== null) throw new Error(`prometheus exited: ${logs}`);
-        const response = await fetch(`${prometheusUrl}/-/ready`);
-        return response.ok ? true : undefined;
-      },
-      30_000,
-      "prometheus to be ready",
-    );
+    prometheus = await startPrometheus(binary, dir, config);
+    prometheusUrl = prometheus.url;
   }, 40_000);
 
   afterAll(async () => {
-    if (prometheus && prometheus.exitCode === null) {
-      const exited = once(prometheus, "exit");
-      prometheus.kill("SIGTERM");
-      const timer = setTimeout(() => prometheus?.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await prometheus?.stop();
     await metricsServer?.close();
     await openai?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
