@@ -46,6 +46,15 @@ export const CALLBACK_METHODS = [
 /** Name of a callback method. */
 export type CallbackMethod = (typeof CALLBACK_METHODS)[number];
 
+/**
+ * The run type of a `handleChainStart` call from its 7th argument. At runtime LangChain calls
+ * `handleChainStart(serialized, inputs, runId, parentRunId, tags, metadata, runType, runName)`, whatever its type
+ * declaration says, with `runType` `"prompt"` for prompt templates and otherwise undefined.
+ */
+export function chainRunType(runTypeArg: unknown): "chain" | "prompt" {
+  return runTypeArg === "prompt" ? "prompt" : "chain";
+}
+
 function runName(runNameArg: unknown, serialized: unknown, fallback: string): string {
   if (typeof runNameArg === "string" && runNameArg !== "") return runNameArg;
   return serializedClassName(serialized) ?? fallback;

@@ -35,6 +35,7 @@ export {
   type CallbackMethod,
   ChainwatchCallbackHandler,
   type ChainwatchHandlerOptions,
+  chainRunType,
 } from "./handler.js";
 export { type ModelInfo, modelFromStart, resolveModel, responseModel, serializedClassName } from "./model.js";
 export {

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import {
   ChainwatchCallbackHandler,
   type ChainwatchHandlerOptions,
+  chainRunType,
   type HandlerErrorContext,
   RunBlockedError,
   type TrackedRun,
@@ -130,6 +131,11 @@ describe("ChainwatchCallbackHandler", () => {
     } finally {
       await server.close();
     }
+  });
+
+  it("chainRunType reads the runtime 7th argument of handleChainStart", () => {
+    expect(chainRunType("prompt")).toBe("prompt");
+    for (const other of [undefined, "chain", "", 7, null]) expect(chainRunType(other)).toBe("chain");
   });
 
   it("copy() builds a twin from the same options", () => {

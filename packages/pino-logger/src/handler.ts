@@ -2,6 +2,7 @@ import {
   ChainwatchCallbackHandler,
   type CostFunction,
   carriesContent,
+  chainRunType,
   type RunType,
   resolveCostSource,
   truncate,
@@ -144,9 +145,7 @@ export class PinoCallbackHandler extends ChainwatchCallbackHandler<RunLogState> 
     runType?: string,
     runName?: string,
   ): void {
-    // The runtime argument order (LangChain's type declaration differs): runType is "prompt" for templates.
-    const type: RunType = runType === "prompt" ? "prompt" : "chain";
-    this.begin("chain", type, chain, inputs, runId, parentRunId, tags, metadata, runName);
+    this.begin("chain", chainRunType(runType), chain, inputs, runId, parentRunId, tags, metadata, runName);
   }
 
   override handleChainEnd(outputs: unknown, runId: string, parentRunId?: string): void {

@@ -2,6 +2,7 @@ import {
   ChainwatchCallbackHandler,
   type CostFunction,
   carriesContent,
+  chainRunType,
   extractUsage,
   type RunType,
   resolveCostSource,
@@ -197,8 +198,7 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     runType?: string,
     runName?: string,
   ): void {
-    // At runtime the 7th argument is the run type ("prompt" for prompt templates), whatever the types say.
-    const type = runType === "prompt" ? "prompt" : "chain";
+    const type = chainRunType(runType);
     this.begin(type, metadata, "", (state) =>
       this.trackStart(type, chain, runId, parentRunId, tags, metadata, runName, state),
     );

@@ -1,6 +1,7 @@
 import {
   ChainwatchCallbackHandler,
   carriesContent,
+  chainRunType,
   outputText,
   type TrackedRun,
   tokenDelta,
@@ -189,16 +190,7 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
   ): void {
     // Chains print nothing; in prefix mode they give nested runs the label of their whole trace.
     if (this.mode !== "prefix") return;
-    this.trackStart(
-      runType === "prompt" ? "prompt" : "chain",
-      chain,
-      runId,
-      parentRunId,
-      tags,
-      metadata,
-      runName,
-      newRunState(),
-    );
+    this.trackStart(chainRunType(runType), chain, runId, parentRunId, tags, metadata, runName, newRunState());
   }
 
   override handleChainEnd(_outputs: unknown, runId: string): void {

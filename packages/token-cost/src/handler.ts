@@ -2,6 +2,7 @@ import {
   ChainwatchCallbackHandler,
   type CostHint,
   type CostSource,
+  chainRunType,
   extractUsage,
   responseModel,
   type TrackedRun,
@@ -245,16 +246,7 @@ export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState
     runName?: string,
   ): void {
     // Chains and tools are tracked only so that calls under them roll up to their root trace.
-    this.trackStart(
-      runType === "prompt" ? "prompt" : "chain",
-      chain,
-      runId,
-      parentRunId,
-      tags,
-      metadata,
-      runName,
-      undefined,
-    );
+    this.trackStart(chainRunType(runType), chain, runId, parentRunId, tags, metadata, runName, undefined);
   }
 
   override handleChainEnd(_outputs: unknown, runId: string): void {
