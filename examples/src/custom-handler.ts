@@ -2,6 +2,7 @@
 
 import { safeStringify } from "@chainwatch/core";
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
+import { RunnableLambda } from "@langchain/core/runnables";
 import type { ChainValues } from "@langchain/core/utils/types";
 import { exampleModel, heading, runIfMain } from "./setup.js";
 
@@ -39,7 +40,6 @@ export async function main(): Promise<void> {
   const { model, close } = await exampleModel({ content: "Callbacks let you observe every step." });
   try {
     const chain = model.withConfig({ runName: "answer" });
-    const { RunnableLambda } = await import("@langchain/core/runnables");
     const pipeline = RunnableLambda.from((question: string) => `Answer briefly: ${question}`)
       .withConfig({ runName: "format" })
       .pipe(chain)
