@@ -134,6 +134,23 @@ export interface SystemScore {
   types: Record<string, TypeScore>;
   hardNegativeLinesChanged: number;
   hardNegativeLines: number;
+  /** Typed micro F1 over every labelled type. */
+  microF1: number;
+  /** Labelled values with a letter or digit left outside every finding (any type), per type and overall. */
+  leaks: Record<string, { leaked: number; total: number }>;
+  /** PERSON findings that overlap a labelled name without covering all of it. */
+  partialNames: number;
+}
+
+const ALNUM = /[\p{L}\p{N}]/u;
+
+/** Whether some letter or digit of the span lies outside every predicted span. */
+function leaked(text: string, gold: Span, predicted: readonly Span[]): boolean {
+  for (let index = gold.start; index < gold.end; index++) {
+    if (!ALNUM.test(text.charAt(index))) continue;
+    if (!predicted.some((span) => span.start <= index && index < span.end)) return true;
+  }
+  return false;
 }
 
 const overlaps = (a: Span, b: Span) => a.start < b.end && b.start < a.end;
@@ -146,9 +163,27 @@ export function score(system: System, corpus: readonly CorpusLine[]): SystemScor
     return counts[type];
   };
   let changed = 0;
+  let partialNames = 0;
+  const leaks: Record<string, { leaked: number; total: number }> = { ALL: { leaked: 0, total: 0 } };
   for (const line of corpus) {
     const predicted = system(line.text);
     if (line.hardNegative && predicted.length > 0) changed++;
+    for (const gold of line.gold) {
+      leaks[gold.type] ??= { leaked: 0, total: 0 };
+      const isLeak = leaked(line.text, gold, predicted);
+      for (const key of [gold.type, "ALL"]) {
+        const entry = leaks[key] as { leaked: number; total: number };
+        entry.total++;
+        if (isLeak) entry.leaked++;
+      }
+      if (gold.type === "PERSON") {
+        const partial = predicted.some(
+          (span) =>
+            span.type === "PERSON" && overlaps(span, gold) && (span.start > gold.start || span.end < gold.end),
+        );
+        if (partial) partialNames++;
+      }
+    }
     const matched = new Set<Span>();
     for (const prediction of predicted) {
       const gold = line.gold.find((span) => span.type === prediction.type && overlaps(span, prediction));
@@ -160,7 +195,15 @@ export function score(system: System, corpus: readonly CorpusLine[]): SystemScor
     for (const gold of line.gold) if (!matched.has(gold)) bucket(gold.type).fn++;
   }
   const types: Record<string, TypeScore> = {};
+  let sumTp = 0;
+  let sumFp = 0;
+  let sumFn = 0;
   for (const [type, { tp, fp, fn }] of Object.entries(counts)) {
+    if (type !== "OTHER") {
+      sumTp += tp;
+      sumFp += fp;
+      sumFn += fn;
+    }
     const precision = tp + fp === 0 ? undefined : tp / (tp + fp);
     const recall = tp + fn === 0 ? 0 : tp / (tp + fn);
     const f1 =
@@ -169,8 +212,12 @@ export function score(system: System, corpus: readonly CorpusLine[]): SystemScor
         : (2 * precision * recall) / (precision + recall);
     types[type] = { tp, fp, fn, precision, recall, f1 };
   }
+  const microF1 = sumTp === 0 ? 0 : (2 * sumTp) / (2 * sumTp + sumFp + sumFn);
   return {
     types,
+    microF1,
+    leaks,
+    partialNames,
     hardNegativeLinesChanged: changed,
     hardNegativeLines: corpus.filter((line) => line.hardNegative).length,
   };
@@ -220,6 +267,15 @@ export function qualityReport(file = "corpus.txt"): string {
       `${result.hardNegativeLinesChanged}/${result.hardNegativeLines} (${((100 * result.hardNegativeLinesChanged) / result.hardNegativeLines).toFixed(1)}%)`,
   );
   lines.push(`| hard-negative lines changed | ${negativeCells.join(" | ")} |`);
+  lines.push(`| typed micro F1 (all labelled types) | ${Object.values(scores).map((result) => `**${fmt(result.microF1)}**`).join(" | ")} |`);
+  const pct = (entry: { leaked: number; total: number } | undefined) =>
+    entry === undefined || entry.total === 0 ? "—" : `${((100 * entry.leaked) / entry.total).toFixed(1)}%`;
+  lines.push(`| leak, all values (left readable) | ${Object.values(scores).map((result) => pct(result.leaks.ALL)).join(" | ")} |`);
+  for (const type of PII_TYPES) {
+    if ((goldByType[type] ?? 0) === 0) continue;
+    lines.push(`| leak, ${type} | ${Object.values(scores).map((result) => pct(result.leaks[type])).join(" | ")} |`);
+  }
+  lines.push(`| partial names (PERSON finding cutting a labelled name) | ${Object.values(scores).map((result) => String(result.partialNames)).join(" | ")} |`);
   return lines.join("\n");
 }
 
@@ -239,7 +295,14 @@ export function errors(systemName: string, file = "corpus.txt"): string[] {
 }
 
 if (process.argv[1]?.endsWith("quality.ts")) {
-  const file = process.argv.includes("--holdout") ? "corpus-holdout.txt" : "corpus.txt";
+  const file = process.argv.includes("--heldout")
+    ? "corpus-heldout.txt"
+    : process.argv.includes("--holdout")
+      ? "corpus-holdout.txt"
+      : "corpus.txt";
+  // The held-out set is never tuned on: its per-line errors are not printed.
+  if (process.argv.includes("--errors") && file === "corpus-heldout.txt")
+    throw new Error("--errors is refused on the held-out set: tune on corpus.txt only");
   if (process.argv.includes("--errors"))
     console.log(errors("@chainwatch/pii-redact (all types)", file).join("\n"));
   else console.log(qualityReport(file));

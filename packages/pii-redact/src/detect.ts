@@ -51,6 +51,44 @@ export interface DetectionPlan {
   detectors: readonly Detector[];
   allow: (value: string) => boolean;
   minScore: number;
+  /**
+   * One cheap test that every built-in value needs to pass (a digit, `@`, `:`, a key word, a capital letter when
+   * PERSON or LOCATION is on…): text without any is returned untouched before a detector runs. Undefined when a
+   * custom detector is configured (we cannot know what it needs).
+   */
+  prefilter: ((text: string) => boolean) | undefined;
+}
+
+/**
+ * What each built-in type needs somewhere in the text. Each is a necessary condition, checked against the
+ * detectors' own candidates: every card, IBAN, phone, IP, SSN and date has a digit; every email an `@`; every
+ * URL `://` or `www.`; MACs and IPv6 a colon, a dash or dotted hex; every key either a digit, a provider prefix,
+ * a PEM header or a key word.
+ */
+const NEEDS: Record<BuiltInPiiType, string> = {
+  EMAIL: "@",
+  PHONE: "\\d",
+  CREDIT_CARD: "\\d",
+  IBAN: "\\d",
+  IP_ADDRESS: "\\d|:",
+  MAC_ADDRESS: "\\d|[:-][0-9a-f]{2}[:-]|\\.[0-9a-f]{4}\\.",
+  US_SSN: "\\d",
+  API_KEY:
+    "\\d|key|token|secret|pass|pwd|bearer|sk-|akia|asia|abia|acca|a3t|_live_|_test_|xox|gh[pousr]_|github_pat_|aiza|gocspx|ya29|glpat|npm_|hf_|eyj|-----begin|:\\/\\/",
+  URL: ":\\/\\/|www\\.",
+  DATE_OF_BIRTH: "\\d",
+  PERSON: "",
+  LOCATION: "\\d",
+};
+
+/** PERSON and LOCATION need a capital letter (tested case-sensitively, apart from the rest). */
+const CAPITAL = /\p{Lu}/u;
+
+function prefilterFor(types: readonly BuiltInPiiType[]): (text: string) => boolean {
+  const parts = [...new Set(types.flatMap((type) => NEEDS[type].split("|")))].filter((part) => part !== "");
+  const needs = parts.length === 0 ? /(?!)/ : new RegExp(parts.join("|"), "i");
+  if (!types.includes("PERSON") && !types.includes("LOCATION")) return (text) => needs.test(text);
+  return (text) => needs.test(text) || CAPITAL.test(text);
 }
 
 function allowList(entries: readonly AllowEntry[]): (value: string) => boolean {
@@ -90,14 +128,17 @@ export function planDetection(options: RedactorOptions = {}): DetectionPlan {
       .concat(options.detectors ?? []),
     allow: allowList(options.allow ?? []),
     minScore,
+    prefilter: (options.detectors ?? []).length > 0 ? undefined : prefilterFor([...new Set(types)]),
   };
 }
 
 /**
- * Runs every detector and keeps the best non-overlapping findings: highest score first, then the longer span
- * (a credential URL beats the URL, a card beats the phone-shaped digits inside it). Sorted by start.
+ * Runs every detector and merges overlapping findings into one span: the union of the overlapping spans, typed
+ * by the best of them (highest score, then the longer), so a URL holding a token is redacted once, whole, and a
+ * card number is not also reported as the phone-shaped digits inside it. Sorted by start.
  */
 export function runDetection(plan: DetectionPlan, text: string): Finding[] {
+  if (plan.prefilter !== undefined && !plan.prefilter(text)) return [];
   const candidates: Finding[] = [];
   for (const detector of plan.detectors) {
     for (const match of detector.detect(text)) {
@@ -109,20 +150,26 @@ export function runDetection(plan: DetectionPlan, text: string): Finding[] {
     }
   }
   if (candidates.length < 2) return candidates;
-  candidates.sort((a, b) => b.score - a.score || b.end - b.start - (a.end - a.start) || a.start - b.start);
-  const taken = new Uint8Array(text.length);
+  candidates.sort((a, b) => a.start - b.start || b.end - a.end);
   const kept: Finding[] = [];
-  for (const finding of candidates) {
-    let free = true;
-    for (let index = finding.start; index < finding.end; index++) {
-      if (taken[index] === 1) {
-        free = false;
-        break;
-      }
+  let current = candidates[0] as Finding;
+  let bestLength = current.end - current.start;
+  for (let index = 1; index < candidates.length; index++) {
+    const next = candidates[index] as Finding;
+    if (next.start >= current.end) {
+      kept.push(current);
+      current = next;
+      bestLength = next.end - next.start;
+      continue;
     }
-    if (!free) continue;
-    taken.fill(1, finding.start, finding.end);
-    kept.push(finding);
+    const length = next.end - next.start;
+    if (next.score > current.score || (next.score === current.score && length > bestLength)) {
+      current.type = next.type;
+      current.score = next.score;
+      bestLength = length;
+    }
+    if (next.end > current.end) current.end = next.end;
   }
-  return kept.sort((a, b) => a.start - b.start);
+  kept.push(current);
+  return kept;
 }

@@ -10,9 +10,13 @@ import { after, before, matches } from "./context.js";
 const CANDIDATE =
   /(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,12}(?:[ .-]\d{1,12}){0,6}(?![\w/:-]|[.,]\d)/g;
 
-/** A national number without context needs a phone-like layout: three or more groups, or `(area) …`. */
+/**
+ * A national number without a phone word nearby needs an unmistakable phone layout: `(area) …`, the US
+ * `415-555-2671`, or a trunk `0` and groups (`030 901820 45`, `06 12 34 56 78`). Plain digit groups
+ * (`873 815 289`) are references, counts and ids far more often than phones.
+ */
 const PHONE_LAYOUT =
-  /^(?:(?:\(\d{2,5}\)[ .-]?|\d{2,5}[ .-])\d{2,5}(?:[ .-]\d{2,5}){0,3}|0\d{2,4}[ .-]\d{5,8}|\d{3}\.\d{3}\.\d{4})$/;
+  /^(?:\(\d{2,5}\)[ .-]?\d{2,5}(?:[ .-]\d{2,5}){0,3}|\d{3}([-.])\d{3}\1\d{4}|0\d{1,4}(?:[ .-]\d{2,8}){1,4})$/;
 /** `617.980.5098` is a US number; other dotted digit runs are versions. */
 const US_DOTTED = /^\d{3}\.\d{3}\.\d{4}$/;
 /** The tail of an IBAN printed in groups: its digit groups are not a phone number. */
@@ -23,7 +27,7 @@ const VERSION_SHAPE = /^\d+(?:\.\d+)+$/;
 /** The printed SSN layout: a number in it is a phone only with a phone word nearby. */
 const SSN_SHAPE = /^\d{3}-\d{2}-\d{4}$/;
 const PHONE_CONTEXT =
-  /phone|call|tel\b|tel[.:]|mobile|cell|fax|contact|reach|whatsapp|sms|text me|ring|dial|number|hotline|landline/;
+  /phone|call|tel\b|tel[.:]|mobile|cell|fax|contact|reach|whatsapp|signal|sms|text me|ring|dial|number|hotline|landline|telefon|téléphone|portable|teléfono|móvil|movil|celular|cellulare|telefono|numero|número|nummer|handy|rückruf|appel|llam|chiam|bel me|zadzwoń/;
 const NOT_PHONE_CONTEXT =
   /(?:order|invoice|ticket|#|\bid\b|\bno\.|\bref|account|acct|version|build|sku|isbn|tracking|serial|iban|card|ssn|social security|routing|po box|zip|\blot|batch|part|model|case|claim|policy|\bpo\b|rejected|\bextension|\bext\.?)[^a-z]{0,12}$/;
 
@@ -50,6 +54,11 @@ function digitCount(value: string): number {
   return count;
 }
 
+function isRepeatedDigits(value: string): boolean {
+  const digits = value.replace(/\D/g, "");
+  return /^(\d)\1+$/.test(digits);
+}
+
 /**
  * Phone numbers, validated by libphonenumber-js (full metadata: number lengths and ranges per region).
  * International numbers (`+44 …`) are always checked; national ones against `regions`, and only when laid out
@@ -64,7 +73,7 @@ export function phoneDetector(regions: readonly CountryCode[] = DEFAULT_PHONE_RE
         // Starts a token (checked here rather than by a lookbehind, which slows the scan of every position).
         if (match.index > 0 && /[\w+.,/:-]/.test(text.charAt(match.index - 1))) continue;
         const digits = digitCount(value);
-        if (digits < 7 || digits > 15) continue;
+        if (digits < 6 || digits > 15) continue;
         if (DATE_SHAPE.test(value) || IPV4_SHAPE.test(value)) continue;
         const start = match.index;
         const end = start + value.length;
@@ -72,16 +81,25 @@ export function phoneDetector(regions: readonly CountryCode[] = DEFAULT_PHONE_RE
         if (NOT_PHONE_CONTEXT.test(context)) continue;
         const hasContext = PHONE_CONTEXT.test(context) || /phone|mobile|cell|fax/.test(after(text, end, 16));
         if (value.startsWith("+")) {
-          if (parsePhoneNumberFromString(value)?.isValid()) yield { start, end, score: 0.9 };
+          // A `+country` number counts when it is possible for its region (right length), even when its area
+          // code is not assigned today: erring toward redacting. Runs of one digit are placeholders.
+          const parsed = parsePhoneNumberFromString(value);
+          if (parsed?.isPossible() && !/(\d)\1{5}/.test(parsed.nationalNumber)) yield { start, end, score: 0.9 };
           continue;
         }
         if (IBAN_BEFORE.test(context)) continue;
         if (((VERSION_SHAPE.test(value) && !US_DOTTED.test(value)) || SSN_SHAPE.test(value)) && !hasContext)
           continue;
-        if (!hasContext && !PHONE_LAYOUT.test(value)) continue;
+        if (hasContext) {
+          // With a phone word nearby, a national number of any region counts: 6 to 13 digits, not a date, an
+          // IP or a version (checked above).
+          if (digits >= 6 && digits <= 13 && !isRepeatedDigits(value)) yield { start, end, score: 0.8 };
+          continue;
+        }
+        if (!PHONE_LAYOUT.test(value)) continue;
         for (const region of regions) {
           if (parsePhoneNumberFromString(value, region)?.isValid()) {
-            yield { start, end, score: hasContext ? 0.85 : 0.7 };
+            yield { start, end, score: 0.7 };
             break;
           }
         }

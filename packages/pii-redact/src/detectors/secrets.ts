@@ -116,6 +116,9 @@ const PLACEHOLDER_WORDS = new Set([
   "placeholder",
 ]);
 
+/** Four X's or four of one character in a row, or `...`: a placeholder, not a random key. */
+const PLACEHOLDER_RUN = /x{4}|(.)\1{5}|\.\.\.|…|<|your|dummy|placeholder/i;
+
 /** Shannon entropy in bits per character. */
 export function entropy(value: string): number {
   const counts = new Map<string, number>();
@@ -203,6 +206,8 @@ export const apiKeyDetector: Detector = {
       // indexOf on the literal prefixes is far cheaper than a regex scan of text that has none.
       if (!hints.some((hint) => text.includes(hint))) continue;
       for (const match of matches(pattern, text)) {
+        // Documentation placeholders (`AKIAXXXXXXXXXXXXXXXX`, `sk-xxxxxxxx…`) are not keys.
+        if (PLACEHOLDER_RUN.test(match[0])) continue;
         yield { start: match.index, end: match.index + match[0].length, score: 0.99 };
       }
     }
