@@ -51,7 +51,7 @@ const STOP = new Set(
 const NAME_CUE =
   /(?:\b(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame|herr|frau|mme|mlle|monsieur|madame|sr|sra|srta|señor|señora|sig|sig\.ra|signor|signora|dott|dott\.ssa|ing|pan|pani)\.?|my name is|name is|name:|i am|i'm|im|this is|it's|its|call me|ask for|dear|regards,?|sincerely,?|best,|cheers,|thanks,?|thank you,?|signed,?|contact person:?|assigned to|assignee:?|owner:?|cc:?|hi|hello|hey|je suis|je m'appelle|moi c'est|soy|me llamo|ich bin|ich heiße|mein name ist|mi chiamo|sono|grüße,?|gruß,?|viele grüße,?|cordialement,?|saludos,?|un saludo,?|distinti saluti,?|met vriendelijke groet,?|groeten,?)\s{1,3}$/u;
 /** Words after a name that make it one: `Ann Lee wrote:`, `Ann Lee <ann@…>`. */
-const NAME_AFTER = /^(?:,?\s(?:wrote|said|says|writes|a écrit|schrieb|escribió|ha scritto)\b|\s<)/u;
+const NAME_AFTER = /^(?:,?\s(?:wrote|said|says|writes|a écrit|schrieb|escribió|ha scritto)\b|\s<[^\s<>@]{1,64}@)/u;
 
 function isNameWord(word: string): boolean {
   return !STOP.has(word);

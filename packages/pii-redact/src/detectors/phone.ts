@@ -8,7 +8,7 @@ import { after, before, matches } from "./context.js";
  * backtrack combinatorially.
  */
 const CANDIDATE =
-  /(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,12}(?:[ .-]\d{1,12}){0,6}(?![\w/:-]|[.,]\d)/g;
+  /(?:\+\d{1,3}[ .-]?)?(?:\d{1,2} ?\(\d{1,5}\)[ .-]?|\(\d{1,5}\)[ .-]?)?\d{1,12}(?:[ .-]\d{1,12}){0,6}(?![\w/:-]|[.,]\d)/g;
 
 /**
  * A national number without a phone word nearby needs an unmistakable phone layout: `(area) …`, the US
@@ -71,9 +71,11 @@ export function phoneDetector(regions: readonly CountryCode[] = DEFAULT_PHONE_RE
       for (const match of matches(CANDIDATE, text)) {
         const value = match[0];
         // Starts a token (checked here rather than by a lookbehind, which slows the scan of every position).
-        if (match.index > 0 && /[\w+.,/:-]/.test(text.charAt(match.index - 1))) continue;
+        const previous = match.index > 0 ? text.charAt(match.index - 1) : " ";
+        // `tel:+49…`: a colon may precede an international number, nothing word-like may.
+        if (/[\w+.,/:-]/.test(previous) && !(previous === ":" && value.startsWith("+"))) continue;
         const digits = digitCount(value);
-        if (digits < 6 || digits > 15) continue;
+        if (digits < 5 || digits > 15) continue;
         if (DATE_SHAPE.test(value) || IPV4_SHAPE.test(value)) continue;
         const start = match.index;
         const end = start + value.length;
@@ -93,7 +95,10 @@ export function phoneDetector(regions: readonly CountryCode[] = DEFAULT_PHONE_RE
         if (hasContext) {
           // With a phone word nearby, a national number of any region counts: 6 to 13 digits, not a date, an
           // IP or a version (checked above).
-          if (digits >= 6 && digits <= 13 && !isRepeatedDigits(value)) yield { start, end, score: 0.8 };
+          // Five-digit numbers (small island regions) only when written in groups.
+          const grouped = /[ .()-]/.test(value);
+          if ((digits >= 6 || grouped) && digits <= 13 && !isRepeatedDigits(value))
+            yield { start, end, score: 0.8 };
           continue;
         }
         if (!PHONE_LAYOUT.test(value)) continue;
