@@ -49,47 +49,100 @@ function builtInDetector(type: BuiltInPiiType, phoneRegions: readonly CountryCod
 /** Detection compiled from options once, reused for every text. */
 export interface DetectionPlan {
   detectors: readonly Detector[];
+  /**
+   * For each detector, the characters one of which every value it finds contains (a bit set of {@link features});
+   * 0 for custom detectors (always run). A text lacking all of them skips the detector without a scan.
+   */
+  needs: readonly number[];
+  /** The union of `needs`. */
+  anyNeed: number;
+  /** Whether API_KEY is on (key words are looked for). */
+  keywords: boolean;
+  /** Whether PERSON or LOCATION is on (capitals are looked for). */
+  names: boolean;
   allow: (value: string) => boolean;
   minScore: number;
-  /**
-   * One cheap test that every built-in value needs to pass (a digit, `@`, `:`, a key word, a capital letter when
-   * PERSON or LOCATION is on…): text without any is returned untouched before a detector runs. Undefined when a
-   * custom detector is configured (we cannot know what it needs).
-   */
-  prefilter: ((text: string) => boolean) | undefined;
+}
+
+const DIGIT = 1;
+const AT = 2;
+const COLON = 4;
+const UPPER = 8;
+const DOT = 16;
+const DASH = 32;
+const WORDY = 64;
+const KEY_WORD = 128;
+
+/**
+ * One pass over the text's character codes: which kinds of character it holds. Cheaper than any regex, and it
+ * rules out most detectors for most short strings before they scan. Non-ASCII letters count as capitals (they
+ * may be), and `_`, `=`, `/`, `-` as signs of a key or token.
+ */
+export function features(text: string): number {
+  let found = 0;
+  const length = text.length;
+  for (let index = 0; index < length; index++) {
+    const code = text.charCodeAt(index);
+    if ((code >= 97 && code <= 122) || code === 32) continue;
+    if (code >= 48 && code <= 57) found |= DIGIT;
+    else if (code >= 65 && code <= 90) found |= UPPER;
+    else if (code === 64) found |= AT;
+    else if (code === 58) found |= COLON;
+    else if (code === 46) {
+      // Only a dot inside a token (`www.x`, `a.b.c`), not a full stop.
+      const next = text.charCodeAt(index + 1);
+      if ((next >= 48 && next <= 57) || ((next | 32) >= 97 && (next | 32) <= 122)) found |= DOT;
+    } else if (code === 45) found |= DASH;
+    else if (code === 95 || code === 61 || code === 47) found |= WORDY;
+    else if (code >= 0xc0) found |= UPPER;
+  }
+  return found;
+}
+
+/** Any character a structured value needs (digit, `@`, `:`, `_`, `=`, `/`, `-`, a dot inside a token). */
+const STRUCTURED = /[0-9@:_=/-]|\.[A-Za-z0-9]/;
+/** Key words, case-insensitive (written out: far faster than the `i` flag). */
+const KEY_WORDS = /[Kk][Ee][Yy]|[Tt][Oo][Kk][Ee][Nn]|[Ss][Ee][Cc][Rr][Ee][Tt]|[Pp][Aa][Ss][Ss]|[Pp][Ww][Dd]|[Bb][Ee][Aa][Rr][Ee][Rr]/;
+/** A capital letter (or any letter beyond ASCII, which may be one). */
+const CAPITAL = /[A-Z\u00c0-\uffff]/;
+
+/**
+ * The features of a text, by the cheapest route: plain prose (lower-case words, spaces, full stops, commas) is
+ * settled by two or three native regex scans; only text holding a structured character gets the full pass.
+ */
+function featuresOf(plan: DetectionPlan, text: string): number {
+  // Every structured character is one API_KEY needs too: the full pass says all.
+  if (STRUCTURED.test(text)) return features(text);
+  let present = plan.names && CAPITAL.test(text) ? UPPER : 0;
+  // Without `:` or `=`, a key's value follows "is"/"was" (`my password is …`) or "Bearer".
+  if (
+    plan.keywords &&
+    (text.includes("Bearer") || ((text.includes(" is ") || text.includes(" was ")) && KEY_WORDS.test(text)))
+  )
+    present |= KEY_WORD;
+  return present;
 }
 
 /**
- * What each built-in type needs somewhere in the text. Each is a necessary condition, checked against the
- * detectors' own candidates: every card, IBAN, phone, IP, SSN and date has a digit; every email an `@`; every
- * URL `://` or `www.`; MACs and IPv6 a colon, a dash or dotted hex; every key either a digit, a provider prefix,
- * a PEM header or a key word.
+ * What every value of a built-in type contains, at least one of: every card, IBAN, phone, SSN and date a digit;
+ * every email an `@`; every URL `:` (`://`) or `.` (`www.`); MACs and IPv6 addresses a digit or a separator;
+ * names and places a capital letter; keys a digit, a separator or a key word (an all-letter `AKIA…` key with no
+ * digit in a text with no digit, dash or key word is the one exception).
  */
-const NEEDS: Record<BuiltInPiiType, string> = {
-  EMAIL: "@",
-  PHONE: "\\d",
-  CREDIT_CARD: "\\d",
-  IBAN: "\\d",
-  IP_ADDRESS: "\\d|:",
-  MAC_ADDRESS: "\\d|[:-][0-9a-f]{2}[:-]|\\.[0-9a-f]{4}\\.",
-  US_SSN: "\\d",
-  API_KEY:
-    "\\d|key|token|secret|pass|pwd|bearer|sk-|akia|asia|abia|acca|a3t|_live_|_test_|xox|gh[pousr]_|github_pat_|aiza|gocspx|ya29|glpat|npm_|hf_|eyj|-----begin|:\\/\\/",
-  URL: ":\\/\\/|www\\.",
-  DATE_OF_BIRTH: "\\d",
-  PERSON: "",
-  LOCATION: "\\d",
+const NEEDS: Record<BuiltInPiiType, number> = {
+  EMAIL: AT,
+  PHONE: DIGIT,
+  CREDIT_CARD: DIGIT,
+  IBAN: DIGIT,
+  IP_ADDRESS: DIGIT | COLON,
+  MAC_ADDRESS: COLON | DASH | DOT,
+  US_SSN: DIGIT,
+  API_KEY: DIGIT | AT | COLON | DOT | DASH | WORDY | KEY_WORD,
+  URL: COLON | DOT,
+  DATE_OF_BIRTH: DIGIT,
+  PERSON: UPPER,
+  LOCATION: UPPER | DIGIT,
 };
-
-/** PERSON and LOCATION need a capital letter (tested case-sensitively, apart from the rest). */
-const CAPITAL = /\p{Lu}/u;
-
-function prefilterFor(types: readonly BuiltInPiiType[]): (text: string) => boolean {
-  const parts = [...new Set(types.flatMap((type) => NEEDS[type].split("|")))].filter((part) => part !== "");
-  const needs = parts.length === 0 ? /(?!)/ : new RegExp(parts.join("|"), "i");
-  if (!types.includes("PERSON") && !types.includes("LOCATION")) return (text) => needs.test(text);
-  return (text) => needs.test(text) || CAPITAL.test(text);
-}
 
 function allowList(entries: readonly AllowEntry[]): (value: string) => boolean {
   const exact = new Set<string>();
@@ -122,13 +175,17 @@ export function planDetection(options: RedactorOptions = {}): DetectionPlan {
   const minScore = options.minScore ?? 0.5;
   if (!(minScore >= 0 && minScore <= 1)) throw new RangeError(`minScore must be in [0, 1], got ${minScore}`);
   const regions = options.phoneRegions ?? DEFAULT_PHONE_REGIONS;
+  const builtIn = [...new Set(types)];
+  const custom = options.detectors ?? [];
+  const needs = builtIn.map((type) => NEEDS[type]).concat(custom.map(() => -1));
   return {
-    detectors: [...new Set(types)]
-      .map((type) => builtInDetector(type, regions))
-      .concat(options.detectors ?? []),
+    detectors: builtIn.map((type) => builtInDetector(type, regions)).concat(custom),
+    needs,
+    anyNeed: needs.reduce((union, need) => union | need, 0),
+    keywords: builtIn.includes("API_KEY"),
+    names: builtIn.includes("PERSON") || builtIn.includes("LOCATION"),
     allow: allowList(options.allow ?? []),
     minScore,
-    prefilter: (options.detectors ?? []).length > 0 ? undefined : prefilterFor([...new Set(types)]),
   };
 }
 
@@ -138,9 +195,13 @@ export function planDetection(options: RedactorOptions = {}): DetectionPlan {
  * card number is not also reported as the phone-shaped digits inside it. Sorted by start.
  */
 export function runDetection(plan: DetectionPlan, text: string): Finding[] {
-  if (plan.prefilter !== undefined && !plan.prefilter(text)) return [];
+  // A custom detector (need -1) always runs: we cannot know what it looks for.
+  const present = plan.anyNeed === -1 ? -1 : featuresOf(plan, text);
+  if ((present & plan.anyNeed) === 0) return [];
   const candidates: Finding[] = [];
-  for (const detector of plan.detectors) {
+  for (let which = 0; which < plan.detectors.length; which++) {
+    if ((present & (plan.needs[which] as number)) === 0) continue;
+    const detector = plan.detectors[which] as Detector;
     for (const match of detector.detect(text)) {
       if (match.score < plan.minScore || match.end <= match.start) continue;
       const start = Math.max(0, match.start);

@@ -30,6 +30,54 @@ const SEQUENCE = new RegExp(
 const PARTICLES = new Set(PARTICLE.slice(3, -1).split("|"));
 
 /**
+ * The capitalised word sequences of the last text scanned: PERSON and LOCATION run on the same text one after
+ * the other, and both start from these, so the text is scanned once.
+ */
+let sequenceText: string | undefined;
+let sequenceList: { index: number; value: string }[] = [];
+function sequences(text: string): { index: number; value: string }[] {
+  if (text === sequenceText) return sequenceList;
+  const list: { index: number; value: string }[] = [];
+  for (const match of matches(SEQUENCE, text)) list.push({ index: match.index, value: match[0] });
+  sequenceText = text;
+  sequenceList = list;
+  return list;
+}
+
+/**
+ * The last one, two and three words before `start` (lower-cased, without trailing punctuation), to look cue
+ * phrases up in a set: far cheaper than an end-anchored regex over the text before every candidate.
+ */
+function wordsBefore(text: string, start: number): [string, string, string] {
+  const window = text.slice(Math.max(0, start - 40), start).toLowerCase();
+  const words = window.split(/\s+/).filter((word) => word !== "");
+  const clean = (word: string | undefined) => (word ?? "").replace(/[,:;.!?(]+$/, "");
+  const one = clean(words[words.length - 1]);
+  const two = words.length >= 2 ? `${words[words.length - 2]} ${one}` : "";
+  const three = words.length >= 3 ? `${words[words.length - 3]} ${two}` : "";
+  return [one, two, three];
+}
+/** Whether `start` begins the text or a sentence (only spaces back to `.`, `!`, `?` or a line break). */
+function sentenceStart(text: string, start: number): boolean {
+  let index = start - 1;
+  while (index >= 0 && text.charCodeAt(index) === 32) index--;
+  if (index < 0) return true;
+  const code = text.charCodeAt(index);
+  if (code === 46) {
+    // `Dr. Ann`, `M. Dupont`: a dot after a short word is an abbreviation, not a full stop.
+    let letters = 0;
+    while (index - letters - 1 >= 0 && /\p{L}/u.test(text.charAt(index - letters - 1))) letters++;
+    return letters === 0 || letters > 4;
+  }
+  return code === 33 || code === 63 || code === 10;
+}
+
+function cued(set: ReadonlySet<string>, text: string, start: number): boolean {
+  const [one, two, three] = wordsBefore(text, start);
+  return set.has(one) || set.has(two) || set.has(three);
+}
+
+/**
  * Capitalised words that are not names even when a name list holds them (sentence starts, greetings, days,
  * months, common nouns and verbs): a sequence is trimmed of them at both ends, and never a name inside.
  */
@@ -48,8 +96,10 @@ const STOP = new Set(
 );
 
 /** Words before a name that make it one: titles, introductions, greetings, sign-offs (several languages). */
-const NAME_CUE =
-  /(?:\b(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame|herr|frau|mme|mlle|monsieur|madame|sr|sra|srta|señor|señora|sig|sig\.ra|signor|signora|dott|dott\.ssa|ing|pan|pani)\.?|my name is|name is|name:|i am|i'm|im|this is|it's|its|call me|ask for|dear|regards,?|sincerely,?|best,|cheers,|thanks,?|thank you,?|signed,?|contact person:?|assigned to|assignee:?|owner:?|cc:?|hi|hello|hey|je suis|je m'appelle|moi c'est|soy|me llamo|ich bin|ich heiße|mein name ist|mi chiamo|sono|grüße,?|gruß,?|viele grüße,?|cordialement,?|saludos,?|un saludo,?|distinti saluti,?|met vriendelijke groet,?|groeten,?)\s{1,3}$/u;
+const NAME_CUES = new Set([
+  ..."mr|mrs|ms|miss|mx|dr|prof|sir|dame|herr|frau|mme|mlle|m|monsieur|madame|sr|sra|srta|señor|señora|sig|sig.ra|signor|signora|dott|dott.ssa|ing|pan|pani".split("|"),
+  ..."my name is|name is|name|i am|i'm|im|this is|it's|its|call me|ask for|dear|regards|sincerely|best|cheers|thanks|thank you|signed|contact person|assigned to|assignee|owner|cc|hi|hello|hey|je suis|je m'appelle|moi c'est|soy|me llamo|ich bin|ich heiße|mein name ist|mi chiamo|sono|grüße|gruß|viele grüße|cordialement|saludos|un saludo|distinti saluti|met vriendelijke groet|groeten".split("|"),
+]);
 /** Words after a name that make it one: `Ann Lee wrote:`, `Ann Lee <ann@…>`. */
 const NAME_AFTER = /^(?:,?\s(?:wrote|said|says|writes|a écrit|schrieb|escribió|ha scritto)\b|\s<[^\s<>@]{1,64}@)/u;
 
@@ -68,8 +118,8 @@ export const personDetector: Detector = {
   type: "PERSON",
   *detect(text) {
     const { first, last } = lexicons();
-    for (const match of matches(SEQUENCE, text)) {
-      const words = match[0].split(" ");
+    for (const match of sequences(text)) {
+      const words = match.value.split(" ");
       // Offsets of each word, to trim stop words at either end.
       let from = 0;
       let to = words.length;
@@ -81,12 +131,18 @@ export const personDetector: Detector = {
       if (names.length === 0 || names.length > 4 || !names.every(isNameWord)) continue;
       const start = match.index + words.slice(0, from).reduce((sum, word) => sum + word.length + 1, 0);
       const end = start + kept.join(" ").length;
-      const cue = NAME_CUE.test(before(text, start, 32)) || NAME_AFTER.test(text.slice(end, end + 16));
       const knownFirst = first.has(names[0] as string);
       const knownLast = last.has(names[names.length - 1] as string);
+      if (names.length >= 2 && knownFirst) {
+        yield { start, end, score: knownLast ? 0.85 : 0.7 };
+        continue;
+      }
+      // A cue precedes the name in its sentence: at a sentence start there is none to look for.
+      const cue =
+        (!sentenceStart(text, start) && cued(NAME_CUES, text, start)) ||
+        NAME_AFTER.test(text.slice(end, end + 16));
       let score = 0;
-      if (names.length >= 2 && knownFirst) score = knownLast ? 0.85 : 0.7;
-      else if (names.length >= 2 && knownLast && cue) score = 0.7;
+      if (names.length >= 2 && knownLast && cue) score = 0.7;
       else if (cue && names.length <= 3) score = knownFirst || knownLast || names.length >= 2 ? 0.75 : 0.6;
       if (score > 0) yield { start, end, score };
     }
@@ -141,14 +197,20 @@ const ADDRESS_TAIL = new RegExp(
   `(?:,? ${POSTCODE} ${CITY_NAME}|, ${CITY_NAME}(?:,? (?:[A-Z]{2} \\d{5}(?:-\\d{4})?|${UK_POSTCODE_SOURCE}))?)${NOT_IN_WORD_AFTER}`,
   "uy",
 );
+const HAS_DIGIT = /\d/;
 const UK_POSTCODE = new RegExp(`\\b${UK_POSTCODE_SOURCE}\\b`, "g");
-const PLACE_CUE = new RegExp(
-  `(?:\\b[Ll]ive in|\\b[Ll]ives in|\\b[Ll]iving in|\\b[Rr]esides? in|\\b[Ll]ocated in|\\b[Bb]ased in|\\b[Mm]oved to|\\b[Mm]oving to|\\b[Bb]orn in|\\b[Aa]ddress is|\\b[Aa]ddress:|\\b[Aa]dresse ?:|\\b[Dd]irección:|\\b[Ii]ndirizzo:|\\bwohne in|\\bj'habite à|\\bvivo en|\\babito a) (${CITY_NAME})${NOT_IN_WORD_AFTER}`,
-  "gu",
+/** Phrases after which any capitalised name is a place: `I live in`, `based in`, `address:`. */
+const PLACE_CUES = new Set(
+  "live in|lives in|living in|reside in|resides in|located in|based in|moved to|moving to|born in|address is|address|adresse|dirección|indirizzo|wohne in|j'habite à|vivo en|abito a".split(
+    "|",
+  ),
 );
-/** Prepositions and verbs after which a gazetteer city is a place: `in Lyon`, `from Kraków`, `nach München`. */
-const CITY_CUE =
-  /(?:\b(?:in|from|to|near|at|around|outside|visiting|visit|via|aus|nach|bei|von|à|au|en|de|desde|hacia|para|da|di|a|naar|uit|bij|w|z|ze|do|och|i|från|til|fra|office|branch|store|warehouse|hq)|[,(])\s{1,2}$/u;
+/** Words after which a gazetteer city is a place: `in Lyon`, `from Kraków`, `nach München`. */
+const CITY_CUES = new Set(
+  "in|from|to|near|at|around|outside|visiting|visit|via|aus|nach|bei|von|à|au|en|de|desde|hacia|para|da|di|a|naar|uit|bij|w|z|ze|do|och|i|från|til|fra|office|branch|store|warehouse|hq".split(
+    "|",
+  ),
+);
 /** Cities with common words for names: found only in an address or after a place cue. */
 const CITY_WORDS = new Set(["Mobile", "Nice", "Reading", "Split", "Bath", "Orange", "Marathon", "Delta", "Mercedes", "Opportunity", "Of", "Police", "Independence", "Victoria", "Florence", "Charlotte", "Jackson", "Lincoln", "Hamilton", "Eugene", "Tyler", "Warren", "Irving", "Aurora", "Phoenix", "Columbia", "Concord", "Providence", "Temple", "Hope", "Sale", "Deal", "Wells", "March", "Bar", "Best", "Gap", "Mission", "Plano"]);
 
@@ -162,7 +224,9 @@ export const locationDetector: Detector = {
   type: "LOCATION",
   *detect(text) {
     const found: DetectorMatch[] = [];
-    for (const match of matches(STREET, text)) {
+    // Every street address and UK postcode has a digit.
+    const digits = HAS_DIGIT.test(text);
+    for (const match of digits ? matches(STREET, text) : []) {
       let end = match.index + match[0].length;
       ADDRESS_TAIL.lastIndex = end;
       const tail = ADDRESS_TAIL.exec(text);
@@ -171,24 +235,23 @@ export const locationDetector: Detector = {
       STREET.lastIndex = end;
     }
     yield* found;
-    for (const match of matches(UK_POSTCODE, text)) {
+    for (const match of digits ? matches(UK_POSTCODE, text) : []) {
       yield { start: match.index, end: match.index + match[0].length, score: 0.6 };
     }
-    for (const match of matches(PLACE_CUE, text)) {
-      const place = match[1] ?? "";
-      if (STOP.has(place.split(" ")[0] as string)) continue;
-      const start = match.index + match[0].length - place.length;
-      yield { start, end: start + place.length, score: 0.7 };
-    }
     const { cities } = lexicons();
-    for (const match of matches(SEQUENCE, text)) {
-      const words = match[0].split(" ");
+    for (const match of sequences(text)) {
+      const words = match.value.split(" ");
+      if (!STOP.has(words[0] as string) && cued(PLACE_CUES, text, match.index)) {
+        // After "I live in": the place, up to four words.
+        yield { start: match.index, end: match.index + match.value.length, score: 0.7 };
+        continue;
+      }
       // The longest run of leading words that is a known city: `San Francisco`, `Frankfurt am Main`.
       for (let count = Math.min(words.length, 4); count >= 1; count--) {
-        const name = words.slice(0, count).join(" ");
+        const name = count === words.length ? match.value : words.slice(0, count).join(" ");
         if (!cities.has(name) || CITY_WORDS.has(name) || STOP.has(name)) continue;
-        if (!CITY_CUE.test(before(text, match.index, 16))) break;
-        yield { start: match.index, end: match.index + name.length, score: 0.65 };
+        if (cued(CITY_CUES, text, match.index) || text.charCodeAt(match.index - 2) === 44)
+          yield { start: match.index, end: match.index + name.length, score: 0.65 };
         break;
       }
     }

@@ -33,6 +33,12 @@ const PROVIDER_PATTERNS: readonly (readonly [hints: readonly string[], pattern: 
   [["hooks.slack.com"], /https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9/]{20,120}/g],
 ];
 
+/** Where a key name may be, in the three casings people write (`api_key`, `Password`, `SECRET`). */
+const KEY_WORDS = ["key", "Key", "KEY", "oken", "OKEN", "ecret", "ECRET", "ass", "ASS", "wd", "WD"];
+/** Provider prefixes without a dash or underscore, bearer tokens, URLs. */
+const OTHER_HINTS = ["Bearer", "AKIA", "ASIA", "ABIA", "ACCA", "A3T", "AIza", "ya29", "eyJ", "://"];
+const DASH_OR_UNDERSCORE = /[-_]/;
+
 /** `scheme://user:password@host…`: the whole URL or connection string is the secret. */
 const CREDENTIAL_URL =
   /[a-zA-Z][a-zA-Z0-9+.-]{1,20}:\/\/[^\s:@/?#'"<>]{0,128}:([^\s@/?#'"<>]{1,256})@[^\s<>"'`{}|\\^[\]]{1,2048}/y;
@@ -202,6 +208,10 @@ function* pemKeys(text: string): Generator<DetectorMatch> {
 export const apiKeyDetector: Detector = {
   type: "API_KEY",
   *detect(text) {
+    // Every value found below holds one of these literals, a dash or an underscore: a few `includes` (far
+    // cheaper than a case-insensitive regex scan) rule out most prose.
+    const keyWord = KEY_WORDS.some((word) => text.includes(word));
+    if (!keyWord && !OTHER_HINTS.some((hint) => text.includes(hint)) && !DASH_OR_UNDERSCORE.test(text)) return;
     for (const [hints, pattern] of PROVIDER_PATTERNS) {
       // indexOf on the literal prefixes is far cheaper than a regex scan of text that has none.
       if (!hints.some((hint) => text.includes(hint))) continue;
@@ -220,7 +230,7 @@ export const apiKeyDetector: Detector = {
         yield { start: match.index, end, score: 0.99 };
       }
     }
-    for (const match of keywordValues(text)) {
+    for (const match of keyWord ? keywordValues(text) : []) {
       const keyword = match[1] ?? "";
       const value = match[2] ?? match[3] ?? match[4] ?? "";
       const start = match.index + match[0].length - value.length - (match[4] === undefined ? 1 : 0);
@@ -229,7 +239,7 @@ export const apiKeyDetector: Detector = {
       if (!secretLike(keyword, trimmed)) continue;
       yield { start, end: start + trimmed.length, score: 0.9 };
     }
-    for (const match of matches(BEARER, text)) {
+    for (const match of text.includes("Bearer") ? matches(BEARER, text) : []) {
       const value = match[1] ?? "";
       if (isPlaceholder(value)) continue;
       const start = match.index + match[0].length - value.length;
