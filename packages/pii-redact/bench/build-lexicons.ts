@@ -24,14 +24,29 @@ const add = (set: Set<string>, value: unknown) => {
 };
 const walk = (set: Set<string>, value: unknown): void => {
   if (Array.isArray(value)) for (const item of value) walk(set, item);
-  else if (value !== null && typeof value === "object") for (const item of Object.values(value)) walk(set, item);
+  else if (value !== null && typeof value === "object")
+    for (const item of Object.values(value)) walk(set, item);
   else add(set, value);
 };
 
 const chance = new Chance();
 walk(first, chance.get("firstNames"));
 walk(last, chance.get("lastNames"));
-for (const locale of ["de-DE", "es-ES", "fr-FR", "hu-HU", "it-IT", "nb-NO", "pl-PL", "sk-SK", "cs-CZ", "sv-SE", "en-US", "en-AU", "en-CA"]) {
+for (const locale of [
+  "de-DE",
+  "es-ES",
+  "fr-FR",
+  "hu-HU",
+  "it-IT",
+  "nb-NO",
+  "pl-PL",
+  "sk-SK",
+  "cs-CZ",
+  "sv-SE",
+  "en-US",
+  "en-AU",
+  "en-CA",
+]) {
   const names = fakerator(locale).locale.names ?? {};
   walk(first, [names.firstNameM, names.firstNameF]);
   walk(last, [names.lastNameM, names.lastNameF, names.lastName]);

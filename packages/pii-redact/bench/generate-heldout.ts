@@ -107,7 +107,9 @@ function mod97(value: string): number {
   }
   return remainder;
 }
-const registry = Object.entries(countrySpecs as Record<string, { bban_regexp?: string; IBANRegistry?: boolean }>)
+const registry = Object.entries(
+  countrySpecs as Record<string, { bban_regexp?: string; IBANRegistry?: boolean }>,
+)
   .filter(([, spec]) => spec.IBANRegistry && spec.bban_regexp)
   .map(([country, spec]) => [country, spec.bban_regexp as string] as const);
 function iban(country: string, pattern: string, valid = true): string {
@@ -163,7 +165,10 @@ function card(): string {
     const d = luhnComplete(pick(["34", "37"]), 15);
     return random() < 0.5 ? d : `${d.slice(0, 4)} ${d.slice(4, 10)} ${d.slice(10)}`;
   }
-  const d = luhnComplete(kind === "visa" ? "4" : kind === "mc" ? pick(["51", "53", "55", "2221"]) : "6011", 16);
+  const d = luhnComplete(
+    kind === "visa" ? "4" : kind === "mc" ? pick(["51", "53", "55", "2221"]) : "6011",
+    16,
+  );
   const sep = pick(["", " ", "-"]);
   return sep === "" ? d : d.replace(/(\d{4})(?=\d)/g, `$1${sep}`);
 }
@@ -227,7 +232,9 @@ function address(): string {
   }
 }
 function city(): string {
-  return fakerOf(pick(["de", "fr", "es", "it", "nl", "en_GB", "en_US", "pl", "sv", "tr"] as const)).location.city();
+  return fakerOf(
+    pick(["de", "fr", "es", "it", "nl", "en_GB", "en_US", "pl", "sv", "tr"] as const),
+  ).location.city();
 }
 
 // ---------- templates (support chat and logs, several languages) ----------
@@ -285,7 +292,8 @@ const POSITIVE: Template[] = [
   () => `here's my social: ${L("US_SSN", ssn())}`,
   () => `I pasted my key by mistake: ${L("API_KEY", apiKey())} — please rotate it`,
   () => `export OPENAI_API_KEY=${L("API_KEY", `sk-proj-${chars(ALNUM, 48)}`)}`,
-  () => `GET ${L("API_KEY", `https://api.${en.internet.domainName()}/v2/items?access_token=${chars(ALNUM, 40)}`)} 401`,
+  () =>
+    `GET ${L("API_KEY", `https://api.${en.internet.domainName()}/v2/items?access_token=${chars(ALNUM, 40)}`)} 401`,
   () => `curl -H "Authorization: Bearer ${L("API_KEY", chars(ALNUM, 40))}" ${L("URL", en.internet.url())}`,
   () => `the dashboard is at ${L("URL", `${en.internet.url()}/reports/${int(1, 999)}`)}`,
   () => `docs moved: ${L("URL", `https://www.${en.internet.domainName()}/help`)}`,
@@ -300,7 +308,8 @@ const POSITIVE: Template[] = [
 
 const gitHost = () => pick(["github.com", "gitlab.com", "bitbucket.org", "git.internal.example"]);
 const NEGATIVE: Template[] = [
-  () => `git clone git@${gitHost()}:${en.internet.username().toLowerCase()}/${en.hacker.noun().replace(/ /g, "-")}.git`,
+  () =>
+    `git clone git@${gitHost()}:${en.internet.username().toLowerCase()}/${en.hacker.noun().replace(/ /g, "-")}.git`,
   () => `remote origin: git@${gitHost()}:acme/${en.word.noun()}-service`,
   () => `set OPENAI_API_KEY=sk-... before running`,
   () => `aws_access_key_id = AKIAXXXXXXXXXXXXXXXX`,
@@ -341,10 +350,11 @@ const NEGATIVE: Template[] = [
   () => `the meeting is at 10:30 in room ${int(100, 499)}`,
   () => `docker pull ghcr.io/acme/${en.word.noun()}:${int(1, 9)}.${int(0, 9)}`,
   () => `Error: ECONNRESET at TLSSocket.onConnectEnd (node:_tls_wrap:${int(100, 2000)}:${int(1, 40)})`,
-  () => `IBAN check digits wrong: ${(() => {
-    const [country, pattern] = pick(registry);
-    return iban(country, pattern, false);
-  })()} — please re-enter`,
+  () =>
+    `IBAN check digits wrong: ${(() => {
+      const [country, pattern] = pick(registry);
+      return iban(country, pattern, false);
+    })()} — please re-enter`,
 ];
 
 // ---------- assemble ----------

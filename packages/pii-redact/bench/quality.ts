@@ -3,50 +3,15 @@
  * `@redactpii/node` and LangChain's `piiMiddleware` detectors; plus the share of hard-negative lines each one
  * changes.
  */
-import { readFileSync } from "node:fs";
 import { Redactor as RedactPiiNode } from "@redactpii/node";
 import nlp from "compromise";
 import { detectCreditCard, detectEmail, detectIP, detectMacAddress, detectUrl } from "langchain";
 import redactPii from "redact-pii";
 import { createRedactor, nlpDetectors, PII_TYPES } from "../src/index.js";
 
-export interface Span {
-  type: string;
-  start: number;
-  end: number;
-}
+import { type CorpusLine, loadCorpus, type Span, type System, score } from "./scoring.js";
 
-export interface CorpusLine {
-  text: string;
-  gold: Span[];
-  hardNegative: boolean;
-}
-
-/** Reads the corpus: `{{TYPE|value}}` labels become spans on the plain text. */
-export function loadCorpus(file = "corpus.txt"): CorpusLine[] {
-  const raw = readFileSync(new URL(`./${file}`, import.meta.url), "utf8");
-  const out: CorpusLine[] = [];
-  for (const line of raw.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const kind = line.slice(0, 1);
-    const body = line.slice(2).replace(/\\n/g, "\n");
-    let text = "";
-    const gold: Span[] = [];
-    let cursor = 0;
-    for (const match of body.matchAll(/\{\{([A-Z_]+)\|([^}]*)\}\}/g)) {
-      text += body.slice(cursor, match.index);
-      gold.push({ type: match[1] ?? "", start: text.length, end: text.length + (match[2] ?? "").length });
-      text += match[2];
-      cursor = match.index + match[0].length;
-    }
-    text += body.slice(cursor);
-    out.push({ text, gold, hardNegative: kind === "N" });
-  }
-  return out;
-}
-
-/** A system under test: the spans it finds in a text. */
-export type System = (text: string) => Span[];
+export { type CorpusLine, loadCorpus, type Span, type System, score };
 
 function escapeRegExp(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -121,109 +86,6 @@ export const SYSTEMS: Record<string, System> = {
   ],
 };
 
-export interface TypeScore {
-  tp: number;
-  fp: number;
-  fn: number;
-  precision: number | undefined;
-  recall: number;
-  f1: number;
-}
-
-export interface SystemScore {
-  types: Record<string, TypeScore>;
-  hardNegativeLinesChanged: number;
-  hardNegativeLines: number;
-  /** Typed micro F1 over every labelled type. */
-  microF1: number;
-  /** Labelled values with a letter or digit left outside every finding (any type), per type and overall. */
-  leaks: Record<string, { leaked: number; total: number }>;
-  /** PERSON findings that overlap a labelled name without covering all of it. */
-  partialNames: number;
-}
-
-const ALNUM = /[\p{L}\p{N}]/u;
-
-/** Whether some letter or digit of the span lies outside every predicted span. */
-function leaked(text: string, gold: Span, predicted: readonly Span[]): boolean {
-  for (let index = gold.start; index < gold.end; index++) {
-    if (!ALNUM.test(text.charAt(index))) continue;
-    if (!predicted.some((span) => span.start <= index && index < span.end)) return true;
-  }
-  return false;
-}
-
-const overlaps = (a: Span, b: Span) => a.start < b.end && b.start < a.end;
-
-/** Scores a system: a prediction is a true positive when it overlaps an unmatched gold span of its type. */
-export function score(system: System, corpus: readonly CorpusLine[]): SystemScore {
-  const counts: Record<string, { tp: number; fp: number; fn: number }> = {};
-  const bucket = (type: string) => {
-    counts[type] ??= { tp: 0, fp: 0, fn: 0 };
-    return counts[type];
-  };
-  let changed = 0;
-  let partialNames = 0;
-  const leaks: Record<string, { leaked: number; total: number }> = { ALL: { leaked: 0, total: 0 } };
-  for (const line of corpus) {
-    const predicted = system(line.text);
-    if (line.hardNegative && predicted.length > 0) changed++;
-    for (const gold of line.gold) {
-      leaks[gold.type] ??= { leaked: 0, total: 0 };
-      const isLeak = leaked(line.text, gold, predicted);
-      for (const key of [gold.type, "ALL"]) {
-        const entry = leaks[key] as { leaked: number; total: number };
-        entry.total++;
-        if (isLeak) entry.leaked++;
-      }
-      if (gold.type === "PERSON") {
-        const partial = predicted.some(
-          (span) =>
-            span.type === "PERSON" && overlaps(span, gold) && (span.start > gold.start || span.end < gold.end),
-        );
-        if (partial) partialNames++;
-      }
-    }
-    const matched = new Set<Span>();
-    for (const prediction of predicted) {
-      const gold = line.gold.find((span) => span.type === prediction.type && overlaps(span, prediction));
-      if (gold && !matched.has(gold)) {
-        matched.add(gold);
-        bucket(prediction.type).tp++;
-      } else if (!gold) bucket(prediction.type).fp++;
-    }
-    for (const gold of line.gold) if (!matched.has(gold)) bucket(gold.type).fn++;
-  }
-  const types: Record<string, TypeScore> = {};
-  let sumTp = 0;
-  let sumFp = 0;
-  let sumFn = 0;
-  for (const [type, { tp, fp, fn }] of Object.entries(counts)) {
-    if (type !== "OTHER") {
-      sumTp += tp;
-      sumFp += fp;
-      sumFn += fn;
-    }
-    const precision = tp + fp === 0 ? undefined : tp / (tp + fp);
-    const recall = tp + fn === 0 ? 0 : tp / (tp + fn);
-    const f1 =
-      precision === undefined || precision + recall === 0
-        ? 0
-        : (2 * precision * recall) / (precision + recall);
-    types[type] = { tp, fp, fn, precision, recall, f1 };
-  }
-  const microF1 = sumTp === 0 ? 0 : (2 * sumTp) / (2 * sumTp + sumFp + sumFn);
-  return {
-    types,
-    microF1,
-    leaks,
-    partialNames,
-    hardNegativeLinesChanged: changed,
-    hardNegativeLines: corpus.filter((line) => line.hardNegative).length,
-  };
-}
-
-/** The quality section of BENCHMARKS.md. */
 export function qualityReport(file = "corpus.txt"): string {
   const corpus = loadCorpus(file);
   const scores = Object.fromEntries(
@@ -267,15 +129,31 @@ export function qualityReport(file = "corpus.txt"): string {
       `${result.hardNegativeLinesChanged}/${result.hardNegativeLines} (${((100 * result.hardNegativeLinesChanged) / result.hardNegativeLines).toFixed(1)}%)`,
   );
   lines.push(`| hard-negative lines changed | ${negativeCells.join(" | ")} |`);
-  lines.push(`| typed micro F1 (all labelled types) | ${Object.values(scores).map((result) => `**${fmt(result.microF1)}**`).join(" | ")} |`);
+  lines.push(
+    `| typed micro F1 (all labelled types) | ${Object.values(scores)
+      .map((result) => `**${fmt(result.microF1)}**`)
+      .join(" | ")} |`,
+  );
   const pct = (entry: { leaked: number; total: number } | undefined) =>
     entry === undefined || entry.total === 0 ? "—" : `${((100 * entry.leaked) / entry.total).toFixed(1)}%`;
-  lines.push(`| leak, all values (left readable) | ${Object.values(scores).map((result) => pct(result.leaks.ALL)).join(" | ")} |`);
+  lines.push(
+    `| leak, all values (left readable) | ${Object.values(scores)
+      .map((result) => pct(result.leaks.ALL))
+      .join(" | ")} |`,
+  );
   for (const type of PII_TYPES) {
     if ((goldByType[type] ?? 0) === 0) continue;
-    lines.push(`| leak, ${type} | ${Object.values(scores).map((result) => pct(result.leaks[type])).join(" | ")} |`);
+    lines.push(
+      `| leak, ${type} | ${Object.values(scores)
+        .map((result) => pct(result.leaks[type]))
+        .join(" | ")} |`,
+    );
   }
-  lines.push(`| partial names (PERSON finding cutting a labelled name) | ${Object.values(scores).map((result) => String(result.partialNames)).join(" | ")} |`);
+  lines.push(
+    `| partial names (PERSON finding cutting a labelled name) | ${Object.values(scores)
+      .map((result) => String(result.partialNames))
+      .join(" | ")} |`,
+  );
   return lines.join("\n");
 }
 

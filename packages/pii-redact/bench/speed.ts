@@ -23,7 +23,10 @@ const VALUES = [
   " at 12 Main Street, Springfield",
 ];
 function sentence(): string {
-  const words = Array.from({ length: 8 + Math.floor(rnd() * 22) }, () => WORDS[Math.floor(rnd() * WORDS.length)]);
+  const words = Array.from(
+    { length: 8 + Math.floor(rnd() * 22) },
+    () => WORDS[Math.floor(rnd() * WORDS.length)],
+  );
   const text = words.join(" ");
   const value = rnd() < 0.05 ? (VALUES[Math.floor(rnd() * VALUES.length)] as string) : "";
   return `${text.charAt(0).toUpperCase()}${text.slice(1)}${value}.`;

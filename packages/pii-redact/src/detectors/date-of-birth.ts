@@ -30,7 +30,22 @@ function plausible(value: string): boolean {
 const BIRTH_WORD = /born|birth|dob|d\.o\.b|bday|b-day|geboren|naissance|nacimiento/i;
 
 /** Literals one of which every birth word holds (in any casing people write): cheaper than the regex. */
-const BIRTH_HINTS = ["orn", "ORN", "irth", "IRTH", "ob", "OB", "o.b", "O.B", "day", "DAY", "ebor", "EBOR", "aissance", "acimiento"];
+const BIRTH_HINTS = [
+  "orn",
+  "ORN",
+  "irth",
+  "IRTH",
+  "ob",
+  "OB",
+  "o.b",
+  "O.B",
+  "day",
+  "DAY",
+  "ebor",
+  "EBOR",
+  "aissance",
+  "acimiento",
+];
 
 export const dateOfBirthDetector: Detector = {
   type: "DATE_OF_BIRTH",

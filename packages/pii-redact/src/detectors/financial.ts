@@ -66,7 +66,10 @@ const IBAN_FORMATS = new Map<string, IbanFormat>();
 for (const [country, spec] of Object.entries(specs)) {
   if (spec?.chars === undefined || spec.bban_regexp === undefined) continue;
   const source = spec.bban_regexp.startsWith("^") ? spec.bban_regexp : `^${spec.bban_regexp}`;
-  IBAN_FORMATS.set(country, { length: spec.chars, bban: new RegExp(source.endsWith("$") ? source : `${source}$`) });
+  IBAN_FORMATS.set(country, {
+    length: spec.chars,
+    bban: new RegExp(source.endsWith("$") ? source : `${source}$`),
+  });
 }
 
 /** ISO 7064 mod 97-10 over the rearranged IBAN (BBAN, country, check digits), letters as 10–35. */

@@ -108,11 +108,16 @@ const SOFT = new Set(
 
 /** Words before a name that make it one: titles, introductions, greetings, sign-offs (several languages). */
 const NAME_CUES = new Set([
-  ..."mr|mrs|ms|miss|mx|dr|prof|sir|dame|herr|frau|mme|mlle|m|monsieur|madame|sr|sra|srta|señor|señora|sig|sig.ra|signor|signora|dott|dott.ssa|ing|pan|pani".split("|"),
-  ..."my name is|name is|name|i am|i'm|im|this is|it's|its|call me|ask for|dear|regards|sincerely|best|cheers|thanks|thank you|signed|contact person|assigned to|assignee|owner|cc|hi|hello|hey|je suis|je m'appelle|moi c'est|soy|me llamo|ich bin|ich heiße|mein name ist|mi chiamo|sono|grüße|gruß|viele grüße|cordialement|saludos|un saludo|distinti saluti|met vriendelijke groet|groeten".split("|"),
+  ..."mr|mrs|ms|miss|mx|dr|prof|sir|dame|herr|frau|mme|mlle|m|monsieur|madame|sr|sra|srta|señor|señora|sig|sig.ra|signor|signora|dott|dott.ssa|ing|pan|pani".split(
+    "|",
+  ),
+  ..."my name is|name is|name|i am|i'm|im|this is|it's|its|call me|ask for|dear|regards|sincerely|best|cheers|thanks|thank you|signed|contact person|assigned to|assignee|owner|cc|hi|hello|hey|je suis|je m'appelle|moi c'est|soy|me llamo|ich bin|ich heiße|mein name ist|mi chiamo|sono|grüße|gruß|viele grüße|cordialement|saludos|un saludo|distinti saluti|met vriendelijke groet|groeten".split(
+    "|",
+  ),
 ]);
 /** Words after a name that make it one: `Ann Lee wrote:`, `Ann Lee <ann@…>`. */
-const NAME_AFTER = /^(?:,?\s(?:wrote|said|says|writes|a écrit|schrieb|escribió|ha scritto)\b|\s<[^\s<>@]{1,64}@)/u;
+const NAME_AFTER =
+  /^(?:,?\s(?:wrote|said|says|writes|a écrit|schrieb|escribió|ha scritto)\b|\s<[^\s<>@]{1,64}@)/u;
 
 function isNameWord(word: string): boolean {
   return !STOP.has(word);
@@ -167,7 +172,8 @@ export const personDetector: Detector = {
 /** A capitalised word of a street or city name (`Müllerstraße`, `Saint-Étienne`, `E`, `St.`). */
 const CAP = "\\p{Lu}[\\p{L}\\p{M}'’-]*\\.?";
 /** Lower-case connectors inside street and city names. */
-const LINK = "(?:de|del|de la|des|du|di|della|dei|degli|da|do|dos|das|van|von|der|den|la|le|les|el|y|e|am|an|im|zum|zur|auf|sur|sous|en|of|on|upon)";
+const LINK =
+  "(?:de|del|de la|des|du|di|della|dei|degli|da|do|dos|das|van|von|der|den|la|le|les|el|y|e|am|an|im|zum|zur|auf|sur|sous|en|of|on|upon)";
 /** `Rue|Via` → `(?:[Rr]ue|[Vv]ia)`: French and Spanish write street types in lower case. */
 function bothCases(alternatives: string): string {
   return `(?:${alternatives
@@ -225,7 +231,47 @@ const CITY_CUES = new Set(
   ),
 );
 /** Cities with common words for names: found only in an address or after a place cue. */
-const CITY_WORDS = new Set(["Mobile", "Nice", "Reading", "Split", "Bath", "Orange", "Marathon", "Delta", "Mercedes", "Opportunity", "Of", "Police", "Independence", "Victoria", "Florence", "Charlotte", "Jackson", "Lincoln", "Hamilton", "Eugene", "Tyler", "Warren", "Irving", "Aurora", "Phoenix", "Columbia", "Concord", "Providence", "Temple", "Hope", "Sale", "Deal", "Wells", "March", "Bar", "Best", "Gap", "Mission", "Plano"]);
+const CITY_WORDS = new Set([
+  "Mobile",
+  "Nice",
+  "Reading",
+  "Split",
+  "Bath",
+  "Orange",
+  "Marathon",
+  "Delta",
+  "Mercedes",
+  "Opportunity",
+  "Of",
+  "Police",
+  "Independence",
+  "Victoria",
+  "Florence",
+  "Charlotte",
+  "Jackson",
+  "Lincoln",
+  "Hamilton",
+  "Eugene",
+  "Tyler",
+  "Warren",
+  "Irving",
+  "Aurora",
+  "Phoenix",
+  "Columbia",
+  "Concord",
+  "Providence",
+  "Temple",
+  "Hope",
+  "Sale",
+  "Deal",
+  "Wells",
+  "March",
+  "Bar",
+  "Best",
+  "Gap",
+  "Mission",
+  "Plano",
+]);
 
 /**
  * Best-effort locations with Unicode letters: street addresses of the US, UK, DE, FR, ES, IT, NL and more

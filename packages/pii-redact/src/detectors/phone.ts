@@ -84,9 +84,10 @@ export function phoneDetector(regions: readonly CountryCode[] = DEFAULT_PHONE_RE
         const hasContext = PHONE_CONTEXT.test(context) || /phone|mobile|cell|fax/.test(after(text, end, 16));
         if (value.startsWith("+")) {
           // A `+country` number counts when it is possible for its region (right length), even when its area
-          // code is not assigned today: erring toward redacting. Runs of one digit are placeholders.
+          // code is not assigned today: erring toward redacting. One digit repeated is a placeholder.
           const parsed = parsePhoneNumberFromString(value);
-          if (parsed?.isPossible() && !/(\d)\1{5}/.test(parsed.nationalNumber)) yield { start, end, score: 0.9 };
+          if (parsed?.isPossible() && !isRepeatedDigits(parsed.nationalNumber))
+            yield { start, end, score: 0.9 };
           continue;
         }
         if (IBAN_BEFORE.test(context)) continue;

@@ -211,7 +211,8 @@ export const apiKeyDetector: Detector = {
     // Every value found below holds one of these literals, a dash or an underscore: a few `includes` (far
     // cheaper than a case-insensitive regex scan) rule out most prose.
     const keyWord = KEY_WORDS.some((word) => text.includes(word));
-    if (!keyWord && !OTHER_HINTS.some((hint) => text.includes(hint)) && !DASH_OR_UNDERSCORE.test(text)) return;
+    if (!keyWord && !OTHER_HINTS.some((hint) => text.includes(hint)) && !DASH_OR_UNDERSCORE.test(text))
+      return;
     for (const [hints, pattern] of PROVIDER_PATTERNS) {
       // indexOf on the literal prefixes is far cheaper than a regex scan of text that has none.
       if (!hints.some((hint) => text.includes(hint))) continue;
