@@ -1,5 +1,5 @@
 import type { Detector, DetectorMatch } from "../types.js";
-import { before, matches } from "./context.js";
+import { matches } from "./context.js";
 import { CITIES, FIRST_NAMES, LAST_NAMES } from "./lexicon-data.js";
 
 /**
@@ -46,19 +46,46 @@ function sequences(text: string): { index: number; value: string }[] {
   return list;
 }
 
-/**
- * The last one, two and three words before `start` (lower-cased, without trailing punctuation), to look cue
- * phrases up in a set: far cheaper than an end-anchored regex over the text before every candidate.
- */
-function wordsBefore(text: string, start: number): [string, string, string] {
-  const window = text.slice(Math.max(0, start - 40), start).toLowerCase();
-  const words = window.split(/\s+/).filter((word) => word !== "");
-  const clean = (word: string | undefined) => (word ?? "").replace(/[,:;.!?(]+$/, "");
-  const one = clean(words[words.length - 1]);
-  const two = words.length >= 2 ? `${words[words.length - 2]} ${one}` : "";
-  const three = words.length >= 3 ? `${words[words.length - 3]} ${two}` : "";
-  return [one, two, three];
+/** The word ending just before `end` (spaces skipped), lower-cased, trailing punctuation cut; and where it starts. */
+function wordBefore(text: string, end: number): [word: string, start: number] {
+  let stop = end;
+  while (stop > 0 && text.charCodeAt(stop - 1) === 32) stop--;
+  let begin = stop;
+  // Bounded: a "word" longer than 24 characters is no cue word.
+  while (begin > 0 && stop - begin < 24) {
+    const code = text.charCodeAt(begin - 1);
+    if (code === 32 || code === 10 || code === 9) break;
+    begin--;
+  }
+  let cut = stop;
+  while (cut > begin && /[,:;.!?(]/.test(text.charAt(cut - 1))) cut--;
+  return [text.slice(begin, cut).toLowerCase(), begin];
 }
+
+/**
+ * Whether one of the cue phrases in `set` (one to three words) ends just before `start`. The last word is looked
+ * up first in `lastWords`, so most candidates cost one short slice: no regex over the text before each one.
+ */
+function cued(
+  set: ReadonlySet<string>,
+  lastWords: ReadonlySet<string>,
+  text: string,
+  start: number,
+): boolean {
+  const [one, oneStart] = wordBefore(text, start);
+  if (!lastWords.has(one)) return false;
+  if (set.has(one)) return true;
+  const [second, twoStart] = wordBefore(text, oneStart);
+  const two = `${second} ${one}`;
+  if (set.has(two)) return true;
+  return set.has(`${wordBefore(text, twoStart)[0]} ${two}`);
+}
+
+/** The last word of each phrase of a cue set. */
+function lastWordsOf(set: ReadonlySet<string>): Set<string> {
+  return new Set([...set].map((phrase) => phrase.slice(phrase.lastIndexOf(" ") + 1)));
+}
+
 /** Whether `start` begins the text or a sentence (only spaces back to `.`, `!`, `?` or a line break). */
 function sentenceStart(text: string, start: number): boolean {
   let index = start - 1;
@@ -72,11 +99,6 @@ function sentenceStart(text: string, start: number): boolean {
     return letters === 0 || letters > 4;
   }
   return code === 33 || code === 63 || code === 10;
-}
-
-function cued(set: ReadonlySet<string>, text: string, start: number): boolean {
-  const [one, two, three] = wordsBefore(text, start);
-  return set.has(one) || set.has(two) || set.has(three);
 }
 
 /**
@@ -115,6 +137,8 @@ const NAME_CUES = new Set([
     "|",
   ),
 ]);
+const NAME_CUE_ENDS = lastWordsOf(NAME_CUES);
+
 /** Words after a name that make it one: `Ann Lee wrote:`, `Ann Lee <ann@…>`. */
 const NAME_AFTER =
   /^(?:,?\s(?:wrote|said|says|writes|a écrit|schrieb|escribió|ha scritto)\b|\s<[^\s<>@]{1,64}@)/u;
@@ -156,8 +180,10 @@ export const personDetector: Detector = {
         continue;
       }
       // A cue precedes the name in its sentence: at a sentence start there is none to look for.
+      // Only with a cue can it still be a name: two or more words ending in a family name, or up to three.
+      if (!(names.length >= 2 && knownLast) && names.length > 3) continue;
       const cue =
-        (!sentenceStart(text, start) && cued(NAME_CUES, text, start)) ||
+        (!sentenceStart(text, start) && cued(NAME_CUES, NAME_CUE_ENDS, text, start)) ||
         NAME_AFTER.test(text.slice(end, end + 16));
       let score = 0;
       if (names.length >= 2 && knownLast && cue) score = 0.7;
@@ -230,6 +256,9 @@ const CITY_CUES = new Set(
     "|",
   ),
 );
+const PLACE_CUE_ENDS = lastWordsOf(PLACE_CUES);
+const CITY_CUE_ENDS = lastWordsOf(CITY_CUES);
+
 /** Cities with common words for names: found only in an address or after a place cue. */
 const CITY_WORDS = new Set([
   "Mobile",
@@ -300,7 +329,7 @@ export const locationDetector: Detector = {
     const { cities } = lexicons();
     for (const match of sequences(text)) {
       const words = match.value.split(" ");
-      if (!STOP.has(words[0] as string) && cued(PLACE_CUES, text, match.index)) {
+      if (!STOP.has(words[0] as string) && cued(PLACE_CUES, PLACE_CUE_ENDS, text, match.index)) {
         // After "I live in": the place, up to four words.
         yield { start: match.index, end: match.index + match.value.length, score: 0.7 };
         continue;
@@ -309,7 +338,7 @@ export const locationDetector: Detector = {
       for (let count = Math.min(words.length, 4); count >= 1; count--) {
         const name = count === words.length ? match.value : words.slice(0, count).join(" ");
         if (!cities.has(name) || CITY_WORDS.has(name) || STOP.has(name)) continue;
-        if (cued(CITY_CUES, text, match.index) || text.charCodeAt(match.index - 2) === 44)
+        if (cued(CITY_CUES, CITY_CUE_ENDS, text, match.index) || text.charCodeAt(match.index - 2) === 44)
           yield { start: match.index, end: match.index + name.length, score: 0.65 };
         break;
       }
