@@ -302,6 +302,42 @@ const CITY_WORDS = new Set([
   "Plano",
 ]);
 
+/** How far a street's words reach from its house number, either way. */
+const STREET_REACH = 120;
+
+/**
+ * Street addresses, scanned only in windows around digit runs (every address has its house number): the large
+ * street pattern never runs over prose that holds no digit, which is most of any long text.
+ */
+function* streets(text: string): Generator<DetectorMatch> {
+  let scanned = 0;
+  DIGIT_RUN.lastIndex = 0;
+  for (let run = DIGIT_RUN.exec(text); run !== null; run = DIGIT_RUN.exec(text)) {
+    if (run.index < scanned) continue;
+    let from = Math.max(scanned, run.index - STREET_REACH);
+    let to = Math.min(text.length, run.index + run[0].length + STREET_REACH);
+    // Grow the window while more digits follow within reach, so one address is never split across two.
+    for (let next = DIGIT_RUN.exec(text); next !== null && next.index < to; next = DIGIT_RUN.exec(text))
+      to = Math.min(text.length, next.index + next[0].length + STREET_REACH);
+    // Whole words at both ends (bounded), so the window's edges do not cut one.
+    for (let step = 0; step < 24 && from > scanned && text.charCodeAt(from - 1) !== 32; step++) from--;
+    for (let step = 0; step < 24 && to < text.length && text.charCodeAt(to) !== 32; step++) to++;
+    const window = text.slice(from, to);
+    for (const match of matches(STREET, window)) {
+      const start = from + match.index;
+      let end = start + match[0].length;
+      ADDRESS_TAIL.lastIndex = end;
+      const tail = ADDRESS_TAIL.exec(text);
+      if (tail !== null) end += tail[0].length;
+      yield { start, end, score: 0.8 };
+      if (end - from > STREET.lastIndex) STREET.lastIndex = Math.min(window.length, end - from);
+    }
+    scanned = to;
+    DIGIT_RUN.lastIndex = to;
+  }
+}
+const DIGIT_RUN = /\d+/g;
+
 /**
  * Best-effort locations with Unicode letters: street addresses of the US, UK, DE, FR, ES, IT, NL and more
  * (number before or after the street, a street type before, after or inside the name, then a postcode before or
@@ -311,18 +347,9 @@ const CITY_WORDS = new Set([
 export const locationDetector: Detector = {
   type: "LOCATION",
   *detect(text) {
-    const found: DetectorMatch[] = [];
     // Every street address and UK postcode has a digit.
     const digits = HAS_DIGIT.test(text);
-    for (const match of digits ? matches(STREET, text) : []) {
-      let end = match.index + match[0].length;
-      ADDRESS_TAIL.lastIndex = end;
-      const tail = ADDRESS_TAIL.exec(text);
-      if (tail !== null) end += tail[0].length;
-      found.push({ start: match.index, end, score: 0.8 });
-      STREET.lastIndex = end;
-    }
-    yield* found;
+    if (digits) yield* streets(text);
     for (const match of digits ? matches(UK_POSTCODE, text) : []) {
       yield { start: match.index, end: match.index + match[0].length, score: 0.6 };
     }

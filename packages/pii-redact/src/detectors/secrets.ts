@@ -68,7 +68,8 @@ const KEYWORD_VALUE =
   /(?<![A-Za-z0-9])(api[_-]?key|apikey|access[_-]?key(?:[_-]?id)?|secret[_-]?access[_-]?key|secret[_-]?key|client[_-]?secret|auth[_-]?token|access[_-]?token|refresh[_-]?token|secret|token|password|passwd|pwd|passphrase)["']?(?:\s{0,3}(?:=>|:=|[:=])\s{0,3}|\s{1,3}(?:is|was)\s{1,3})(?:"([^"\s]{4,200})"|'([^'\s]{4,200})'|([^\s"'`,;<>(){}[\]]{4,200}))/iy;
 
 /** Where a key name may be: every key name contains one of these. */
-const KEYWORD_HINT = /key|token|secret|pass|pwd/gi;
+const KEYWORD_HINT =
+  /[Kk][Ee][Yy]|[Tt][Oo][Kk][Ee][Nn]|[Ss][Ee][Cc][Rr][Ee][Tt]|[Pp][Aa][Ss][Ss]|[Pp][Ww][Dd]/g;
 /** The longest stretch of a key name before its hint (`secret_access_` before `key`). */
 const KEYWORD_LEAD = 14;
 
