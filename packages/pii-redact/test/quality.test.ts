@@ -89,6 +89,10 @@ describe("detection rules of issue 12", () => {
       "José María García",
     ]);
     expect(found("cc Grace Park and Eva Green", "PERSON")).toEqual(["Grace Park", "Eva Green"]);
+    expect(found("it's Siobhan O'Neill again, Dear Luca D'Angelo", "PERSON")).toEqual([
+      "Siobhan O'Neill",
+      "Luca D'Angelo",
+    ]);
   });
 
   it("street addresses of several countries, number before or after, postcode before or after the city", () => {

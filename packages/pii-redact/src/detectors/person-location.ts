@@ -17,7 +17,8 @@ function lexicons() {
 }
 
 /** A capitalised word in any script with case: `Renée`, `Müller`, `O'Neill`, `McDonald`, `Jean-Luc`, `Łukasz`. */
-const WORD = "\\p{Lu}[\\p{Ll}\\p{M}]+(?:\\p{Lu}[\\p{Ll}\\p{M}]+)?(?:[-'’]\\p{Lu}?[\\p{Ll}\\p{M}]+)*";
+const WORD =
+  "\\p{Lu}(?:['’]\\p{Lu})?[\\p{Ll}\\p{M}]+(?:\\p{Lu}[\\p{Ll}\\p{M}]+)?(?:[-'’]\\p{Lu}?[\\p{Ll}\\p{M}]+)*";
 /** Lower-case particles inside names: `van der`, `de la`, `von`, `da`, `bin`. */
 const PARTICLE = "(?:van|von|der|den|de|da|di|del|della|dos|das|du|la|le|ten|ter|bin|ibn|al|el|y|e)";
 /** No letter, mark or digit on either side: a name is never cut inside a word. */
