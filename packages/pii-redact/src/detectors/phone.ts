@@ -28,6 +28,9 @@ const VERSION_SHAPE = /^\d+(?:\.\d+)+$/;
 const SSN_SHAPE = /^\d{3}-\d{2}-\d{4}$/;
 const PHONE_CONTEXT =
   /phone|call|tel\b|tel[.:]|mobile|cell|fax|contact|reach|whatsapp|signal|sms|text me|ring|dial|number|hotline|landline|telefon|téléphone|portable|teléfono|móvil|movil|celular|cellulare|telefono|numero|número|nummer|handy|rückruf|appel|llam|chiam|bel me|zadzwoń/;
+/** Words that name a phone (not merely "number"): enough for a four- or five-digit number. */
+const STRONG_PHONE_CONTEXT =
+  /(?:phone|tel\b|tel[.:]|mobile|cell|whatsapp|signal|sms|ring|dial|call|telefon|téléphone|portable|teléfono|móvil|celular|cellulare|handy|rückruf|llam|chiam|bel me)[^a-z]{0,4}(?:[a-z]+[^a-z]{1,3}){0,3}$/;
 const NOT_PHONE_CONTEXT =
   /(?:order|invoice|ticket|#|\bid\b|\bno\.|\bref|account|acct|version|build|sku|isbn|tracking|serial|iban|card|ssn|social security|routing|po box|zip|\blot|batch|part|model|case|claim|policy|\bpo\b|rejected|\bextension|\bext\.?)[^a-z]{0,12}$/;
 
@@ -75,7 +78,7 @@ export function phoneDetector(regions: readonly CountryCode[] = DEFAULT_PHONE_RE
         // `tel:+49…`: a colon may precede an international number, nothing word-like may.
         if (/[\w+.,/:-]/.test(previous) && !(previous === ":" && value.startsWith("+"))) continue;
         const digits = digitCount(value);
-        if (digits < 5 || digits > 15) continue;
+        if (digits < 4 || digits > 15) continue;
         if (DATE_SHAPE.test(value) || IPV4_SHAPE.test(value)) continue;
         const start = match.index;
         const end = start + value.length;
@@ -94,12 +97,12 @@ export function phoneDetector(regions: readonly CountryCode[] = DEFAULT_PHONE_RE
         if (((VERSION_SHAPE.test(value) && !US_DOTTED.test(value)) || SSN_SHAPE.test(value)) && !hasContext)
           continue;
         if (hasContext) {
-          // With a phone word nearby, a national number of any region counts: 6 to 13 digits, not a date, an
+          // With a phone word nearby, a national number of any region counts: 4 to 13 digits, not a date, an
           // IP or a version (checked above).
-          // Five-digit numbers (small island regions) only when written in groups.
-          const grouped = /[ .()-]/.test(value);
-          if ((digits >= 6 || grouped) && digits <= 13 && !isRepeatedDigits(value))
-            yield { start, end, score: 0.8 };
+          // Four- and five-digit numbers (Tokelau, Saint Helena, the Falklands…) only after a word that names a
+          // phone, not after "number".
+          const short = digits <= 5 && !STRONG_PHONE_CONTEXT.test(context);
+          if (!short && digits <= 13 && !isRepeatedDigits(value)) yield { start, end, score: 0.8 };
           continue;
         }
         if (!PHONE_LAYOUT.test(value)) continue;
