@@ -87,6 +87,13 @@ function lastWordsOf(set: ReadonlySet<string>): Set<string> {
   return new Set([...set].map((phrase) => phrase.slice(phrase.lastIndexOf(" ") + 1)));
 }
 
+/** Whether a cue after a name (`, wrote`, ` said`, ` <ann@…>`) could start at `end`: one character decides. */
+function mayBeFollowedByCue(text: string, end: number): boolean {
+  const next = text.charCodeAt(end) === 44 ? text.charCodeAt(end + 2) : text.charCodeAt(end + 1);
+  // w(rote/rites), s(aid/ays/chrieb), a (écrit), e(scribió), h(a scritto), <
+  return next === 119 || next === 115 || next === 97 || next === 101 || next === 104 || next === 60;
+}
+
 /** Whether `start` begins the text or a sentence (only spaces back to `.`, `!`, `?` or a line break). */
 function sentenceStart(text: string, start: number): boolean {
   let index = start - 1;
@@ -160,6 +167,14 @@ export const personDetector: Detector = {
   *detect(text) {
     const { first, last } = lexicons();
     for (const match of sequences(text)) {
+      // The commonest case, one capitalised word opening a sentence ("Please", "Our"): it can only be a name
+      // with a cue after it (`Anna wrote:`), so everything else is skipped before any allocation.
+      if (
+        match.value.indexOf(" ") === -1 &&
+        sentenceStart(text, match.index) &&
+        !mayBeFollowedByCue(text, match.index + match.value.length)
+      )
+        continue;
       const words = match.value.split(" ");
       // Offsets of each word, to trim stop words at either end.
       let from = 0;
@@ -356,7 +371,12 @@ export const locationDetector: Detector = {
     }
     const { cities } = lexicons();
     for (const match of sequences(text)) {
-      const words = match.value.split(" ");
+      const single = match.value.indexOf(" ") === -1;
+      // A single word at a sentence start has no cue before it; then only a known city name matters.
+      if (single && sentenceStart(text, match.index)) continue;
+      if (single && !cities.has(match.value) && !cued(PLACE_CUES, PLACE_CUE_ENDS, text, match.index))
+        continue;
+      const words = single ? [match.value] : match.value.split(" ");
       if (!STOP.has(words[0] as string) && cued(PLACE_CUES, PLACE_CUE_ENDS, text, match.index)) {
         // After "I live in": the place, up to four words.
         yield { start: match.index, end: match.index + match.value.length, score: 0.7 };
