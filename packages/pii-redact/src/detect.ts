@@ -49,9 +49,101 @@ function builtInDetector(type: BuiltInPiiType, phoneRegions: readonly CountryCod
 /** Detection compiled from options once, reused for every text. */
 export interface DetectionPlan {
   detectors: readonly Detector[];
+  /**
+   * For each detector, the characters one of which every value it finds contains (a bit set of {@link features});
+   * 0 for custom detectors (always run). A text lacking all of them skips the detector without a scan.
+   */
+  needs: readonly number[];
+  /** The union of `needs`. */
+  anyNeed: number;
+  /** Whether API_KEY is on (key words are looked for). */
+  keywords: boolean;
+  /** Whether PERSON or LOCATION is on (capitals are looked for). */
+  names: boolean;
   allow: (value: string) => boolean;
   minScore: number;
 }
+
+const DIGIT = 1;
+const AT = 2;
+const COLON = 4;
+const UPPER = 8;
+const DOT = 16;
+const DASH = 32;
+const WORDY = 64;
+const KEY_WORD = 128;
+
+/**
+ * One pass over the text's character codes: which kinds of character it holds. Cheaper than any regex, and it
+ * rules out most detectors for most short strings before they scan. Non-ASCII letters count as capitals (they
+ * may be), and `_`, `=`, `/`, `-` as signs of a key or token.
+ */
+export function features(text: string): number {
+  let found = 0;
+  const length = text.length;
+  for (let index = 0; index < length; index++) {
+    const code = text.charCodeAt(index);
+    if ((code >= 97 && code <= 122) || code === 32) continue;
+    if (code >= 48 && code <= 57) found |= DIGIT;
+    else if (code >= 65 && code <= 90) found |= UPPER;
+    else if (code === 64) found |= AT;
+    else if (code === 58) found |= COLON;
+    else if (code === 46) {
+      // Only a dot inside a token (`www.x`, `a.b.c`), not a full stop.
+      const next = text.charCodeAt(index + 1);
+      if ((next >= 48 && next <= 57) || ((next | 32) >= 97 && (next | 32) <= 122)) found |= DOT;
+    } else if (code === 45) found |= DASH;
+    else if (code === 95 || code === 61 || code === 47) found |= WORDY;
+    else if (code >= 0xc0) found |= UPPER;
+  }
+  return found;
+}
+
+/** Any character a structured value needs (digit, `@`, `:`, `_`, `=`, `/`, `-`, a dot inside a token). */
+const STRUCTURED = /[0-9@:_=/-]|\.[A-Za-z0-9]/;
+/** Key words, case-insensitive (written out: far faster than the `i` flag). */
+const KEY_WORDS =
+  /[Kk][Ee][Yy]|[Tt][Oo][Kk][Ee][Nn]|[Ss][Ee][Cc][Rr][Ee][Tt]|[Pp][Aa][Ss][Ss]|[Pp][Ww][Dd]|[Bb][Ee][Aa][Rr][Ee][Rr]/;
+/** A capital letter (or any letter beyond ASCII, which may be one). */
+const CAPITAL = /[A-Z\u00c0-\uffff]/;
+
+/**
+ * The features of a text, by the cheapest route: plain prose (lower-case words, spaces, full stops, commas) is
+ * settled by two or three native regex scans; only text holding a structured character gets the full pass.
+ */
+function featuresOf(plan: DetectionPlan, text: string): number {
+  // Every structured character is one API_KEY needs too: the full pass says all.
+  if (STRUCTURED.test(text)) return features(text);
+  let present = plan.names && CAPITAL.test(text) ? UPPER : 0;
+  // Without `:` or `=`, a key's value follows "is"/"was" (`my password is …`) or "Bearer".
+  if (
+    plan.keywords &&
+    (text.includes("Bearer") || ((text.includes(" is ") || text.includes(" was ")) && KEY_WORDS.test(text)))
+  )
+    present |= KEY_WORD;
+  return present;
+}
+
+/**
+ * What every value of a built-in type contains, at least one of: every card, IBAN, phone, SSN and date a digit;
+ * every email an `@`; every URL `:` (`://`) or `.` (`www.`); MACs and IPv6 addresses a digit or a separator;
+ * names and places a capital letter; keys a digit, a separator or a key word (an all-letter `AKIA…` key with no
+ * digit in a text with no digit, dash or key word is the one exception).
+ */
+const NEEDS: Record<BuiltInPiiType, number> = {
+  EMAIL: AT,
+  PHONE: DIGIT,
+  CREDIT_CARD: DIGIT,
+  IBAN: DIGIT,
+  IP_ADDRESS: DIGIT | COLON,
+  MAC_ADDRESS: COLON | DASH | DOT,
+  US_SSN: DIGIT,
+  API_KEY: DIGIT | AT | COLON | DOT | DASH | WORDY | KEY_WORD,
+  URL: COLON | DOT,
+  DATE_OF_BIRTH: DIGIT,
+  PERSON: UPPER,
+  LOCATION: UPPER | DIGIT,
+};
 
 function allowList(entries: readonly AllowEntry[]): (value: string) => boolean {
   const exact = new Set<string>();
@@ -84,22 +176,33 @@ export function planDetection(options: RedactorOptions = {}): DetectionPlan {
   const minScore = options.minScore ?? 0.5;
   if (!(minScore >= 0 && minScore <= 1)) throw new RangeError(`minScore must be in [0, 1], got ${minScore}`);
   const regions = options.phoneRegions ?? DEFAULT_PHONE_REGIONS;
+  const builtIn = [...new Set(types)];
+  const custom = options.detectors ?? [];
+  const needs = builtIn.map((type) => NEEDS[type]).concat(custom.map(() => -1));
   return {
-    detectors: [...new Set(types)]
-      .map((type) => builtInDetector(type, regions))
-      .concat(options.detectors ?? []),
+    detectors: builtIn.map((type) => builtInDetector(type, regions)).concat(custom),
+    needs,
+    anyNeed: needs.reduce((union, need) => union | need, 0),
+    keywords: builtIn.includes("API_KEY"),
+    names: builtIn.includes("PERSON") || builtIn.includes("LOCATION"),
     allow: allowList(options.allow ?? []),
     minScore,
   };
 }
 
 /**
- * Runs every detector and keeps the best non-overlapping findings: highest score first, then the longer span
- * (a credential URL beats the URL, a card beats the phone-shaped digits inside it). Sorted by start.
+ * Runs every detector and merges overlapping findings into one span: the union of the overlapping spans, typed
+ * by the best of them (highest score, then the longer), so a URL holding a token is redacted once, whole, and a
+ * card number is not also reported as the phone-shaped digits inside it. Sorted by start.
  */
 export function runDetection(plan: DetectionPlan, text: string): Finding[] {
+  // A custom detector (need -1) always runs: we cannot know what it looks for.
+  const present = plan.anyNeed === -1 ? -1 : featuresOf(plan, text);
+  if ((present & plan.anyNeed) === 0) return [];
   const candidates: Finding[] = [];
-  for (const detector of plan.detectors) {
+  for (let which = 0; which < plan.detectors.length; which++) {
+    if ((present & (plan.needs[which] as number)) === 0) continue;
+    const detector = plan.detectors[which] as Detector;
     for (const match of detector.detect(text)) {
       if (match.score < plan.minScore || match.end <= match.start) continue;
       const start = Math.max(0, match.start);
@@ -109,20 +212,26 @@ export function runDetection(plan: DetectionPlan, text: string): Finding[] {
     }
   }
   if (candidates.length < 2) return candidates;
-  candidates.sort((a, b) => b.score - a.score || b.end - b.start - (a.end - a.start) || a.start - b.start);
-  const taken = new Uint8Array(text.length);
+  candidates.sort((a, b) => a.start - b.start || b.end - a.end);
   const kept: Finding[] = [];
-  for (const finding of candidates) {
-    let free = true;
-    for (let index = finding.start; index < finding.end; index++) {
-      if (taken[index] === 1) {
-        free = false;
-        break;
-      }
+  let current = candidates[0] as Finding;
+  let bestLength = current.end - current.start;
+  for (let index = 1; index < candidates.length; index++) {
+    const next = candidates[index] as Finding;
+    if (next.start >= current.end) {
+      kept.push(current);
+      current = next;
+      bestLength = next.end - next.start;
+      continue;
     }
-    if (!free) continue;
-    taken.fill(1, finding.start, finding.end);
-    kept.push(finding);
+    const length = next.end - next.start;
+    if (next.score > current.score || (next.score === current.score && length > bestLength)) {
+      current.type = next.type;
+      current.score = next.score;
+      bestLength = length;
+    }
+    if (next.end > current.end) current.end = next.end;
   }
-  return kept.sort((a, b) => a.start - b.start);
+  kept.push(current);
+  return kept;
 }

@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { type OptionShape, validateOptions } from "@chainwatch/core";
 import { type DetectionPlan, planDetection, runDetection } from "./detect.js";
 import { countByType, PiiDetectedError } from "./errors.js";
 import { redactDeep } from "./redact-value.js";
@@ -6,6 +7,22 @@ import { StreamRedactor, type StreamRedactorOptions } from "./stream.js";
 import type { Finding, PiiType, RedactionResult, RedactorOptions, Strategy } from "./types.js";
 
 const STRATEGIES: readonly Strategy[] = ["redact", "mask", "hash", "block"];
+
+/** Every option key of {@link createRedactor}: any other key throws, naming it (a typo must not go unnoticed). */
+export const REDACTOR_OPTION_SHAPE: OptionShape = {
+  types: true,
+  detectors: true,
+  // Keys are PII types, custom ones included: the values are checked below.
+  strategies: true,
+  defaultStrategy: true,
+  hashKey: true,
+  allow: true,
+  minScore: true,
+  phoneRegions: true,
+  placeholder: true,
+  maskKeep: true,
+  maskChar: true,
+};
 
 /** Detects and replaces personal data with per-type strategies; build one with {@link createRedactor}. */
 export interface Redactor {
@@ -102,6 +119,7 @@ function validate(options: RedactorOptions): void {
  * ```
  */
 export function createRedactor(options: RedactorOptions = {}): Redactor {
+  validateOptions("createRedactor", options, REDACTOR_OPTION_SHAPE);
   validate(options);
   const plan: DetectionPlan = planDetection(options);
   const strategies = options.strategies ?? {};

@@ -29,11 +29,34 @@ function plausible(value: string): boolean {
 /** Dates (ISO, numeric either order, "12 March 1990", "March 12, 1990") with a birth word nearby. */
 const BIRTH_WORD = /born|birth|dob|d\.o\.b|bday|b-day|geboren|naissance|nacimiento/i;
 
+/** Literals one of which every birth word holds (in any casing people write): cheaper than the regex. */
+const BIRTH_HINTS = [
+  "orn",
+  "ORN",
+  "irth",
+  "IRTH",
+  "dob",
+  "Dob",
+  "DOB",
+  "o.b",
+  "O.B",
+  "bday",
+  "Bday",
+  "BDAY",
+  "b-day",
+  "B-day",
+  "B-DAY",
+  "ebor",
+  "EBOR",
+  "aissance",
+  "acimiento",
+];
+
 export const dateOfBirthDetector: Detector = {
   type: "DATE_OF_BIRTH",
   *detect(text) {
     // No birth word anywhere: no date can have one nearby.
-    if (!BIRTH_WORD.test(text)) return;
+    if (!BIRTH_HINTS.some((hint) => text.includes(hint)) || !BIRTH_WORD.test(text)) return;
     for (const match of matches(DATE, text)) {
       const end = match.index + match[0].length;
       if (!plausible(match[0])) continue;

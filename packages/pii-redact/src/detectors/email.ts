@@ -66,7 +66,12 @@ export const emailDetector: Detector = {
       const local = text.slice(start, at);
       // A local part of more than 64 characters is not an address (and would be unbounded to scan).
       const overlong = start === leftLimit && start > floor && isLocalChar(previous);
-      if (domain > 0 && !overlong && !local.endsWith(".") && !local.includes("..")) {
+      // `git@github.com:org/repo`: an SSH remote (user@host:path), not an address.
+      const sshRemote =
+        domain > 0 &&
+        text.charCodeAt(at + 1 + domain) === 58 &&
+        /^:[\w~.-]+\//.test(text.slice(at + 1 + domain, at + domain + 130));
+      if (domain > 0 && !overlong && !sshRemote && !local.endsWith(".") && !local.includes("..")) {
         const match: DetectorMatch = { start, end: at + 1 + domain, score: 0.95 };
         yield match;
         floor = match.end;

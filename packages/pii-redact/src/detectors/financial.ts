@@ -1,4 +1,4 @@
-import { countrySpecs, isValidIBAN } from "ibantools";
+import { countrySpecs } from "ibantools";
 import type { Detector } from "../types.js";
 import { before, isRepeated, luhnValid, matches } from "./context.js";
 
@@ -51,28 +51,68 @@ export const creditCardDetector: Detector = {
   },
 };
 
-const IBAN_CANDIDATE = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?/g;
+/**
+ * A country code, check digits and up to 30 more letters or digits, compact or in groups of four (the last
+ * group shorter), upper or lower case. Groups are separated by one space, so the scan stays linear.
+ */
+const IBAN_CANDIDATE = /(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){1,8}(?: ?[A-Za-z0-9]{1,3})?/g;
 
-/** IBANs: the country's length and BBAN format, and the ISO 7064 mod-97 check digits (via ibantools). */
+interface IbanFormat {
+  length: number;
+  bban: RegExp;
+}
+const specs = countrySpecs as Record<string, { chars?: number; bban_regexp?: string } | undefined>;
+const IBAN_FORMATS = new Map<string, IbanFormat>();
+for (const [country, spec] of Object.entries(specs)) {
+  if (spec?.chars === undefined || spec.bban_regexp === undefined) continue;
+  const source = spec.bban_regexp.startsWith("^") ? spec.bban_regexp : `^${spec.bban_regexp}`;
+  IBAN_FORMATS.set(country, {
+    length: spec.chars,
+    bban: new RegExp(source.endsWith("$") ? source : `${source}$`),
+  });
+}
+
+/** ISO 7064 mod 97-10 over the rearranged IBAN (BBAN, country, check digits), letters as 10–35. */
+function mod97Valid(iban: string): boolean {
+  let remainder = 0;
+  for (let step = 0; step < iban.length; step++) {
+    const code = iban.charCodeAt((step + 4) % iban.length);
+    if (code >= 65) remainder = (remainder * 100 + code - 55) % 97;
+    else remainder = (remainder * 10 + code - 48) % 97;
+  }
+  return remainder === 1;
+}
+
+/**
+ * IBANs of every country in the SWIFT registry (ibantools' lengths and BBAN formats): compact or grouped in
+ * fours, upper or lower case. The country's length and BBAN format and the ISO 7064 mod-97 check digits decide;
+ * a failed *national* check digit is no reason to leave an account number readable, so it is not consulted.
+ */
 export const ibanDetector: Detector = {
   type: "IBAN",
   *detect(text) {
     for (const match of matches(IBAN_CANDIDATE, text)) {
       const value = match[0];
-      const country = value.slice(0, 2);
-      const length = (countrySpecs as Record<string, { chars?: number } | undefined>)[country]?.chars;
-      if (length === undefined) continue;
+      const first = value.charCodeAt(0);
+      const second = value.charCodeAt(1);
+      // Country code in one case: "DE" or "de", not "De" (a word followed by digits).
+      if (first >= 97 !== second >= 97) continue;
+      const format = IBAN_FORMATS.get(value.slice(0, 2).toUpperCase());
+      if (format === undefined) continue;
+      // Whatever follows this IBAN (another IBAN printed right after it) is scanned again.
+      IBAN_CANDIDATE.lastIndex = match.index + 1;
       // The candidate may run into a following code; keep exactly the country's length.
       let kept = 0;
       let end = 0;
-      while (end < value.length && kept < length) {
+      while (end < value.length && kept < format.length) {
         if (value.charCodeAt(end) !== 32) kept++;
         end++;
       }
-      if (kept < length) continue;
+      if (kept < format.length) continue;
       const next = text.charCodeAt(match.index + end);
-      if (!Number.isNaN(next) && /[A-Za-z0-9]/.test(String.fromCharCode(next))) continue;
-      if (!isValidIBAN(value.slice(0, end).replace(/ /g, ""))) continue;
+      if ((next >= 48 && next <= 57) || (next >= 65 && next <= 90) || (next >= 97 && next <= 122)) continue;
+      const compact = value.slice(0, end).replace(/ /g, "").toUpperCase();
+      if (!format.bban.test(compact.slice(4)) || !mod97Valid(compact)) continue;
       yield { start: match.index, end: match.index + end, score: 0.98 };
     }
   },

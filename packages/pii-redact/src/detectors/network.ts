@@ -4,6 +4,7 @@ import { after, before, matches } from "./context.js";
 
 const OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 const IPV4 = new RegExp(`(?<![\\w.])${OCTET}(?:\\.${OCTET}){3}(?![\\w]|\\.\\d)`, "g");
+const NOT_PERSONAL_IPV4 = /^(?:0\.0\.0\.0|127\.\d+\.\d+\.\d+|255\.255\.255\.255)$/;
 const VERSION_CONTEXT =
   /\b(?:v|version|release|build|ver\.?|rev|sdk|node|python|chrome|firefox|semver|section|chapter|clause|§|figure|fig\.|table|step|rule|article|paragraph|oid)\s{0,2}$/;
 
@@ -20,6 +21,8 @@ export const ipAddressDetector: Detector = {
     if (text.includes(".")) {
       for (const match of matches(IPV4, text)) {
         if (VERSION_CONTEXT.test(before(text, match.index, 12))) continue;
+        // The unspecified, loopback and broadcast addresses name no one's machine.
+        if (NOT_PERSONAL_IPV4.test(match[0])) continue;
         yield { start: match.index, end: match.index + match[0].length, score: 0.85 };
       }
     }

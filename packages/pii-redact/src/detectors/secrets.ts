@@ -33,6 +33,12 @@ const PROVIDER_PATTERNS: readonly (readonly [hints: readonly string[], pattern: 
   [["hooks.slack.com"], /https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9/]{20,120}/g],
 ];
 
+/** Where a key name may be, in the three casings people write (`api_key`, `Password`, `SECRET`). */
+const KEY_WORDS = ["key", "Key", "KEY", "oken", "OKEN", "ecret", "ECRET", "ass", "ASS", "wd", "WD"];
+/** Provider prefixes without a dash or underscore, bearer tokens, URLs. */
+const OTHER_HINTS = ["Bearer", "AKIA", "ASIA", "ABIA", "ACCA", "A3T", "AIza", "ya29", "eyJ", "://"];
+const DASH_OR_UNDERSCORE = /[-_]/;
+
 /** `scheme://user:password@host…`: the whole URL or connection string is the secret. */
 const CREDENTIAL_URL =
   /[a-zA-Z][a-zA-Z0-9+.-]{1,20}:\/\/[^\s:@/?#'"<>]{0,128}:([^\s@/?#'"<>]{1,256})@[^\s<>"'`{}|\\^[\]]{1,2048}/y;
@@ -62,7 +68,8 @@ const KEYWORD_VALUE =
   /(?<![A-Za-z0-9])(api[_-]?key|apikey|access[_-]?key(?:[_-]?id)?|secret[_-]?access[_-]?key|secret[_-]?key|client[_-]?secret|auth[_-]?token|access[_-]?token|refresh[_-]?token|secret|token|password|passwd|pwd|passphrase)["']?(?:\s{0,3}(?:=>|:=|[:=])\s{0,3}|\s{1,3}(?:is|was)\s{1,3})(?:"([^"\s]{4,200})"|'([^'\s]{4,200})'|([^\s"'`,;<>(){}[\]]{4,200}))/iy;
 
 /** Where a key name may be: every key name contains one of these. */
-const KEYWORD_HINT = /key|token|secret|pass|pwd/gi;
+const KEYWORD_HINT =
+  /[Kk][Ee][Yy]|[Tt][Oo][Kk][Ee][Nn]|[Ss][Ee][Cc][Rr][Ee][Tt]|[Pp][Aa][Ss][Ss]|[Pp][Ww][Dd]/g;
 /** The longest stretch of a key name before its hint (`secret_access_` before `key`). */
 const KEYWORD_LEAD = 14;
 
@@ -115,6 +122,9 @@ const PLACEHOLDER_WORDS = new Set([
   "username",
   "placeholder",
 ]);
+
+/** Four X's or four of one character in a row, or `...`: a placeholder, not a random key. */
+const PLACEHOLDER_RUN = /x{4}|(.)\1{5}|\.\.\.|…|<|your|dummy|placeholder/i;
 
 /** Shannon entropy in bits per character. */
 export function entropy(value: string): number {
@@ -199,10 +209,17 @@ function* pemKeys(text: string): Generator<DetectorMatch> {
 export const apiKeyDetector: Detector = {
   type: "API_KEY",
   *detect(text) {
+    // Every value found below holds one of these literals, a dash or an underscore: a few `includes` (far
+    // cheaper than a case-insensitive regex scan) rule out most prose.
+    const keyWord = KEY_WORDS.some((word) => text.includes(word));
+    if (!keyWord && !OTHER_HINTS.some((hint) => text.includes(hint)) && !DASH_OR_UNDERSCORE.test(text))
+      return;
     for (const [hints, pattern] of PROVIDER_PATTERNS) {
       // indexOf on the literal prefixes is far cheaper than a regex scan of text that has none.
       if (!hints.some((hint) => text.includes(hint))) continue;
       for (const match of matches(pattern, text)) {
+        // Documentation placeholders (`AKIAXXXXXXXXXXXXXXXX`, `sk-xxxxxxxx…`) are not keys.
+        if (PLACEHOLDER_RUN.test(match[0])) continue;
         yield { start: match.index, end: match.index + match[0].length, score: 0.99 };
       }
     }
@@ -215,7 +232,7 @@ export const apiKeyDetector: Detector = {
         yield { start: match.index, end, score: 0.99 };
       }
     }
-    for (const match of keywordValues(text)) {
+    for (const match of keyWord ? keywordValues(text) : []) {
       const keyword = match[1] ?? "";
       const value = match[2] ?? match[3] ?? match[4] ?? "";
       const start = match.index + match[0].length - value.length - (match[4] === undefined ? 1 : 0);
@@ -224,7 +241,7 @@ export const apiKeyDetector: Detector = {
       if (!secretLike(keyword, trimmed)) continue;
       yield { start, end: start + trimmed.length, score: 0.9 };
     }
-    for (const match of matches(BEARER, text)) {
+    for (const match of text.includes("Bearer") ? matches(BEARER, text) : []) {
       const value = match[1] ?? "";
       if (isPlaceholder(value)) continue;
       const start = match.index + match[0].length - value.length;
