@@ -11,6 +11,8 @@ import { STREAMING_NOOP, type Subject } from "./subjects.js";
 /** pino writing to a stream that keeps nothing: the logger's own cost, no I/O. */
 const discardingLogger = (level: string) => pino({ level }, discard());
 
+const PINO_NONE = "@chainwatch/pino-logger (info, content none)";
+
 /** The chainwatch handlers, one subject each, plus all five together. Goals are the ratios to the no-op handler. */
 export const CHAINWATCH: Subject[] = [
   {
@@ -23,7 +25,7 @@ export const CHAINWATCH: Subject[] = [
     }),
   },
   {
-    name: "@chainwatch/pino-logger (info, content none)",
+    name: PINO_NONE,
     group: "chainwatch",
     goal: 1.5,
     attach: async () => ({
@@ -51,6 +53,8 @@ export const CHAINWATCH: Subject[] = [
   {
     name: "@chainwatch/pii-redact withRedaction(pino-logger info, content none)",
     group: "chainwatch",
+    goal: 1.5,
+    baseline: PINO_NONE,
     attach: async () => ({
       callbacks: [
         withRedaction(new PinoCallbackHandler({ logger: discardingLogger("info"), content: "none" })),

@@ -39,16 +39,114 @@ function isLive(value: object): boolean {
   );
 }
 
-function isDataClass(value: object): boolean {
-  return !isLive(value);
+/** Whether the walk goes inside an object (data) or passes it by reference (live). */
+function isWalked(value: object): boolean {
+  return isPlain(value) || !isLive(value);
+}
+
+/** How {@link redactDeep} may reuse work across calls. */
+export interface RedactDeepOptions {
+  /**
+   * Results kept per object across calls: an object seen again (a prompt template's message list inside
+   * `serialized`, the same on every run) is not walked again. Give it only for values nobody mutates between
+   * events: a cached verdict would outlive a change.
+   */
+  shared?: WeakMap<object, unknown>;
+  /** Asked once the walk is done: whether its results may go into `shared` (false after a cut-short string). */
+  shareable?: () => boolean;
 }
 
 /**
- * A redacted deep copy: every string redacted, in plain objects, arrays, messages (every content part,
- * `tool_calls` args, `additional_kwargs`, `lc_kwargs`), documents, generations, prompt values and errors
- * (message and stack). Keys are kept. Cycles stay cycles; the input is never changed.
+ * A redacted value that copies only what changed: an object or array none of whose strings hold personal data is
+ * returned as it is (no allocation), one that does is copied with its prototype, and its parents with it. Keys
+ * are kept; the input is never changed. A cycle on a path that changed falls back to {@link copyDeep}, which
+ * keeps cycles as cycles.
  */
-export function redactDeep(value: unknown, redactString: (text: string) => string): unknown {
+export function redactDeep(
+  value: unknown,
+  redactString: (text: string) => string,
+  options: RedactDeepOptions = {},
+): unknown {
+  const { shared } = options;
+  const done = new Map<object, unknown>();
+  const active = new Set<object>();
+  let cycle = false;
+  const walk = (input: unknown, depth: number): unknown => {
+    if (typeof input === "string") return redactString(input);
+    if (typeof input !== "object" || input === null) return input;
+    if (done.has(input)) return done.get(input);
+    const hit = shared?.get(input);
+    if (hit !== undefined) return hit;
+    if (active.has(input)) {
+      cycle = true;
+      return input;
+    }
+    if (depth >= MAX_DEPTH) return TOO_DEEP;
+    if (!Array.isArray(input) && !isWalked(input)) return input;
+    active.add(input);
+    const result = Array.isArray(input) ? walkArray(input, depth) : walkObject(input, depth);
+    active.delete(input);
+    done.set(input, result);
+    return result;
+  };
+  const walkArray = (input: readonly unknown[], depth: number): unknown[] => {
+    let copy: unknown[] | undefined;
+    for (let index = 0; index < input.length; index++) {
+      const item = input[index];
+      const out = walk(item, depth + 1);
+      if (copy === undefined && !Object.is(out, item)) copy = input.slice(0, index);
+      copy?.push(out);
+    }
+    return copy ?? (input as unknown[]);
+  };
+  const walkObject = (input: object, depth: number): object => {
+    const keys = Reflect.ownKeys(input);
+    const values: unknown[] = [];
+    let changed = false;
+    for (const key of keys) {
+      const descriptor = Object.getOwnPropertyDescriptor(input, key);
+      let current: unknown;
+      if (descriptor && "value" in descriptor) current = descriptor.value;
+      else {
+        // An own getter (AIMessageChunk's tool_calls) may read a closure a copy cannot reach: its value is read
+        // from the original (and stored, redacted, as a plain field if the object is copied).
+        try {
+          current = (input as Record<PropertyKey, unknown>)[key];
+        } catch {
+          current = undefined;
+        }
+      }
+      const out = walk(current, depth + 1);
+      if (!Object.is(out, current)) changed = true;
+      values.push(out);
+    }
+    if (!changed) return input;
+    const copy = Object.create(Object.getPrototypeOf(input)) as Record<PropertyKey, unknown>;
+    keys.forEach((key, index) => {
+      const descriptor = Object.getOwnPropertyDescriptor(input, key);
+      if (!descriptor) return;
+      Object.defineProperty(copy, key, {
+        value: values[index],
+        enumerable: descriptor.enumerable ?? false,
+        configurable: true,
+        writable: "value" in descriptor ? (descriptor.writable ?? true) : true,
+      });
+    });
+    return copy;
+  };
+  const result = walk(value, 0);
+  if (cycle && result !== value) return copyDeep(value, redactString);
+  if (shared && !cycle && (options.shareable?.() ?? true)) {
+    for (const [input, output] of done) shared.set(input, output);
+  }
+  return result;
+}
+
+/**
+ * A redacted deep copy of everything (the fallback for cyclic values): every string redacted, in plain objects,
+ * arrays, messages, documents, generations, prompt values and errors. Cycles stay cycles.
+ */
+export function copyDeep(value: unknown, redactString: (text: string) => string): unknown {
   const copies = new WeakMap<object, unknown>();
   const walk = (input: unknown, depth: number): unknown => {
     if (typeof input === "string") return redactString(input);
@@ -62,22 +160,15 @@ export function redactDeep(value: unknown, redactString: (text: string) => strin
       for (const item of input) copy.push(walk(item, depth + 1));
       return copy;
     }
-    if (!isPlain(input) && !isDataClass(input)) return input;
+    if (!isWalked(input)) return input;
     const copy = Object.create(Object.getPrototypeOf(input)) as Record<PropertyKey, unknown>;
     copies.set(input, copy);
     for (const key of Reflect.ownKeys(input)) {
       const descriptor = Object.getOwnPropertyDescriptor(input, key);
       if (!descriptor) continue;
-      if ("value" in descriptor) {
-        descriptor.value = walk(descriptor.value, depth + 1);
-        Object.defineProperty(copy, key, descriptor);
-        continue;
-      }
-      // An own getter (AIMessageChunk's tool_calls) may read a closure the copy cannot reach: take its value
-      // from the original and store it redacted, as a plain field.
       let current: unknown;
       try {
-        current = (input as Record<PropertyKey, unknown>)[key];
+        current = "value" in descriptor ? descriptor.value : (input as Record<PropertyKey, unknown>)[key];
       } catch {
         continue;
       }
@@ -92,7 +183,6 @@ export function redactDeep(value: unknown, redactString: (text: string) => strin
   };
   return walk(value, 0);
 }
-
 /** Every string inside a value, walked like {@link redactDeep} (same classes, same depth bound). */
 export function collectStrings(value: unknown, out: string[] = []): string[] {
   const seen = new WeakSet<object>();
@@ -107,7 +197,7 @@ export function collectStrings(value: unknown, out: string[] = []): string[] {
       for (const item of input) walk(item, depth + 1);
       return;
     }
-    if (!isPlain(input) && !isDataClass(input)) return;
+    if (!isWalked(input)) return;
     const record = input as Record<PropertyKey, unknown>;
     // An AI message carries its tool calls twice: parsed in tool_calls and raw in additional_kwargs.
     const parsedToolCalls = Array.isArray(record.tool_calls) && record.tool_calls.length > 0;
