@@ -13,6 +13,11 @@ const discardingLogger = (level: string) => pino({ level }, discard());
 
 const PINO_NONE = "@chainwatch/pino-logger (info, content none)";
 
+// What the wrapped handlers record of a run's content, stated to withRedaction as createObservability does, until
+// pino-logger and stdout-stream declare it themselves (their `recordedContent` property).
+const LOGGER_RECORDS_NO_CONTENT = { recordedContent: { content: "none" } } as const;
+const PRINTER_RECORDS_OUTPUTS = { recordedContent: { content: "full", inputs: false } } as const;
+
 /** The chainwatch handlers, one subject each, plus all five together. Goals are the issue's ratios to the no-op handler. */
 export const CHAINWATCH: Subject[] = [
   {
@@ -57,7 +62,11 @@ export const CHAINWATCH: Subject[] = [
     baseline: PINO_NONE,
     attach: async () => ({
       callbacks: [
-        withRedaction(new PinoCallbackHandler({ logger: discardingLogger("info"), content: "none" })),
+        withRedaction(
+          new PinoCallbackHandler({ logger: discardingLogger("info"), content: "none" }),
+          undefined,
+          LOGGER_RECORDS_NO_CONTENT,
+        ),
       ],
     }),
   },
@@ -68,8 +77,16 @@ export const CHAINWATCH: Subject[] = [
     baseline: STREAMING_NOOP,
     attach: async () => ({
       callbacks: [
-        withRedaction(new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false })),
-        withRedaction(new PinoCallbackHandler({ logger: discardingLogger("info"), content: "none" })),
+        withRedaction(
+          new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false }),
+          undefined,
+          PRINTER_RECORDS_OUTPUTS,
+        ),
+        withRedaction(
+          new PinoCallbackHandler({ logger: discardingLogger("info"), content: "none" }),
+          undefined,
+          LOGGER_RECORDS_NO_CONTENT,
+        ),
         new PrometheusCallbackHandler({ registry: new Registry() }),
         new TokenCostCallbackHandler(),
       ],

@@ -1,6 +1,6 @@
 // `npm run bench`: every subject on every workload, in one process, with the baselines measured in the same run.
 // Writes BENCHMARKS.md at the repository root. Options: --rounds=N (default 3), --time=MS per sample window
-// (default 600), --only=<text> (subjects whose name contains it, plus the baselines), --workload=<text> (workloads
+// (default 600), --only=<text>[|<text>…] (subjects whose name contains one, plus the baselines), --workload=<text> (workloads
 // whose name contains it; a partial run prints its table and leaves BENCHMARKS.md alone).
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -24,7 +24,10 @@ const only = arg("only");
 const onlyWorkload = arg("workload");
 
 const subjects = [...BASELINES, ...CHAINWATCH, ...PEERS].filter(
-  (subject) => subject.group === "baseline" || only === undefined || subject.name.includes(only),
+  (subject) =>
+    subject.group === "baseline" ||
+    only === undefined ||
+    only.split("|").some((part) => subject.name.includes(part)),
 );
 
 interface Figure {

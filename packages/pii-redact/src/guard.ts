@@ -9,6 +9,7 @@ import type { BaseMessage } from "@langchain/core/messages";
 import { countByType, type PiiCounts, PiiDetectedError } from "./errors.js";
 import { collectStrings } from "./redact-value.js";
 import { createRedactor, type Redactor } from "./redactor.js";
+import { findInSlices, SLICE_CHARS } from "./sliced-scan.js";
 import { type BuiltInPiiType, DEFAULT_TYPES, type PiiType } from "./types.js";
 
 /** What the guard saw in one place, by type: counts only, never values. */
@@ -77,16 +78,31 @@ export class PiiGuardCallbackHandler extends ChainwatchCallbackHandler {
     this.onAudit = options.onAudit;
   }
 
-  private countsIn(value: unknown): PiiCounts {
-    const findings = collectStrings(value).flatMap((text) => this.redactor.detect(text));
-    return countByType(findings.filter((finding) => this.types.has(finding.type)));
+  /**
+   * Counts by type of what `value` holds. Up to {@link SLICE_CHARS} of text is scanned at once; a larger value
+   * is scanned in slices, yielding to the event loop between them (LangChain awaits the guard in block mode, so
+   * the request still waits for the verdict), and in block mode the scan stops at the first finding.
+   */
+  private countsIn(value: unknown, then: (counts: PiiCounts) => void): void | Promise<void> {
+    const texts = collectStrings(value);
+    let total = 0;
+    for (const text of texts) total += text.length;
+    if (total <= SLICE_CHARS) {
+      const findings = texts.flatMap((text) => this.redactor.detect(text));
+      return then(countByType(findings.filter((finding) => this.types.has(finding.type))));
+    }
+    const detect = (text: string) => this.redactor.detect(text);
+    return findInSlices(texts, detect, this.types, this.mode === "block").then((findings) =>
+      then(countByType(findings)),
+    );
   }
 
-  private check(value: unknown, runId: string, parentRunId: string | undefined): void {
-    const counts = this.countsIn(value);
-    if (Object.keys(counts).length === 0) return;
-    if (this.mode === "block") throw new PiiDetectedError(counts, "the prompt");
-    this.audit({ runId, parentRunId, source: "llm_input", counts });
+  private check(value: unknown, runId: string, parentRunId: string | undefined): void | Promise<void> {
+    return this.countsIn(value, (counts) => {
+      if (Object.keys(counts).length === 0) return;
+      if (this.mode === "block") throw new PiiDetectedError(counts, "the prompt");
+      this.audit({ runId, parentRunId, source: "llm_input", counts });
+    });
   }
 
   private audit(record: PiiAuditRecord): void {
@@ -95,20 +111,31 @@ export class PiiGuardCallbackHandler extends ChainwatchCallbackHandler {
     this.onAudit?.(record);
   }
 
-  private auditOutput(value: unknown, runId: string, parentRunId: unknown, source: PiiAuditRecord["source"]) {
+  private auditOutput(
+    value: unknown,
+    runId: string,
+    parentRunId: unknown,
+    source: PiiAuditRecord["source"],
+  ): void | Promise<void> {
     if (this.mode !== "audit") return;
-    const counts = this.countsIn(value);
-    if (Object.keys(counts).length === 0) return;
-    this.audit({
-      runId,
-      parentRunId: typeof parentRunId === "string" ? parentRunId : undefined,
-      source,
-      counts,
+    return this.countsIn(value, (counts) => {
+      if (Object.keys(counts).length === 0) return;
+      this.audit({
+        runId,
+        parentRunId: typeof parentRunId === "string" ? parentRunId : undefined,
+        source,
+        counts,
+      });
     });
   }
 
-  override handleLLMStart(_llm: unknown, prompts: string[], runId: string, parentRunId?: string): void {
-    this.check(prompts, runId, parentRunId);
+  override handleLLMStart(
+    _llm: unknown,
+    prompts: string[],
+    runId: string,
+    parentRunId?: string,
+  ): void | Promise<void> {
+    return this.check(prompts, runId, parentRunId);
   }
 
   override handleChatModelStart(
@@ -116,30 +143,35 @@ export class PiiGuardCallbackHandler extends ChainwatchCallbackHandler {
     messages: BaseMessage[][],
     runId: string,
     parentRunId?: string,
-  ): void {
-    this.check(messages, runId, parentRunId);
+  ): void | Promise<void> {
+    return this.check(messages, runId, parentRunId);
   }
 
-  override handleLLMEnd(output: unknown, runId: string, parentRunId?: string): void {
+  override handleLLMEnd(output: unknown, runId: string, parentRunId?: string): void | Promise<void> {
     if (this.mode !== "audit") return;
     // The reply's text and tool-call args once each (the result repeats them in several fields).
     const texts = [
       outputText(output),
       ...toolCallsFromOutput(output).map((call) => safeStringify(call.args)),
     ];
-    this.auditOutput(texts, runId, parentRunId, "llm_output");
+    return this.auditOutput(texts, runId, parentRunId, "llm_output");
   }
 
-  override handleToolStart(_tool: unknown, input: string, runId: string, parentRunId?: string): void {
-    this.auditOutput(input, runId, parentRunId, "tool_input");
+  override handleToolStart(
+    _tool: unknown,
+    input: string,
+    runId: string,
+    parentRunId?: string,
+  ): void | Promise<void> {
+    return this.auditOutput(input, runId, parentRunId, "tool_input");
   }
 
-  override handleToolEnd(output: unknown, runId: string, parentRunId?: string): void {
-    this.auditOutput(output, runId, parentRunId, "tool_output");
+  override handleToolEnd(output: unknown, runId: string, parentRunId?: string): void | Promise<void> {
+    return this.auditOutput(output, runId, parentRunId, "tool_output");
   }
 
-  override handleRetrieverEnd(documents: unknown, runId: string, parentRunId?: string): void {
-    this.auditOutput(documents, runId, parentRunId, "retriever_documents");
+  override handleRetrieverEnd(documents: unknown, runId: string, parentRunId?: string): void | Promise<void> {
+    return this.auditOutput(documents, runId, parentRunId, "retriever_documents");
   }
 }
 
