@@ -1,5 +1,5 @@
 import type { RecordedContent } from "./recorded-content.js";
-import { redactDeep } from "./redact-value.js";
+import { type RedactDeepOptions, redactDeep } from "./redact-value.js";
 import type { Redactor } from "./redactor.js";
 
 /**
@@ -31,16 +31,37 @@ export type ArgumentRole =
   /** `serialized`: redacted whatever the declaration, and remembered per object from run to run. */
   | "structure";
 
+interface SharedWork {
+  strings: Map<string, string>;
+  chars: { total: number };
+  structures: WeakMap<object, unknown>;
+}
+
+/**
+ * Work shared by every wrapper that uses the same redactor (the logger's and the stream's in one stack, and the
+ * copies LangChain makes): a string or a `serialized` object redacted for one is not redacted again for another.
+ */
+const sharedWork = new WeakMap<Redactor, SharedWork>();
+
+function sharedWorkOf(redactor: Redactor): SharedWork {
+  let work = sharedWork.get(redactor);
+  if (work === undefined) {
+    work = { strings: new Map(), chars: { total: 0 }, structures: new WeakMap() };
+    sharedWork.set(redactor, work);
+  }
+  return work;
+}
+
 /**
  * The redaction of callback arguments for one wrapped handler: each distinct string redacted once (a bounded
- * cache, shared by the copies of the wrapper), only what changed copied, `serialized` remembered per object,
+ * cache, shared by every wrapper on the same redactor), only what changed copied, `serialized` remembered per object,
  * content the handler does not record left alone, content it truncates cut first, and at most `maxEventChars`
  * of detection per event.
  */
 export class EventRedaction {
   private readonly strings: Map<string, string>;
   private readonly structures: WeakMap<object, unknown>;
-  private cachedChars = 0;
+  private readonly cachedChars: { total: number };
   private left = 0;
   private cut = false;
   private readonly contentLength: number;
@@ -49,10 +70,12 @@ export class EventRedaction {
     private readonly redactor: Redactor,
     readonly recorded: RecordedContent,
     private readonly maxEventChars: number,
-    shared?: EventRedaction,
   ) {
-    this.strings = shared?.strings ?? new Map();
-    this.structures = shared?.structures ?? new WeakMap();
+    const work = sharedWorkOf(redactor);
+    this.strings = work.strings;
+    this.cachedChars = work.chars;
+    this.structures = work.structures;
+    this.structureOptions = { shared: this.structures, shareable: () => !this.cut };
     this.contentLength =
       recorded.content === "truncate" ? (recorded.maxLength ?? 2048) + CUT_MARGIN : Number.POSITIVE_INFINITY;
   }
@@ -80,14 +103,16 @@ export class EventRedaction {
     if (this.passes(role)) return value;
     if (typeof value === "string") return this.text(value, this.limitOf(role)) as T;
     if (typeof value !== "object" || value === null) return value;
-    const limit = this.limitOf(role);
-    if (role !== "structure") return redactDeep(value, (text) => this.text(text, limit)) as T;
+    if (role === "input" || role === "output") return redactDeep(value, this.contentText) as T;
+    if (role !== "structure") return redactDeep(value, this.anyText) as T;
     this.cut = false;
-    return redactDeep(value, (text) => this.text(text, limit), {
-      shared: this.structures,
-      shareable: () => !this.cut,
-    }) as T;
+    return redactDeep(value, this.anyText, this.structureOptions) as T;
   }
+
+  // Bound once: a callback event allocates no closures.
+  private readonly contentText = (text: string): string => this.text(text, this.contentLength);
+  private readonly anyText = (text: string): string => this.text(text);
+  private readonly structureOptions: RedactDeepOptions;
 
   private limitOf(role: ArgumentRole): number {
     return role === "input" || role === "output" ? this.contentLength : Number.POSITIVE_INFINITY;
@@ -124,13 +149,13 @@ export class EventRedaction {
   private remember(text: string, redacted: string): void {
     while (
       this.strings.size >= CACHE_MAX_ENTRIES ||
-      (this.cachedChars + text.length > CACHE_MAX_CHARS && this.strings.size > 0)
+      (this.cachedChars.total + text.length > CACHE_MAX_CHARS && this.strings.size > 0)
     ) {
       const oldest = this.strings.keys().next().value as string;
-      this.cachedChars -= oldest.length;
+      this.cachedChars.total -= oldest.length;
       this.strings.delete(oldest);
     }
     this.strings.set(text, redacted);
-    this.cachedChars += text.length;
+    this.cachedChars.total += text.length;
   }
 }

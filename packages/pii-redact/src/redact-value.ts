@@ -56,54 +56,52 @@ export interface RedactDeepOptions {
   shareable?: () => boolean;
 }
 
-/**
- * A redacted value that copies only what changed: an object or array none of whose strings hold personal data is
- * returned as it is (no allocation), one that does is copied with its prototype, and its parents with it. Keys
- * are kept; the input is never changed. A cycle on a path that changed falls back to {@link copyDeep}, which
- * keeps cycles as cycles.
- */
-export function redactDeep(
-  value: unknown,
-  redactString: (text: string) => string,
-  options: RedactDeepOptions = {},
-): unknown {
-  const { shared } = options;
-  const done = new Map<object, unknown>();
-  const active = new Set<object>();
-  let cycle = false;
-  const walk = (input: unknown, depth: number): unknown => {
-    if (typeof input === "string") return redactString(input);
+/** One walk of {@link redactDeep}: a class, so a call allocates one object rather than a set of closures. */
+class CopyOnWrite {
+  readonly done = new Map<object, unknown>();
+  private readonly active = new Set<object>();
+  cycle = false;
+
+  constructor(
+    private readonly redactString: (text: string) => string,
+    private readonly shared: WeakMap<object, unknown> | undefined,
+  ) {}
+
+  walk(input: unknown, depth: number): unknown {
+    if (typeof input === "string") return this.redactString(input);
     if (typeof input !== "object" || input === null) return input;
-    if (done.has(input)) return done.get(input);
-    const hit = shared?.get(input);
+    if (this.done.has(input)) return this.done.get(input);
+    const hit = this.shared?.get(input);
     if (hit !== undefined) return hit;
-    if (active.has(input)) {
-      cycle = true;
+    if (this.active.has(input)) {
+      this.cycle = true;
       return input;
     }
     if (depth >= MAX_DEPTH) return TOO_DEEP;
     if (!Array.isArray(input) && !isWalked(input)) return input;
-    active.add(input);
-    const result = Array.isArray(input) ? walkArray(input, depth) : walkObject(input, depth);
-    active.delete(input);
-    done.set(input, result);
+    this.active.add(input);
+    const result = Array.isArray(input) ? this.walkArray(input, depth) : this.walkObject(input, depth);
+    this.active.delete(input);
+    this.done.set(input, result);
     return result;
-  };
-  const walkArray = (input: readonly unknown[], depth: number): unknown[] => {
+  }
+
+  private walkArray(input: readonly unknown[], depth: number): unknown[] {
     let copy: unknown[] | undefined;
     for (let index = 0; index < input.length; index++) {
       const item = input[index];
-      const out = walk(item, depth + 1);
+      const out = this.walk(item, depth + 1);
       if (copy === undefined && !Object.is(out, item)) copy = input.slice(0, index);
       copy?.push(out);
     }
     return copy ?? (input as unknown[]);
-  };
-  const walkObject = (input: object, depth: number): object => {
+  }
+
+  private walkObject(input: object, depth: number): object {
     const keys = Reflect.ownKeys(input);
-    const values: unknown[] = [];
-    let changed = false;
-    for (const key of keys) {
+    let values: unknown[] | undefined;
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index] as PropertyKey;
       const descriptor = Object.getOwnPropertyDescriptor(input, key);
       let current: unknown;
       if (descriptor && "value" in descriptor) current = descriptor.value;
@@ -116,28 +114,59 @@ export function redactDeep(
           current = undefined;
         }
       }
-      const out = walk(current, depth + 1);
-      if (!Object.is(out, current)) changed = true;
-      values.push(out);
+      const out = this.walk(current, depth + 1);
+      if (values === undefined && !Object.is(out, current)) values = this.valuesBefore(input, keys, index);
+      values?.push(out);
     }
-    if (!changed) return input;
+    if (values === undefined) return input;
     const copy = Object.create(Object.getPrototypeOf(input)) as Record<PropertyKey, unknown>;
-    keys.forEach((key, index) => {
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index] as PropertyKey;
       const descriptor = Object.getOwnPropertyDescriptor(input, key);
-      if (!descriptor) return;
+      if (!descriptor) continue;
       Object.defineProperty(copy, key, {
         value: values[index],
         enumerable: descriptor.enumerable ?? false,
         configurable: true,
         writable: "value" in descriptor ? (descriptor.writable ?? true) : true,
       });
-    });
+    }
     return copy;
-  };
-  const result = walk(value, 0);
-  if (cycle && result !== value) return copyDeep(value, redactString);
-  if (shared && !cycle && (options.shareable?.() ?? true)) {
-    for (const [input, output] of done) shared.set(input, output);
+  }
+
+  /** The (unchanged) values of the keys before the first one that changed. */
+  private valuesBefore(input: object, keys: readonly PropertyKey[], count: number): unknown[] {
+    const values: unknown[] = [];
+    for (let index = 0; index < count; index++) {
+      try {
+        values.push((input as Record<PropertyKey, unknown>)[keys[index] as PropertyKey]);
+      } catch {
+        values.push(undefined);
+      }
+    }
+    return values;
+  }
+}
+
+/**
+ * A redacted value that copies only what changed: an object or array none of whose strings hold personal data is
+ * returned as it is (no allocation), one that does is copied with its prototype, and its parents with it. Keys
+ * are kept; the input is never changed. A cycle on a path that changed falls back to {@link copyDeep}, which
+ * keeps cycles as cycles.
+ */
+export function redactDeep(
+  value: unknown,
+  redactString: (text: string) => string,
+  options: RedactDeepOptions = {},
+): unknown {
+  if (typeof value === "string") return redactString(value);
+  if (typeof value !== "object" || value === null) return value;
+  const { shared } = options;
+  const walk = new CopyOnWrite(redactString, shared);
+  const result = walk.walk(value, 0);
+  if (walk.cycle && result !== value) return copyDeep(value, redactString);
+  if (shared && !walk.cycle && (options.shareable?.() ?? true)) {
+    for (const [input, output] of walk.done) shared.set(input, output);
   }
   return result;
 }

@@ -74,12 +74,7 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
   private readonly options: WithRedactionOptions;
   private readonly events: EventRedaction;
 
-  constructor(
-    handler: BaseCallbackHandler,
-    redactor?: Redactor,
-    options: WithRedactionOptions = {},
-    shared?: RedactingCallbackHandler,
-  ) {
+  constructor(handler: BaseCallbackHandler, redactor?: Redactor, options: WithRedactionOptions = {}) {
     // Duck-typed as well: a handler built against another copy of @langchain/core (ESM next to CJS) is still one.
     const looksLikeHandler =
       typeof handler === "object" &&
@@ -104,7 +99,7 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
     this.guard = new HandlerGuard(`redacting(${handler.name})`, options.onHandlerError);
     this.tokens = new TokenBuffers(this.redactor, options, options.runs);
     const recorded = recordedContentOf(handler, options.recordedContent);
-    this.events = new EventRedaction(this.redactor, recorded, maxEventChars, shared?.events);
+    this.events = new EventRedaction(this.redactor, recorded, maxEventChars);
   }
 
   /** What the wrapped handler records of a run's content, as declared (see {@link RecordedContent}). */
@@ -124,7 +119,7 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
   }
 
   override copy(): BaseCallbackHandler {
-    return new RedactingCallbackHandler(this.handler.copy(), this.redactor, this.options, this);
+    return new RedactingCallbackHandler(this.handler.copy(), this.redactor, this.options);
   }
 
   private has(method: string): boolean {
