@@ -64,6 +64,8 @@ export class EventRedaction {
   private readonly cachedChars: { total: number };
   private left = 0;
   private cut = false;
+  /** Strings redacted in the current event but not cached (long, or cut short): a repeat in it is not redone. */
+  private readonly eventTexts = new Map<string, string>();
   private readonly contentLength: number;
 
   constructor(
@@ -96,6 +98,7 @@ export class EventRedaction {
   /** Starts an event: a fresh detection budget. */
   begin(): void {
     this.left = this.maxEventChars;
+    if (this.eventTexts.size > 0) this.eventTexts.clear();
   }
 
   /** One argument, redacted as its role asks. */
@@ -121,15 +124,21 @@ export class EventRedaction {
   /** A string redacted: from the cache, else within the event's budget and the role's length limit. */
   text(text: string, limit: number = Number.POSITIVE_INFINITY): string {
     const cacheable = text.length <= CACHED_MAX_CHARS;
-    if (cacheable) {
-      const known = this.strings.get(text);
-      if (known !== undefined) return known;
-    }
-    if (text.length > limit || text.length > this.left) return this.prefix(text, Math.min(limit, this.left));
-    this.left -= text.length;
-    const redacted = this.redactor.redactText(text);
-    if (cacheable) this.remember(text, redacted);
+    // A message carries its text twice (content and lc_kwargs.content): the second is not redacted again.
+    const known = cacheable ? this.strings.get(text) : undefined;
+    if (known !== undefined) return known;
+    const inEvent = this.eventTexts.get(text);
+    if (inEvent !== undefined) return inEvent;
+    const cutShort = text.length > limit || text.length > this.left;
+    const redacted = cutShort ? this.prefix(text, Math.min(limit, this.left)) : this.whole(text);
+    if (cacheable && !cutShort) this.remember(text, redacted);
+    else this.eventTexts.set(text, redacted);
     return redacted;
+  }
+
+  private whole(text: string): string {
+    this.left -= text.length;
+    return this.redactor.redactText(text);
   }
 
   /**

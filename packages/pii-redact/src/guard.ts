@@ -1,11 +1,16 @@
 import {
   ChainwatchCallbackHandler,
   type ChainwatchHandlerOptions,
+  handlerOptionShape,
+  type ModelStartInput,
   outputText,
   safeStringify,
+  type TrackedRun,
   toolCallsFromOutput,
+  validateOptions,
 } from "@chainwatch/core";
-import type { BaseMessage } from "@langchain/core/messages";
+import type { DocumentInterface } from "@langchain/core/documents";
+import type { LLMResult } from "@langchain/core/outputs";
 import { countByType, type PiiCounts, PiiDetectedError } from "./errors.js";
 import { collectStrings } from "./redact-value.js";
 import { createRedactor, type Redactor } from "./redactor.js";
@@ -42,6 +47,8 @@ export interface PiiGuardOptions extends ChainwatchHandlerOptions {
 
 const MODES = ["block", "audit"] as const;
 
+const GUARD_OPTIONS = handlerOptionShape({ mode: true, types: true, redactor: true, onAudit: true });
+
 /**
  * Stops model calls whose prompt contains personal data (`block`), or counts what flows through a run by type
  * (`audit`). Blocking works through LangChain's `raiseError`: the user's call rejects with a
@@ -64,6 +71,7 @@ export class PiiGuardCallbackHandler extends ChainwatchCallbackHandler {
   private readonly onAudit: ((record: PiiAuditRecord) => void) | undefined;
 
   constructor(options: PiiGuardOptions = {}) {
+    validateOptions("PiiGuardCallbackHandler", options, GUARD_OPTIONS);
     const mode = options.mode ?? "block";
     if (!MODES.includes(mode)) throw new TypeError(`mode must be "block" or "audit", got "${String(mode)}"`);
     // raiseError (which also makes LangChain await the handler) is what turns the throw into a rejected call.
@@ -113,65 +121,43 @@ export class PiiGuardCallbackHandler extends ChainwatchCallbackHandler {
 
   private auditOutput(
     value: unknown,
-    runId: string,
-    parentRunId: unknown,
+    run: TrackedRun<undefined>,
     source: PiiAuditRecord["source"],
   ): void | Promise<void> {
     if (this.mode !== "audit") return;
     return this.countsIn(value, (counts) => {
       if (Object.keys(counts).length === 0) return;
-      this.audit({
-        runId,
-        parentRunId: typeof parentRunId === "string" ? parentRunId : undefined,
-        source,
-        counts,
-      });
+      this.audit({ runId: run.runId, parentRunId: run.parentRunId, source, counts });
     });
   }
 
-  override handleLLMStart(
-    _llm: unknown,
-    prompts: string[],
-    runId: string,
-    parentRunId?: string,
-  ): void | Promise<void> {
-    return this.check(prompts, runId, parentRunId);
+  protected override onModelStart(run: TrackedRun<undefined>, input: ModelStartInput): void | Promise<void> {
+    return this.check(input.kind === "chat" ? input.messages : input.prompts, run.runId, run.parentRunId);
   }
 
-  override handleChatModelStart(
-    _llm: unknown,
-    messages: BaseMessage[][],
-    runId: string,
-    parentRunId?: string,
-  ): void | Promise<void> {
-    return this.check(messages, runId, parentRunId);
-  }
-
-  override handleLLMEnd(output: unknown, runId: string, parentRunId?: string): void | Promise<void> {
+  protected override onModelEnd(run: TrackedRun<undefined>, output: LLMResult): void | Promise<void> {
     if (this.mode !== "audit") return;
     // The reply's text and tool-call args once each (the result repeats them in several fields).
     const texts = [
       outputText(output),
       ...toolCallsFromOutput(output).map((call) => safeStringify(call.args)),
     ];
-    return this.auditOutput(texts, runId, parentRunId, "llm_output");
+    return this.auditOutput(texts, run, "llm_output");
   }
 
-  override handleToolStart(
-    _tool: unknown,
-    input: string,
-    runId: string,
-    parentRunId?: string,
+  protected override onToolStart(run: TrackedRun<undefined>, input: string): void | Promise<void> {
+    return this.auditOutput(input, run, "tool_input");
+  }
+
+  protected override onToolEnd(run: TrackedRun<undefined>, output: unknown): void | Promise<void> {
+    return this.auditOutput(output, run, "tool_output");
+  }
+
+  protected override onRetrieverEnd(
+    run: TrackedRun<undefined>,
+    documents: readonly DocumentInterface[],
   ): void | Promise<void> {
-    return this.auditOutput(input, runId, parentRunId, "tool_input");
-  }
-
-  override handleToolEnd(output: unknown, runId: string, parentRunId?: string): void | Promise<void> {
-    return this.auditOutput(output, runId, parentRunId, "tool_output");
-  }
-
-  override handleRetrieverEnd(documents: unknown, runId: string, parentRunId?: string): void | Promise<void> {
-    return this.auditOutput(documents, runId, parentRunId, "retriever_documents");
+    return this.auditOutput(documents, run, "retriever_documents");
   }
 }
 

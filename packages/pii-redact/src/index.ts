@@ -20,4 +20,5 @@ export {
   type RedactorOptions,
   type Strategy,
 } from "./types.js";
-export { RedactingCallbackHandler, type WithRedactionOptions, withRedaction } from "./with-redaction.js";
+export { RedactingCallbackHandler, withRedaction } from "./with-redaction.js";
+export type { WithRedactionOptions } from "./with-redaction-options.js";

@@ -1,45 +1,24 @@
-import { type ChainwatchHandlerOptions, HandlerGuard, RunBlockedError } from "@chainwatch/core";
+import {
+  CALLBACK_METHODS,
+  type CallbackMethod,
+  HandlerGuard,
+  RunBlockedError,
+  validateOptions,
+} from "@chainwatch/core";
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { type BaseMessage, getBufferString } from "@langchain/core/messages";
-import { ARGUMENT_ROLES, type MethodRoles } from "./argument-roles.js";
+import { ARGUMENT_ROLES, type MethodRoles, STREAM_EVENT_ROLES } from "./argument-roles.js";
 import { type ArgumentRole, DEFAULT_MAX_EVENT_CHARS, EventRedaction } from "./event-redaction.js";
 import { type RecordedContent, recordedContentOf } from "./recorded-content.js";
 import { createRedactor, type Redactor } from "./redactor.js";
-import type { StreamRedactorOptions } from "./stream.js";
 import { type HeldBack, TokenBuffers } from "./token-buffers.js";
 import { redactTokenFields, toolCallChunksOf } from "./token-fields.js";
-
-/** Options of {@link withRedaction}. */
-export interface WithRedactionOptions extends ChainwatchHandlerOptions, StreamRedactorOptions {
-  /**
-   * What the wrapped handler records of a run's content, when the handler does not say so itself through its
-   * `recordedContent` property (see {@link RecordedContent}). Content it never records is not redacted; content
-   * it truncates is cut first.
-   * @default the handler's `recordedContent`, else everything, whole
-   */
-  recordedContent?: RecordedContent;
-  /**
-   * Characters of text redacted per callback event at most, so that no event holds the event loop long whatever
-   * the prompt. Past it, the rest of each string is replaced by a `[REDACTED:CUT n chars]` marker.
-   * @default 262144
-   */
-  maxEventChars?: number;
-}
+import { FLAGS, WITH_REDACTION_OPTIONS, type WithRedactionOptions } from "./with-redaction-options.js";
 
 type Args = unknown[];
 /** What a callback method returns. */
 type Result = void | Promise<void>;
 type HandlerLike = BaseCallbackHandler & { readonly activeRunCount?: unknown };
-
-const FLAGS = [
-  "ignoreLLM",
-  "ignoreChain",
-  "ignoreAgent",
-  "ignoreRetriever",
-  "ignoreCustomEvent",
-  "raiseError",
-  "awaitHandlers",
-] as const;
 
 function then(first: unknown, next: () => unknown): unknown {
   if (typeof (first as PromiseLike<unknown> | undefined)?.then === "function") {
@@ -84,6 +63,7 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
       throw new TypeError(`withRedaction needs a callback handler, got ${String(handler)}`);
     }
     super();
+    validateOptions("withRedaction", options, WITH_REDACTION_OPTIONS);
     const maxEventChars = options.maxEventChars ?? DEFAULT_MAX_EVENT_CHARS;
     if (!(Number.isInteger(maxEventChars) && maxEventChars > 0)) {
       throw new RangeError(`withRedaction: maxEventChars must be a positive integer, got ${maxEventChars}`);
@@ -156,7 +136,7 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
   }
 
   /** Forwards an event whose arguments are all described by the role table. */
-  private relay(method: keyof typeof ARGUMENT_ROLES, args: Args): Result {
+  private relay(method: CallbackMethod, args: Args): Result {
     return this.forward(method, () => this.redactArgs(args, ARGUMENT_ROLES[method]));
   }
 
@@ -227,64 +207,29 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
    * at a time, without a hold-back buffer.
    */
   override handleChatModelStreamEvent(...args: Args): Result {
-    return this.relay("handleChatModelStreamEvent", args);
+    return this.forward("handleChatModelStreamEvent", () => this.redactArgs(args, STREAM_EVENT_ROLES));
   }
+}
 
-  override handleChainStart(...args: Args): Result {
-    return this.relay("handleChainStart", args);
-  }
-
-  override handleChainEnd(...args: Args): Result {
-    return this.relay("handleChainEnd", args);
-  }
-
-  override handleChainError(...args: Args): Result {
-    return this.relay("handleChainError", args);
-  }
-
-  override handleToolStart(...args: Args): Result {
-    return this.relay("handleToolStart", args);
-  }
-
-  override handleToolEnd(...args: Args): Result {
-    return this.relay("handleToolEnd", args);
-  }
-
-  override handleToolError(...args: Args): Result {
-    return this.relay("handleToolError", args);
-  }
-
-  override handleToolEvent(...args: Args): Result {
-    return this.relay("handleToolEvent", args);
-  }
-
-  override handleRetrieverStart(...args: Args): Result {
-    return this.relay("handleRetrieverStart", args);
-  }
-
-  override handleRetrieverEnd(...args: Args): Result {
-    return this.relay("handleRetrieverEnd", args);
-  }
-
-  override handleRetrieverError(...args: Args): Result {
-    return this.relay("handleRetrieverError", args);
-  }
-
-  override handleAgentAction(...args: Args): Result {
-    return this.relay("handleAgentAction", args);
-  }
-
-  override handleAgentEnd(...args: Args): Result {
-    return this.relay("handleAgentEnd", args);
-  }
-
-  override handleText(...args: Args): Result {
-    return this.relay("handleText", args);
-  }
-
-  override handleCustomEvent(...args: Args): Result {
-    return this.relay("handleCustomEvent", args);
-  }
+/** Methods that carry no tokens and need no flush: each is relayed through its role table as it is. */
+const RELAYED = CALLBACK_METHODS.filter(
+  (method) =>
+    ![
+      "handleLLMStart",
+      "handleChatModelStart",
+      "handleLLMNewToken",
+      "handleLLMEnd",
+      "handleLLMError",
+    ].includes(method),
+);
+for (const method of RELAYED) {
+  Object.defineProperty(RedactingCallbackHandler.prototype, method, {
+    value(this: RedactingCallbackHandler, ...args: Args): Result {
+      return (this as unknown as { relay: RedactingCallbackHandler["relay"] }).relay(method, args);
+    },
+    writable: true,
+    configurable: true,
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { type FakeOpenAI, fakeChatOpenAI, startFakeOpenAI } from "@chainwatch/testkit";
+import type { Serialized } from "@langchain/core/load/serializable";
 import { HumanMessage } from "@langchain/core/messages";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
@@ -9,6 +10,9 @@ import {
   PiiGuardCallbackHandler,
 } from "../src/index.js";
 import { SLICE_CHARS } from "../src/sliced-scan.js";
+
+/** What LangChain passes as a chat model's `serialized` (the guard reads no field of it). */
+const MODEL: Serialized = { lc: 1, type: "not_implemented", id: ["test", "ChatModel"] };
 
 let server: FakeOpenAI;
 beforeAll(async () => {
@@ -57,7 +61,7 @@ describe("PiiGuardCallbackHandler on prompts larger than one slice", () => {
     let turns = 0;
     const timer = setInterval(() => turns++, 0);
     try {
-      await guard.handleChatModelStart({}, [[new HumanMessage(filler(2 * 1024 * 1024))]], "run-1");
+      await guard.handleChatModelStart?.(MODEL, [[new HumanMessage(filler(2 * 1024 * 1024))]], "run-1");
     } finally {
       clearInterval(timer);
     }
@@ -70,7 +74,7 @@ describe("PiiGuardCallbackHandler on prompts larger than one slice", () => {
     const records: PiiAuditRecord[] = [];
     const guard = new PiiGuardCallbackHandler({ mode: "audit", onAudit: (record) => records.push(record) });
     const text = denseText(5 * SLICE_CHARS + 777);
-    await guard.handleChatModelStart({}, [[new HumanMessage(text)]], "run-2");
+    await guard.handleChatModelStart?.(MODEL, [[new HumanMessage(text)]], "run-2");
     const whole = countByType(createRedactor().detect(text));
     expect(whole.EMAIL).toBeGreaterThan(1000);
     expect(records).toEqual([{ runId: "run-2", parentRunId: undefined, source: "llm_input", counts: whole }]);
