@@ -155,5 +155,8 @@ describe("PiiGuardCallbackHandler", () => {
   it("validates its options loudly", () => {
     expect(() => new PiiGuardCallbackHandler({ mode: "warn" as never })).toThrow(/"warn"/);
     expect(() => new PiiGuardCallbackHandler({ types: [] })).toThrow(/at least one/);
+    expect(() => new PiiGuardCallbackHandler({ mdoe: "audit" } as never)).toThrow(/"mdoe".*"mode"/s);
+    expect(() => new PiiGuardCallbackHandler({ runs: { maxRun: 5 } } as never)).toThrow(/maxRun/);
+    expect(() => new PiiGuardCallbackHandler({ ignoreChain: true })).not.toThrow();
   });
 });
