@@ -1,10 +1,11 @@
 // The longest event-loop stall while a prompt dense with personal data (an email, a phone and a card in every line)
 // goes through the recommended stack, with real ChatOpenAI against the testkit server. Goal (issue 12): no callback
 // event holds the loop for more than ~20 ms, whatever the prompt. The "no handlers" rows are the floor: ChatOpenAI
-// serialising the body and the in-process testkit server parsing it stall the loop without any handler. `node --expose-gc --import tsx bench/stall.bench.ts`
+// serialising the body and the in-process testkit server parsing it stall the loop without any handler, and LangChain
+// does more with the prompt as soon as any handler is attached (the "no-op handler" rows). `node --expose-gc --import tsx bench/stall.bench.ts`
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Writable } from "node:stream";
-import { fakeChatOpenAI, startFakeOpenAI } from "@chainwatch/testkit";
+import { fakeChatOpenAI, NoopCallbackHandler, startFakeOpenAI } from "@chainwatch/testkit";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { createObservability } from "../src/index.js";
@@ -61,13 +62,18 @@ const server = await startFakeOpenAI({
 const rows: string[] = [];
 for (const megabytes of [1, 4, 10]) {
   const prompt = denseProsePrompt(megabytes * 1024 * 1024);
-  for (const level of ["no handlers", "info", "debug"] as const) {
+  for (const level of ["no handlers", "no-op handler", "info", "debug"] as const) {
     const stack = await createObservability({
       registry: new Registry(),
-      logger: pino({ level: level === "no handlers" ? "info" : level }, discard()),
+      logger: pino({ level: level === "debug" ? "debug" : "info" }, discard()),
       stdout: { stream: discard() },
     });
-    const callbacks = level === "no handlers" ? [] : stack.callbacks;
+    const callbacks =
+      level === "no handlers"
+        ? []
+        : level === "no-op handler"
+          ? [new NoopCallbackHandler()]
+          : stack.callbacks;
     // A short call first: the first call in a process loads and compiles the detectors (measured apart below).
     await fakeChatOpenAI(server).invoke("Warm-up from ana.silva@example.org", { callbacks });
     const longestCallback = timeCallbacks(callbacks);
@@ -85,7 +91,7 @@ for (const megabytes of [1, 4, 10]) {
     histogram.disable();
     const wall = performance.now() - started;
     const { longest, where } = longestCallback();
-    const event = level === "no handlers" ? "–" : `${longest.toFixed(1)} (${where})`;
+    const event = level === "no handlers" ? "–" : `${longest.toFixed(1)} (${where || "none"})`;
     rows.push(
       `| ${megabytes} MB | ${level} | ${outcome} | ${event} | ${(histogram.max / 1e6).toFixed(1)} | ${wall.toFixed(0)} |`,
     );
