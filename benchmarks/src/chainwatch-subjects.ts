@@ -12,6 +12,7 @@ import { STREAMING_NOOP, type Subject } from "./subjects.js";
 const discardingLogger = (level: string) => pino({ level }, discard());
 
 const PINO_NONE = "@chainwatch/pino-logger (info, content none)";
+const STDOUT = "@chainwatch/stdout-stream (to a discarding writable)";
 
 // What the wrapped handlers record of a run's content, stated to withRedaction as createObservability does, until
 // pino-logger and stdout-stream declare it themselves (their `recordedContent` property).
@@ -21,7 +22,7 @@ const PRINTER_RECORDS_OUTPUTS = { recordedContent: { content: "full", inputs: fa
 /** The chainwatch handlers, one subject each, plus all five together. Goals are the issue's ratios to the no-op handler. */
 export const CHAINWATCH: Subject[] = [
   {
-    name: "@chainwatch/stdout-stream (to a discarding writable)",
+    name: STDOUT,
     group: "chainwatch",
     goal: 1.3,
     baseline: STREAMING_NOOP,
@@ -67,6 +68,34 @@ export const CHAINWATCH: Subject[] = [
           undefined,
           LOGGER_RECORDS_NO_CONTENT,
         ),
+      ],
+    }),
+  },
+  {
+    name: "@chainwatch/pii-redact withRedaction(stdout-stream)",
+    group: "chainwatch",
+    goal: 1.5,
+    baseline: STDOUT,
+    attach: async () => ({
+      callbacks: [
+        withRedaction(
+          new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false }),
+          undefined,
+          PRINTER_RECORDS_OUTPUTS,
+        ),
+      ],
+    }),
+  },
+  {
+    name: "all five, no redaction: stdout-stream, pino-logger, prometheus-metrics, token-cost",
+    group: "chainwatch",
+    baseline: STREAMING_NOOP,
+    attach: async () => ({
+      callbacks: [
+        new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false }),
+        new PinoCallbackHandler({ logger: discardingLogger("info"), content: "none" }),
+        new PrometheusCallbackHandler({ registry: new Registry() }),
+        new TokenCostCallbackHandler(),
       ],
     }),
   },

@@ -1,7 +1,7 @@
 // `npm run bench`: every subject on every workload, in one process, with the baselines measured in the same run.
 // Writes BENCHMARKS.md at the repository root. Options: --rounds=N (default 3), --time=MS per sample window
-// (default 600), --only=<text>[|<text>…] (subjects whose name contains one, plus the baselines), --workload=<text> (workloads
-// whose name contains it; a partial run prints its table and leaves BENCHMARKS.md alone).
+// (default 600), --only=<text>[|<text>…] (subjects whose name contains one, plus the baselines), --workload=<text>[|<text>…] (workloads
+// whose name contains one; a partial run prints its table and leaves BENCHMARKS.md alone).
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { Bench } from "tinybench";
@@ -64,7 +64,8 @@ const median = (values: number[]): number => {
 
 const allWorkloads = await createWorkloads();
 const workloads = allWorkloads.filter(
-  (workload) => onlyWorkload === undefined || workload.name.includes(onlyWorkload),
+  (workload) =>
+    onlyWorkload === undefined || onlyWorkload.split("|").some((part) => workload.name.includes(part)),
 );
 const results = new Map<string, Map<string, Figure>>();
 for (const workload of workloads) {

@@ -61,11 +61,24 @@ class CopyOnWrite {
   readonly done = new Map<object, unknown>();
   private readonly active = new Set<object>();
   cycle = false;
+  private redactString: (text: string) => string = String;
+  private shared: WeakMap<object, unknown> | undefined;
 
-  constructor(
-    private readonly redactString: (text: string) => string,
-    private readonly shared: WeakMap<object, unknown> | undefined,
-  ) {}
+  /** Readies the walker for one call (walkers are reused: a callback event allocates no new maps). */
+  reset(redactString: (text: string) => string, shared: WeakMap<object, unknown> | undefined): this {
+    this.redactString = redactString;
+    this.shared = shared;
+    this.cycle = false;
+    return this;
+  }
+
+  /** Drops every reference the last call kept. */
+  clear(): void {
+    this.done.clear();
+    this.active.clear();
+    this.shared = undefined;
+    this.redactString = String;
+  }
 
   walk(input: unknown, depth: number): unknown {
     if (typeof input === "string") return this.redactString(input);
@@ -102,17 +115,13 @@ class CopyOnWrite {
     let values: unknown[] | undefined;
     for (let index = 0; index < keys.length; index++) {
       const key = keys[index] as PropertyKey;
-      const descriptor = Object.getOwnPropertyDescriptor(input, key);
+      // Read as a property, getters included: an own getter (AIMessageChunk's tool_calls) may read a closure a
+      // copy cannot reach, so its value is what is redacted (and stored as a plain field if the object is copied).
       let current: unknown;
-      if (descriptor && "value" in descriptor) current = descriptor.value;
-      else {
-        // An own getter (AIMessageChunk's tool_calls) may read a closure a copy cannot reach: its value is read
-        // from the original (and stored, redacted, as a plain field if the object is copied).
-        try {
-          current = (input as Record<PropertyKey, unknown>)[key];
-        } catch {
-          current = undefined;
-        }
+      try {
+        current = (input as Record<PropertyKey, unknown>)[key];
+      } catch {
+        current = undefined;
       }
       const out = this.walk(current, depth + 1);
       if (values === undefined && !Object.is(out, current)) values = this.valuesBefore(input, keys, index);
@@ -162,14 +171,23 @@ export function redactDeep(
   if (typeof value === "string") return redactString(value);
   if (typeof value !== "object" || value === null) return value;
   const { shared } = options;
-  const walk = new CopyOnWrite(redactString, shared);
-  const result = walk.walk(value, 0);
-  if (walk.cycle && result !== value) return copyDeep(value, redactString);
-  if (shared && !walk.cycle && (options.shareable?.() ?? true)) {
-    for (const [input, output] of walk.done) shared.set(input, output);
+  const walk = (spareWalker ?? new CopyOnWrite()).reset(redactString, shared);
+  spareWalker = undefined;
+  try {
+    const result = walk.walk(value, 0);
+    if (walk.cycle && result !== value) return copyDeep(value, redactString);
+    if (shared && !walk.cycle && (options.shareable?.() ?? true)) {
+      for (const [input, output] of walk.done) shared.set(input, output);
+    }
+    return result;
+  } finally {
+    walk.clear();
+    spareWalker = walk;
   }
-  return result;
 }
+
+/** A walker kept for the next call (a nested call, from inside a redactString, builds its own). */
+let spareWalker: CopyOnWrite | undefined;
 
 /**
  * A redacted deep copy of everything (the fallback for cyclic values): every string redacted, in plain objects,

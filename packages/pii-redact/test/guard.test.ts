@@ -157,6 +157,6 @@ describe("PiiGuardCallbackHandler", () => {
     expect(() => new PiiGuardCallbackHandler({ types: [] })).toThrow(/at least one/);
     expect(() => new PiiGuardCallbackHandler({ mdoe: "audit" } as never)).toThrow(/"mdoe".*"mode"/s);
     expect(() => new PiiGuardCallbackHandler({ runs: { maxRun: 5 } } as never)).toThrow(/maxRun/);
-    expect(() => new PiiGuardCallbackHandler({ ignoreChain: true })).not.toThrow();
+    expect(() => new PiiGuardCallbackHandler({ ignoreChain: true } as never)).not.toThrow();
   });
 });
