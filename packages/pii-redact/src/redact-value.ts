@@ -44,6 +44,14 @@ function isWalked(value: object): boolean {
   return isPlain(value) || !isLive(value);
 }
 
+/** An empty array or plain object (most token callbacks' extra fields): nothing to walk. */
+function isEmpty(value: object): boolean {
+  if (Array.isArray(value)) return value.length === 0;
+  if (!isPlain(value)) return false;
+  for (const _ in value) return false;
+  return Object.getOwnPropertySymbols(value).length === 0 && Object.getOwnPropertyNames(value).length === 0;
+}
+
 /** How {@link redactDeep} may reuse work across calls. */
 export interface RedactDeepOptions {
   /**
@@ -170,6 +178,7 @@ export function redactDeep(
 ): unknown {
   if (typeof value === "string") return redactString(value);
   if (typeof value !== "object" || value === null) return value;
+  if (isEmpty(value)) return value;
   const { shared } = options;
   const walk = (spareWalker ?? new CopyOnWrite()).reset(redactString, shared);
   spareWalker = undefined;
