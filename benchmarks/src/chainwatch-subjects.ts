@@ -11,10 +11,18 @@ import { STREAMING_NOOP, type Subject } from "./subjects.js";
 /** pino writing to a stream that keeps nothing: the logger's own cost, no I/O. */
 const discardingLogger = (level: string) => pino({ level }, discard());
 
+const PINO_NONE = "@chainwatch/pino-logger (info, content none)";
+const STDOUT = "@chainwatch/stdout-stream (to a discarding writable)";
+
+// What the wrapped handlers record of a run's content, stated to withRedaction as createObservability does, until
+// pino-logger and stdout-stream declare it themselves (their `recordedContent` property).
+const LOGGER_RECORDS_NO_CONTENT = { recordedContent: { content: "none" } } as const;
+const PRINTER_RECORDS_OUTPUTS = { recordedContent: { content: "full", inputs: false } } as const;
+
 /** The chainwatch handlers, one subject each, plus all five together. Goals are the issue's ratios to the no-op handler. */
 export const CHAINWATCH: Subject[] = [
   {
-    name: "@chainwatch/stdout-stream (to a discarding writable)",
+    name: STDOUT,
     group: "chainwatch",
     goal: 1.3,
     baseline: STREAMING_NOOP,
@@ -23,7 +31,7 @@ export const CHAINWATCH: Subject[] = [
     }),
   },
   {
-    name: "@chainwatch/pino-logger (info, content none)",
+    name: PINO_NONE,
     group: "chainwatch",
     goal: 1.5,
     attach: async () => ({
@@ -51,9 +59,43 @@ export const CHAINWATCH: Subject[] = [
   {
     name: "@chainwatch/pii-redact withRedaction(pino-logger info, content none)",
     group: "chainwatch",
+    goal: 1.5,
+    baseline: PINO_NONE,
     attach: async () => ({
       callbacks: [
-        withRedaction(new PinoCallbackHandler({ logger: discardingLogger("info"), content: "none" })),
+        withRedaction(
+          new PinoCallbackHandler({ logger: discardingLogger("info"), content: "none" }),
+          undefined,
+          LOGGER_RECORDS_NO_CONTENT,
+        ),
+      ],
+    }),
+  },
+  {
+    name: "@chainwatch/pii-redact withRedaction(stdout-stream)",
+    group: "chainwatch",
+    goal: 1.5,
+    baseline: STDOUT,
+    attach: async () => ({
+      callbacks: [
+        withRedaction(
+          new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false }),
+          undefined,
+          PRINTER_RECORDS_OUTPUTS,
+        ),
+      ],
+    }),
+  },
+  {
+    name: "all five, no redaction: stdout-stream, pino-logger, prometheus-metrics, token-cost",
+    group: "chainwatch",
+    baseline: STREAMING_NOOP,
+    attach: async () => ({
+      callbacks: [
+        new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false }),
+        new PinoCallbackHandler({ logger: discardingLogger("info"), content: "none" }),
+        new PrometheusCallbackHandler({ registry: new Registry() }),
+        new TokenCostCallbackHandler(),
       ],
     }),
   },
@@ -64,8 +106,16 @@ export const CHAINWATCH: Subject[] = [
     baseline: STREAMING_NOOP,
     attach: async () => ({
       callbacks: [
-        withRedaction(new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false })),
-        withRedaction(new PinoCallbackHandler({ logger: discardingLogger("info"), content: "none" })),
+        withRedaction(
+          new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false }),
+          undefined,
+          PRINTER_RECORDS_OUTPUTS,
+        ),
+        withRedaction(
+          new PinoCallbackHandler({ logger: discardingLogger("info"), content: "none" }),
+          undefined,
+          LOGGER_RECORDS_NO_CONTENT,
+        ),
         new PrometheusCallbackHandler({ registry: new Registry() }),
         new TokenCostCallbackHandler(),
       ],

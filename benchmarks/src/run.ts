@@ -1,11 +1,12 @@
 // `npm run bench`: every subject on every workload, in one process, with the baselines measured in the same run.
 // Writes BENCHMARKS.md at the repository root. Options: --rounds=N (default 3), --time=MS per sample window
-// (default 600), --only=<text> (subjects whose name contains it, plus the baselines).
+// (default 600), --only=<text>[|<text>…] (subjects whose name contains one, plus the baselines), --workload=<text>[|<text>…] (workloads
+// whose name contains one; a partial run prints its table and leaves BENCHMARKS.md alone).
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { Bench } from "tinybench";
 import { CHAINWATCH } from "./chainwatch-subjects.js";
-import { BASELINES, PEERS, type Subject } from "./subjects.js";
+import { BASELINES, PEERS, STREAMING_NOOP, type Subject } from "./subjects.js";
 import { createWorkloads, type Workload } from "./workloads.js";
 
 // Callbacks awaited inline rather than on LangChain's background queue: a fast workload would otherwise outrun its
@@ -20,9 +21,13 @@ const arg = (name: string): string | undefined =>
 const ROUNDS = Number(arg("rounds") ?? 3);
 const TIME_MS = Number(arg("time") ?? 600);
 const only = arg("only");
+const onlyWorkload = arg("workload");
 
 const subjects = [...BASELINES, ...CHAINWATCH, ...PEERS].filter(
-  (subject) => subject.group === "baseline" || only === undefined || subject.name.includes(only),
+  (subject) =>
+    subject.group === "baseline" ||
+    only === undefined ||
+    only.split("|").some((part) => subject.name.includes(part)),
 );
 
 interface Figure {
@@ -57,7 +62,11 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 };
 
-const workloads = await createWorkloads();
+const allWorkloads = await createWorkloads();
+const workloads = allWorkloads.filter(
+  (workload) =>
+    onlyWorkload === undefined || onlyWorkload.split("|").some((part) => workload.name.includes(part)),
+);
 const results = new Map<string, Map<string, Figure>>();
 for (const workload of workloads) {
   const perSubject = new Map<string, number[]>();
@@ -82,7 +91,7 @@ for (const workload of workloads) {
   results.set(workload.name, figures);
   process.stdout.write(`${workload.name}: done\n`);
 }
-for (const workload of workloads) await workload.close?.();
+for (const workload of allWorkloads) await workload.close?.();
 
 const fmt = (value: number) =>
   value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
@@ -119,12 +128,15 @@ for (const workload of workloads) {
     const ratio = figure.median / floor;
     const goal =
       subject.goal === undefined ? "" : `≤ ${subject.goal} ${ratio <= subject.goal ? "✅ met" : "❌ missed"}`;
-    const against = baseline === "no-op handler" ? "no-op" : "no-op, streaming";
+    const against =
+      baseline === "no-op handler" ? "no-op" : baseline === STREAMING_NOOP ? "no-op, streaming" : baseline;
     lines.push(
       `| ${subject.name} | ${fmt(figure.median)} | ${fmt(figure.min)}–${fmt(figure.max)} | ${ratio.toFixed(2)} | ${against} | ${goal} |`,
     );
   }
   lines.push("");
 }
-writeFileSync(new URL("../../BENCHMARKS.md", import.meta.url), `${lines.join("\n")}\n`);
+if (onlyWorkload === undefined && only === undefined) {
+  writeFileSync(new URL("../../BENCHMARKS.md", import.meta.url), `${lines.join("\n")}\n`);
+}
 process.stdout.write(`${lines.join("\n")}\n`);

@@ -3,6 +3,7 @@ import {
   createRedactor,
   PiiGuardCallbackHandler,
   type PiiGuardOptions,
+  type RecordedContent,
   type RedactingCallbackHandler,
   type Redactor,
   type RedactorOptions,
@@ -56,6 +57,13 @@ function resolveRedactor(redact: ObservabilityOptions["redact"]): Redactor | und
   if (!isObject(redact))
     fail(`redact must be a boolean, a Redactor or redactor options, got ${describe(redact)}`);
   return createRedactor(redact as RedactorOptions);
+}
+
+/** What the log handler records of a run's content, from its options (pino-logger's `content` and `maxLength`). */
+function loggerRecords(logger: ObservabilityOptions["logger"]): RecordedContent {
+  const options = isPinoLogger(logger) ? {} : (logger ?? {});
+  const content = options.content ?? "truncate";
+  return content === "truncate" ? { content, maxLength: options.maxLength ?? 2048 } : { content };
 }
 
 /** Adds the shared error reporter to a handler's options, unless they name their own. */
@@ -137,13 +145,23 @@ export async function createObservability(options: ObservabilityOptions = {}): P
     guardOptions === undefined
       ? undefined
       : new PiiGuardCallbackHandler(withReporter(guardOptions, reporter));
-  // Only the handlers that see content go behind redaction: metrics and cost never do.
-  const redactingOptions = reporter === undefined ? undefined : { onHandlerError: reporter };
-  const wrap = (handler: BaseCallbackHandler | undefined): RedactingCallbackHandler | undefined =>
+  // Only the handlers that see content go behind redaction: metrics and cost never do. Each wrapper is told what its
+  // handler records, so it redacts nothing the handler would not write (unless the handler declares it itself).
+  const wrap = (
+    handler: BaseCallbackHandler | undefined,
+    recordedContent: RecordedContent,
+  ): RedactingCallbackHandler | undefined =>
     handler === undefined || redactor === undefined
       ? undefined
-      : withRedaction(handler, redactor, redactingOptions);
-  const redacted = { logger: wrap(logger), stdout: wrap(stdout) };
+      : withRedaction(handler, redactor, {
+          ...(reporter === undefined ? {} : { onHandlerError: reporter }),
+          ...("recordedContent" in handler ? {} : { recordedContent }),
+        });
+  const redacted = {
+    logger: wrap(logger, loggerRecords(options.logger)),
+    // The stream prints answers, tool results and errors, never a prompt or a chain's input.
+    stdout: wrap(stdout, { content: "full", inputs: false }),
+  };
 
   // The blocking handlers first (the guard must see the raw prompt; the budget stops a call), then metrics, then
   // the content handlers, behind redaction when it is on.

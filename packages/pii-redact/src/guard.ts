@@ -1,14 +1,20 @@
 import {
   ChainwatchCallbackHandler,
   type ChainwatchHandlerOptions,
+  handlerOptionShape,
+  type ModelStartInput,
   outputText,
   safeStringify,
+  type TrackedRun,
   toolCallsFromOutput,
+  validateOptions,
 } from "@chainwatch/core";
-import type { BaseMessage } from "@langchain/core/messages";
+import type { DocumentInterface } from "@langchain/core/documents";
+import type { LLMResult } from "@langchain/core/outputs";
 import { countByType, type PiiCounts, PiiDetectedError } from "./errors.js";
 import { collectStrings } from "./redact-value.js";
 import { createRedactor, type Redactor } from "./redactor.js";
+import { findInSlices, SLICE_CHARS } from "./sliced-scan.js";
 import { type BuiltInPiiType, DEFAULT_TYPES, type PiiType } from "./types.js";
 
 /** What the guard saw in one place, by type: counts only, never values. */
@@ -41,6 +47,8 @@ export interface PiiGuardOptions extends ChainwatchHandlerOptions {
 
 const MODES = ["block", "audit"] as const;
 
+const GUARD_OPTIONS = handlerOptionShape({ mode: true, types: true, redactor: true, onAudit: true });
+
 /**
  * Stops model calls whose prompt contains personal data (`block`), or counts what flows through a run by type
  * (`audit`). Blocking works through LangChain's `raiseError`: the user's call rejects with a
@@ -63,6 +71,7 @@ export class PiiGuardCallbackHandler extends ChainwatchCallbackHandler {
   private readonly onAudit: ((record: PiiAuditRecord) => void) | undefined;
 
   constructor(options: PiiGuardOptions = {}) {
+    validateOptions("PiiGuardCallbackHandler", options, GUARD_OPTIONS);
     const mode = options.mode ?? "block";
     if (!MODES.includes(mode)) throw new TypeError(`mode must be "block" or "audit", got "${String(mode)}"`);
     // raiseError (which also makes LangChain await the handler) is what turns the throw into a rejected call.
@@ -77,16 +86,31 @@ export class PiiGuardCallbackHandler extends ChainwatchCallbackHandler {
     this.onAudit = options.onAudit;
   }
 
-  private countsIn(value: unknown): PiiCounts {
-    const findings = collectStrings(value).flatMap((text) => this.redactor.detect(text));
-    return countByType(findings.filter((finding) => this.types.has(finding.type)));
+  /**
+   * Counts by type of what `value` holds. Up to {@link SLICE_CHARS} of text is scanned at once; a larger value
+   * is scanned in slices, yielding to the event loop between them (LangChain awaits the guard in block mode, so
+   * the request still waits for the verdict), and in block mode the scan stops at the first finding.
+   */
+  private countsIn(value: unknown, then: (counts: PiiCounts) => void): void | Promise<void> {
+    const texts = collectStrings(value);
+    let total = 0;
+    for (const text of texts) total += text.length;
+    if (total <= SLICE_CHARS) {
+      const findings = texts.flatMap((text) => this.redactor.detect(text));
+      return then(countByType(findings.filter((finding) => this.types.has(finding.type))));
+    }
+    const detect = (text: string) => this.redactor.detect(text);
+    return findInSlices(texts, detect, this.types, this.mode === "block").then((findings) =>
+      then(countByType(findings)),
+    );
   }
 
-  private check(value: unknown, runId: string, parentRunId: string | undefined): void {
-    const counts = this.countsIn(value);
-    if (Object.keys(counts).length === 0) return;
-    if (this.mode === "block") throw new PiiDetectedError(counts, "the prompt");
-    this.audit({ runId, parentRunId, source: "llm_input", counts });
+  private check(value: unknown, runId: string, parentRunId: string | undefined): void | Promise<void> {
+    return this.countsIn(value, (counts) => {
+      if (Object.keys(counts).length === 0) return;
+      if (this.mode === "block") throw new PiiDetectedError(counts, "the prompt");
+      this.audit({ runId, parentRunId, source: "llm_input", counts });
+    });
   }
 
   private audit(record: PiiAuditRecord): void {
@@ -95,51 +119,45 @@ export class PiiGuardCallbackHandler extends ChainwatchCallbackHandler {
     this.onAudit?.(record);
   }
 
-  private auditOutput(value: unknown, runId: string, parentRunId: unknown, source: PiiAuditRecord["source"]) {
+  private auditOutput(
+    value: unknown,
+    run: TrackedRun<undefined>,
+    source: PiiAuditRecord["source"],
+  ): void | Promise<void> {
     if (this.mode !== "audit") return;
-    const counts = this.countsIn(value);
-    if (Object.keys(counts).length === 0) return;
-    this.audit({
-      runId,
-      parentRunId: typeof parentRunId === "string" ? parentRunId : undefined,
-      source,
-      counts,
+    return this.countsIn(value, (counts) => {
+      if (Object.keys(counts).length === 0) return;
+      this.audit({ runId: run.runId, parentRunId: run.parentRunId, source, counts });
     });
   }
 
-  override handleLLMStart(_llm: unknown, prompts: string[], runId: string, parentRunId?: string): void {
-    this.check(prompts, runId, parentRunId);
+  protected override onModelStart(run: TrackedRun<undefined>, input: ModelStartInput): void | Promise<void> {
+    return this.check(input.kind === "chat" ? input.messages : input.prompts, run.runId, run.parentRunId);
   }
 
-  override handleChatModelStart(
-    _llm: unknown,
-    messages: BaseMessage[][],
-    runId: string,
-    parentRunId?: string,
-  ): void {
-    this.check(messages, runId, parentRunId);
-  }
-
-  override handleLLMEnd(output: unknown, runId: string, parentRunId?: string): void {
+  protected override onModelEnd(run: TrackedRun<undefined>, output: LLMResult): void | Promise<void> {
     if (this.mode !== "audit") return;
     // The reply's text and tool-call args once each (the result repeats them in several fields).
     const texts = [
       outputText(output),
       ...toolCallsFromOutput(output).map((call) => safeStringify(call.args)),
     ];
-    this.auditOutput(texts, runId, parentRunId, "llm_output");
+    return this.auditOutput(texts, run, "llm_output");
   }
 
-  override handleToolStart(_tool: unknown, input: string, runId: string, parentRunId?: string): void {
-    this.auditOutput(input, runId, parentRunId, "tool_input");
+  protected override onToolStart(run: TrackedRun<undefined>, input: string): void | Promise<void> {
+    return this.auditOutput(input, run, "tool_input");
   }
 
-  override handleToolEnd(output: unknown, runId: string, parentRunId?: string): void {
-    this.auditOutput(output, runId, parentRunId, "tool_output");
+  protected override onToolEnd(run: TrackedRun<undefined>, output: unknown): void | Promise<void> {
+    return this.auditOutput(output, run, "tool_output");
   }
 
-  override handleRetrieverEnd(documents: unknown, runId: string, parentRunId?: string): void {
-    this.auditOutput(documents, runId, parentRunId, "retriever_documents");
+  protected override onRetrieverEnd(
+    run: TrackedRun<undefined>,
+    documents: readonly DocumentInterface[],
+  ): void | Promise<void> {
+    return this.auditOutput(documents, run, "retriever_documents");
   }
 }
 

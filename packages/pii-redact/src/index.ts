@@ -1,7 +1,9 @@
 export { MAX_CONTEXT_CHARS } from "./detectors/context.js";
 export { type NlpDocument, type NlpFunction, nlpDetectors } from "./detectors/nlp.js";
 export { countByType, type PiiCounts, PiiDetectedError } from "./errors.js";
+export { cutMarker, DEFAULT_MAX_EVENT_CHARS } from "./event-redaction.js";
 export { type PiiAuditRecord, PiiGuardCallbackHandler, type PiiGuardOptions } from "./guard.js";
+export { RECORDS_EVERYTHING, type RecordedContent } from "./recorded-content.js";
 export { piiRedactionStep } from "./redaction-step.js";
 export { createRedactor, detect, type Redactor, redact, redactValue } from "./redactor.js";
 export { StreamRedactor, type StreamRedactorOptions } from "./stream.js";
@@ -18,4 +20,5 @@ export {
   type RedactorOptions,
   type Strategy,
 } from "./types.js";
-export { RedactingCallbackHandler, type WithRedactionOptions, withRedaction } from "./with-redaction.js";
+export { RedactingCallbackHandler, withRedaction } from "./with-redaction.js";
+export type { WithRedactionOptions } from "./with-redaction-options.js";

@@ -39,16 +39,170 @@ function isLive(value: object): boolean {
   );
 }
 
-function isDataClass(value: object): boolean {
-  return !isLive(value);
+/** Whether the walk goes inside an object (data) or passes it by reference (live). */
+function isWalked(value: object): boolean {
+  return isPlain(value) || !isLive(value);
+}
+
+/** An empty array or plain object (most token callbacks' extra fields): nothing to walk. */
+function isEmpty(value: object): boolean {
+  if (Array.isArray(value)) return value.length === 0;
+  if (!isPlain(value)) return false;
+  for (const _ in value) return false;
+  return Object.getOwnPropertySymbols(value).length === 0 && Object.getOwnPropertyNames(value).length === 0;
+}
+
+/** How {@link redactDeep} may reuse work across calls. */
+export interface RedactDeepOptions {
+  /**
+   * Results kept per object across calls: an object seen again (a prompt template's message list inside
+   * `serialized`, the same on every run) is not walked again. Give it only for values nobody mutates between
+   * events: a cached verdict would outlive a change.
+   */
+  shared?: WeakMap<object, unknown>;
+  /** Asked once the walk is done: whether its results may go into `shared` (false after a cut-short string). */
+  shareable?: () => boolean;
+}
+
+/** One walk of {@link redactDeep}: a class, so a call allocates one object rather than a set of closures. */
+class CopyOnWrite {
+  readonly done = new Map<object, unknown>();
+  private readonly active = new Set<object>();
+  cycle = false;
+  private redactString: (text: string) => string = String;
+  private shared: WeakMap<object, unknown> | undefined;
+
+  /** Readies the walker for one call (walkers are reused: a callback event allocates no new maps). */
+  reset(redactString: (text: string) => string, shared: WeakMap<object, unknown> | undefined): this {
+    this.redactString = redactString;
+    this.shared = shared;
+    this.cycle = false;
+    return this;
+  }
+
+  /** Drops every reference the last call kept. */
+  clear(): void {
+    this.done.clear();
+    this.active.clear();
+    this.shared = undefined;
+    this.redactString = String;
+  }
+
+  walk(input: unknown, depth: number): unknown {
+    if (typeof input === "string") return this.redactString(input);
+    if (typeof input !== "object" || input === null) return input;
+    if (this.done.has(input)) return this.done.get(input);
+    const hit = this.shared?.get(input);
+    if (hit !== undefined) return hit;
+    if (this.active.has(input)) {
+      this.cycle = true;
+      return input;
+    }
+    if (depth >= MAX_DEPTH) return TOO_DEEP;
+    if (!Array.isArray(input) && !isWalked(input)) return input;
+    this.active.add(input);
+    const result = Array.isArray(input) ? this.walkArray(input, depth) : this.walkObject(input, depth);
+    this.active.delete(input);
+    this.done.set(input, result);
+    return result;
+  }
+
+  private walkArray(input: readonly unknown[], depth: number): unknown[] {
+    let copy: unknown[] | undefined;
+    for (let index = 0; index < input.length; index++) {
+      const item = input[index];
+      const out = this.walk(item, depth + 1);
+      if (copy === undefined && !Object.is(out, item)) copy = input.slice(0, index);
+      copy?.push(out);
+    }
+    return copy ?? (input as unknown[]);
+  }
+
+  private walkObject(input: object, depth: number): object {
+    const keys = Reflect.ownKeys(input);
+    let values: unknown[] | undefined;
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index] as PropertyKey;
+      // Read as a property, getters included: an own getter (AIMessageChunk's tool_calls) may read a closure a
+      // copy cannot reach, so its value is what is redacted (and stored as a plain field if the object is copied).
+      let current: unknown;
+      try {
+        current = (input as Record<PropertyKey, unknown>)[key];
+      } catch {
+        current = undefined;
+      }
+      const out = this.walk(current, depth + 1);
+      if (values === undefined && !Object.is(out, current)) values = this.valuesBefore(input, keys, index);
+      values?.push(out);
+    }
+    if (values === undefined) return input;
+    const copy = Object.create(Object.getPrototypeOf(input)) as Record<PropertyKey, unknown>;
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index] as PropertyKey;
+      const descriptor = Object.getOwnPropertyDescriptor(input, key);
+      if (!descriptor) continue;
+      Object.defineProperty(copy, key, {
+        value: values[index],
+        enumerable: descriptor.enumerable ?? false,
+        configurable: true,
+        writable: "value" in descriptor ? (descriptor.writable ?? true) : true,
+      });
+    }
+    return copy;
+  }
+
+  /** The (unchanged) values of the keys before the first one that changed. */
+  private valuesBefore(input: object, keys: readonly PropertyKey[], count: number): unknown[] {
+    const values: unknown[] = [];
+    for (let index = 0; index < count; index++) {
+      try {
+        values.push((input as Record<PropertyKey, unknown>)[keys[index] as PropertyKey]);
+      } catch {
+        values.push(undefined);
+      }
+    }
+    return values;
+  }
 }
 
 /**
- * A redacted deep copy: every string redacted, in plain objects, arrays, messages (every content part,
- * `tool_calls` args, `additional_kwargs`, `lc_kwargs`), documents, generations, prompt values and errors
- * (message and stack). Keys are kept. Cycles stay cycles; the input is never changed.
+ * A redacted value that copies only what changed: an object or array none of whose strings hold personal data is
+ * returned as it is (no allocation), one that does is copied with its prototype, and its parents with it. Keys
+ * are kept; the input is never changed. A cycle on a path that changed falls back to {@link copyDeep}, which
+ * keeps cycles as cycles.
  */
-export function redactDeep(value: unknown, redactString: (text: string) => string): unknown {
+export function redactDeep(
+  value: unknown,
+  redactString: (text: string) => string,
+  options: RedactDeepOptions = {},
+): unknown {
+  if (typeof value === "string") return redactString(value);
+  if (typeof value !== "object" || value === null) return value;
+  if (isEmpty(value)) return value;
+  const { shared } = options;
+  const walk = (spareWalker ?? new CopyOnWrite()).reset(redactString, shared);
+  spareWalker = undefined;
+  try {
+    const result = walk.walk(value, 0);
+    if (walk.cycle && result !== value) return copyDeep(value, redactString);
+    if (shared && !walk.cycle && (options.shareable?.() ?? true)) {
+      for (const [input, output] of walk.done) shared.set(input, output);
+    }
+    return result;
+  } finally {
+    walk.clear();
+    spareWalker = walk;
+  }
+}
+
+/** A walker kept for the next call (a nested call, from inside a redactString, builds its own). */
+let spareWalker: CopyOnWrite | undefined;
+
+/**
+ * A redacted deep copy of everything (the fallback for cyclic values): every string redacted, in plain objects,
+ * arrays, messages, documents, generations, prompt values and errors. Cycles stay cycles.
+ */
+export function copyDeep(value: unknown, redactString: (text: string) => string): unknown {
   const copies = new WeakMap<object, unknown>();
   const walk = (input: unknown, depth: number): unknown => {
     if (typeof input === "string") return redactString(input);
@@ -62,22 +216,15 @@ export function redactDeep(value: unknown, redactString: (text: string) => strin
       for (const item of input) copy.push(walk(item, depth + 1));
       return copy;
     }
-    if (!isPlain(input) && !isDataClass(input)) return input;
+    if (!isWalked(input)) return input;
     const copy = Object.create(Object.getPrototypeOf(input)) as Record<PropertyKey, unknown>;
     copies.set(input, copy);
     for (const key of Reflect.ownKeys(input)) {
       const descriptor = Object.getOwnPropertyDescriptor(input, key);
       if (!descriptor) continue;
-      if ("value" in descriptor) {
-        descriptor.value = walk(descriptor.value, depth + 1);
-        Object.defineProperty(copy, key, descriptor);
-        continue;
-      }
-      // An own getter (AIMessageChunk's tool_calls) may read a closure the copy cannot reach: take its value
-      // from the original and store it redacted, as a plain field.
       let current: unknown;
       try {
-        current = (input as Record<PropertyKey, unknown>)[key];
+        current = "value" in descriptor ? descriptor.value : (input as Record<PropertyKey, unknown>)[key];
       } catch {
         continue;
       }
@@ -92,7 +239,6 @@ export function redactDeep(value: unknown, redactString: (text: string) => strin
   };
   return walk(value, 0);
 }
-
 /** Every string inside a value, walked like {@link redactDeep} (same classes, same depth bound). */
 export function collectStrings(value: unknown, out: string[] = []): string[] {
   const seen = new WeakSet<object>();
@@ -107,7 +253,7 @@ export function collectStrings(value: unknown, out: string[] = []): string[] {
       for (const item of input) walk(item, depth + 1);
       return;
     }
-    if (!isPlain(input) && !isDataClass(input)) return;
+    if (!isWalked(input)) return;
     const record = input as Record<PropertyKey, unknown>;
     // An AI message carries its tool calls twice: parsed in tool_calls and raw in additional_kwargs.
     const parsedToolCalls = Array.isArray(record.tool_calls) && record.tool_calls.length > 0;

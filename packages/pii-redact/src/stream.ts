@@ -20,6 +20,12 @@ type Detect = (text: string) => Finding[];
 type Apply = (text: string, findings: readonly Finding[], from: number, to: number) => string;
 
 const CONTEXT_CHARS = 2 * MAX_CONTEXT_CHARS + 1;
+/**
+ * Text gathered past the hold-back before a release is tried. Each try re-detects the context, the hold-back and
+ * this step (about 320 characters with the defaults) to release about this step: 64 keeps that to about five
+ * characters scanned per character streamed, at the price of text arriving up to 64 characters later.
+ */
+const RELEASE_STEP = 64;
 
 function isSpace(code: number): boolean {
   return code === 32 || code === 10 || code === 9 || code === 13;
@@ -81,7 +87,7 @@ export class StreamRedactor {
     // Re-detect only once a little text has built up past the hold-back (fewer scans per token), and back off
     // geometrically while nothing can be released (a long unbroken run, an open value), so the total detection
     // work stays linear in the stream's length.
-    if (this.pending.length < Math.max(this.holdBack + 32, this.nextAttempt)) return "";
+    if (this.pending.length < Math.max(this.holdBack + RELEASE_STEP, this.nextAttempt)) return "";
     const out = this.release(false);
     this.nextAttempt = out === "" ? this.pending.length + Math.max(32, this.pending.length >> 2) : 0;
     return out;

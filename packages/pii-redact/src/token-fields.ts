@@ -1,6 +1,5 @@
 import { AIMessageChunk } from "@langchain/core/messages";
 import { ChatGenerationChunk, GenerationChunk } from "@langchain/core/outputs";
-import type { Redactor } from "./redactor.js";
 import type { ToolCallChunk } from "./token-buffers.js";
 
 interface TokenFields {
@@ -44,14 +43,12 @@ export function redactTokenFields(
   fields: unknown,
   released: string,
   tools: readonly ToolCallChunk[],
-  redactor: Redactor,
+  redactValue: <T>(value: T) => T,
 ): unknown {
   const { chunk, ...others } = (fields ?? {}) as TokenFields;
-  const rest = redactor.redactValue(others);
+  const rest = redactValue(others);
   const message = (chunk as { message?: MessageLike } | undefined)?.message;
-  const generationInfo = redactor.redactValue(
-    (chunk as { generationInfo?: Record<string, unknown> })?.generationInfo,
-  );
+  const generationInfo = redactValue((chunk as { generationInfo?: Record<string, unknown> })?.generationInfo);
   if (chunk !== undefined && message === undefined) {
     return { ...rest, chunk: new GenerationChunk({ text: released, generationInfo }) };
   }
@@ -66,9 +63,9 @@ export function redactTokenFields(
     tool_call_chunks: tools.filter(
       (tool) => tool.args !== "" || tool.name !== undefined || tool.id !== undefined,
     ),
-    response_metadata: redactor.redactValue(message?.response_metadata ?? {}),
+    response_metadata: redactValue(message?.response_metadata ?? {}),
     usage_metadata: message?.usage_metadata,
-    additional_kwargs: redactor.redactValue(kwargs),
+    additional_kwargs: redactValue(kwargs),
   });
   return { ...rest, chunk: new ChatGenerationChunk({ text: released, message: fresh, generationInfo }) };
 }

@@ -1,28 +1,24 @@
-import { type ChainwatchHandlerOptions, HandlerGuard, RunBlockedError } from "@chainwatch/core";
+import {
+  CALLBACK_METHODS,
+  type CallbackMethod,
+  HandlerGuard,
+  RunBlockedError,
+  validateOptions,
+} from "@chainwatch/core";
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { type BaseMessage, getBufferString } from "@langchain/core/messages";
+import { ARGUMENT_ROLES, type MethodRoles, STREAM_EVENT_ROLES } from "./argument-roles.js";
+import { type ArgumentRole, DEFAULT_MAX_EVENT_CHARS, EventRedaction } from "./event-redaction.js";
+import { type RecordedContent, recordedContentOf } from "./recorded-content.js";
 import { createRedactor, type Redactor } from "./redactor.js";
-import type { StreamRedactorOptions } from "./stream.js";
 import { type HeldBack, TokenBuffers } from "./token-buffers.js";
 import { redactTokenFields, toolCallChunksOf } from "./token-fields.js";
-
-/** Options of {@link withRedaction}. */
-export interface WithRedactionOptions extends ChainwatchHandlerOptions, StreamRedactorOptions {}
+import { FLAGS, WITH_REDACTION_OPTIONS, type WithRedactionOptions } from "./with-redaction-options.js";
 
 type Args = unknown[];
 /** What a callback method returns. */
 type Result = void | Promise<void>;
 type HandlerLike = BaseCallbackHandler & { readonly activeRunCount?: unknown };
-
-const FLAGS = [
-  "ignoreLLM",
-  "ignoreChain",
-  "ignoreAgent",
-  "ignoreRetriever",
-  "ignoreCustomEvent",
-  "raiseError",
-  "awaitHandlers",
-] as const;
 
 function then(first: unknown, next: () => unknown): unknown {
   if (typeof (first as PromiseLike<unknown> | undefined)?.then === "function") {
@@ -38,6 +34,10 @@ function then(first: unknown, next: () => unknown): unknown {
  * {@link StreamRedactor}: the wrapped handler receives text a little later (up to `holdBackChars`), never a
  * value split across tokens, and the rest as one last token before the run's end or error.
  *
+ * It does only the work its handler needs: each distinct string is redacted once, only what changed is copied,
+ * content the handler declares it does not record ({@link RecordedContent}) is not redacted, and no event
+ * redacts more than `maxEventChars`.
+ *
  * The wrapper copies the wrapped handler's `name`, `raiseError`, `awaitHandlers`, `ignore*` flags and
  * `lc_prefer_streaming`. If redaction itself fails, the event is dropped (reported once through
  * `onHandlerError`), never forwarded unredacted.
@@ -51,6 +51,7 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
   private readonly tokens: TokenBuffers;
   private readonly guard: HandlerGuard;
   private readonly options: WithRedactionOptions;
+  private readonly events: EventRedaction;
 
   constructor(handler: BaseCallbackHandler, redactor?: Redactor, options: WithRedactionOptions = {}) {
     // Duck-typed as well: a handler built against another copy of @langchain/core (ESM next to CJS) is still one.
@@ -62,6 +63,11 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
       throw new TypeError(`withRedaction needs a callback handler, got ${String(handler)}`);
     }
     super();
+    validateOptions("withRedaction", options, WITH_REDACTION_OPTIONS);
+    const maxEventChars = options.maxEventChars ?? DEFAULT_MAX_EVENT_CHARS;
+    if (!(Number.isInteger(maxEventChars) && maxEventChars > 0)) {
+      throw new RangeError(`withRedaction: maxEventChars must be a positive integer, got ${maxEventChars}`);
+    }
     this.handler = handler;
     this.redactor = redactor ?? createRedactor();
     this.options = options;
@@ -72,6 +78,13 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
     if (source.lc_prefer_streaming === true) self.lc_prefer_streaming = true;
     this.guard = new HandlerGuard(`redacting(${handler.name})`, options.onHandlerError);
     this.tokens = new TokenBuffers(this.redactor, options, options.runs);
+    const recorded = recordedContentOf(handler, options.recordedContent);
+    this.events = new EventRedaction(this.redactor, recorded, maxEventChars);
+  }
+
+  /** What the wrapped handler records of a run's content, as declared (see {@link RecordedContent}). */
+  get recordedContent(): RecordedContent {
+    return this.events.recorded;
   }
 
   /** Runs this wrapper holds a token buffer for, plus those the wrapped handler reports. */
@@ -103,6 +116,7 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
     if (!this.has(method)) return undefined;
     let args: Args;
     try {
+      this.events.begin();
       args = build();
     } catch (error) {
       if (error instanceof RunBlockedError) throw error;
@@ -112,54 +126,35 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
     return this.call(method, args) as Result;
   }
 
-  private r<T>(value: T): T {
-    return this.redactor.redactValue(value);
+  /** Each argument redacted as its method's role table says. */
+  private redactArgs(args: Args, roles: MethodRoles): Args {
+    return args.map((value, index) => this.events.argument(value, roles.at[index] ?? roles.rest));
+  }
+
+  private r<T>(value: T, role: ArgumentRole = "meta"): T {
+    return this.events.argument(value, role);
+  }
+
+  /** Forwards an event whose arguments are all described by the role table. */
+  private relay(method: CallbackMethod, args: Args): Result {
+    return this.forward(method, () => this.redactArgs(args, ARGUMENT_ROLES[method]));
   }
 
   override handleLLMStart(...args: Args): Result {
-    const [llm, prompts, runId, parentRunId, extraParams, tags, metadata, ...rest] = args;
-    this.tokens.start(String(runId), parentRunId);
-    return this.forward("handleLLMStart", () => [
-      this.r(llm),
-      this.r(prompts),
-      runId,
-      parentRunId,
-      this.r(extraParams),
-      this.r(tags),
-      this.r(metadata),
-      ...rest,
-    ]);
+    if (!this.events.passesTokens) this.tokens.start(String(args[2]), args[3]);
+    return this.relay("handleLLMStart", args);
   }
 
   override handleChatModelStart(...args: Args): Result {
-    const [llm, messages, runId, parentRunId, extraParams, tags, metadata, ...rest] = args;
-    this.tokens.start(String(runId), parentRunId);
-    if (!this.has("handleChatModelStart")) {
-      // What LangChain does for a handler without handleChatModelStart: the prompt as one string per group.
-      return this.forward("handleLLMStart", () => [
-        this.r(llm),
-        (messages as BaseMessage[][]).map((group) => this.redactor.redactText(getBufferString(group))),
-        runId,
-        parentRunId,
-        this.r(extraParams),
-        this.r(tags),
-        this.r(metadata),
-        ...rest,
-      ]);
-    }
-    return this.forward("handleChatModelStart", () => [
-      this.r(llm),
-      this.r(messages),
-      runId,
-      parentRunId,
-      this.r(extraParams),
-      this.r(tags),
-      this.r(metadata),
-      ...rest,
-    ]);
+    if (!this.events.passesTokens) this.tokens.start(String(args[2]), args[3]);
+    if (this.has("handleChatModelStart")) return this.relay("handleChatModelStart", args);
+    // What LangChain does for a handler without handleChatModelStart: the prompt as one string per group.
+    const prompts = (args[1] as BaseMessage[][]).map((group) => getBufferString(group));
+    return this.relay("handleLLMStart", [args[0], prompts, ...args.slice(2)]);
   }
 
   override handleLLMNewToken(...args: Args): Result {
+    if (this.events.passesTokens) return this.relay("handleLLMNewToken", args);
     const [token, idx, runId, parentRunId, tags, fields] = args;
     return this.forward("handleLLMNewToken", () => {
       const released = this.tokens.push(String(runId), parentRunId, String(token ?? ""));
@@ -170,19 +165,14 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
         runId,
         parentRunId,
         this.r(tags),
-        redactTokenFields(fields, released, tools, this.redactor),
+        redactTokenFields(fields, released, tools, (value) => this.r(value)),
       ];
     });
   }
 
   /** Releases a run's held-back text as one last token, then forwards the end or error event. */
-  private finish(
-    method: string,
-    runId: unknown,
-    build: () => Args,
-    parentRunId: unknown,
-    tags: unknown,
-  ): Result {
+  private finish(method: "handleLLMEnd" | "handleLLMError", args: Args): Result {
+    const [, runId, parentRunId, tags] = args;
     let held: HeldBack = { text: "", tools: [] };
     try {
       held = this.tokens.end(String(runId));
@@ -193,37 +183,23 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
     const flushed =
       (held.text === "" && held.tools.length === 0) || !this.has("handleLLMNewToken")
         ? undefined
-        : this.call("handleLLMNewToken", [
+        : this.forward("handleLLMNewToken", () => [
             held.text,
             { prompt: 0, completion: 0 },
             runId,
             parentRunId,
             this.r(tags),
-            redactTokenFields({ chunk: { message: {} } }, held.text, held.tools, this.redactor),
+            redactTokenFields({ chunk: { message: {} } }, held.text, held.tools, (value) => this.r(value)),
           ]);
-    return then(flushed, () => this.forward(method, build)) as Result;
+    return then(flushed, () => this.relay(method, args)) as Result;
   }
 
   override handleLLMEnd(...args: Args): Result {
-    const [output, runId, parentRunId, tags, ...rest] = args;
-    return this.finish(
-      "handleLLMEnd",
-      runId,
-      () => [this.r(output), runId, parentRunId, this.r(tags), ...rest.map((value) => this.r(value))],
-      parentRunId,
-      tags,
-    );
+    return this.finish("handleLLMEnd", args);
   }
 
   override handleLLMError(...args: Args): Result {
-    const [error, runId, parentRunId, tags, ...rest] = args;
-    return this.finish(
-      "handleLLMError",
-      runId,
-      () => [this.r(error), runId, parentRunId, this.r(tags), ...rest.map((value) => this.r(value))],
-      parentRunId,
-      tags,
-    );
+    return this.finish("handleLLMError", args);
   }
 
   /**
@@ -231,81 +207,29 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
    * at a time, without a hold-back buffer.
    */
   override handleChatModelStreamEvent(...args: Args): Result {
-    return this.forward("handleChatModelStreamEvent", () => this.redactAllBut(args, [1, 2]));
+    return this.forward("handleChatModelStreamEvent", () => this.redactArgs(args, STREAM_EVENT_ROLES));
   }
+}
 
-  override handleChainStart(...args: Args): Result {
-    // Runtime order: (serialized, inputs, runId, parentRunId, tags, metadata, runType, runName).
-    const [chain, inputs, runId, parentRunId, tags, metadata, ...rest] = args;
-    return this.forward("handleChainStart", () => [
-      this.r(chain),
-      this.r(inputs),
-      runId,
-      parentRunId,
-      this.r(tags),
-      this.r(metadata),
-      ...rest,
-    ]);
-  }
-
-  override handleChainEnd(...args: Args): Result {
-    return this.forward("handleChainEnd", () => this.redactAllBut(args, [1, 2]));
-  }
-
-  override handleChainError(...args: Args): Result {
-    return this.forward("handleChainError", () => this.redactAllBut(args, [1, 2]));
-  }
-
-  override handleToolStart(...args: Args): Result {
-    // (tool, input, runId, parentRunId, tags, metadata, runName, toolCallId)
-    return this.forward("handleToolStart", () => this.redactAllBut(args, [2, 3, 6, 7]));
-  }
-
-  override handleToolEnd(...args: Args): Result {
-    return this.forward("handleToolEnd", () => this.redactAllBut(args, [1, 2]));
-  }
-
-  override handleToolError(...args: Args): Result {
-    return this.forward("handleToolError", () => this.redactAllBut(args, [1, 2]));
-  }
-
-  override handleToolEvent(...args: Args): Result {
-    return this.forward("handleToolEvent", () => this.redactAllBut(args, [1, 2]));
-  }
-
-  override handleRetrieverStart(...args: Args): Result {
-    // (retriever, query, runId, parentRunId, tags, metadata, name)
-    return this.forward("handleRetrieverStart", () => this.redactAllBut(args, [2, 3, 6]));
-  }
-
-  override handleRetrieverEnd(...args: Args): Result {
-    return this.forward("handleRetrieverEnd", () => this.redactAllBut(args, [1, 2]));
-  }
-
-  override handleRetrieverError(...args: Args): Result {
-    return this.forward("handleRetrieverError", () => this.redactAllBut(args, [1, 2]));
-  }
-
-  override handleAgentAction(...args: Args): Result {
-    return this.forward("handleAgentAction", () => this.redactAllBut(args, [1, 2]));
-  }
-
-  override handleAgentEnd(...args: Args): Result {
-    return this.forward("handleAgentEnd", () => this.redactAllBut(args, [1, 2]));
-  }
-
-  override handleText(...args: Args): Result {
-    return this.forward("handleText", () => this.redactAllBut(args, [1, 2]));
-  }
-
-  override handleCustomEvent(...args: Args): Result {
-    // (eventName, data, runId, tags, metadata)
-    return this.forward("handleCustomEvent", () => this.redactAllBut(args, [0, 2]));
-  }
-
-  private redactAllBut(args: Args, keep: readonly number[]): Args {
-    return args.map((value, index) => (keep.includes(index) ? value : this.r(value)));
-  }
+/** Methods that carry no tokens and need no flush: each is relayed through its role table as it is. */
+const RELAYED = CALLBACK_METHODS.filter(
+  (method) =>
+    ![
+      "handleLLMStart",
+      "handleChatModelStart",
+      "handleLLMNewToken",
+      "handleLLMEnd",
+      "handleLLMError",
+    ].includes(method),
+);
+for (const method of RELAYED) {
+  Object.defineProperty(RedactingCallbackHandler.prototype, method, {
+    value(this: RedactingCallbackHandler, ...args: Args): Result {
+      return (this as unknown as { relay: RedactingCallbackHandler["relay"] }).relay(method, args);
+    },
+    writable: true,
+    configurable: true,
+  });
 }
 
 /**

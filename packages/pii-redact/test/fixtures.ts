@@ -62,3 +62,22 @@ export class LineHandler extends ChainwatchCallbackHandler<{ tokens: number }> {
     this.runs.end(runId);
   }
 }
+
+/**
+ * Runs `run` with console.error and console.warn captured: LangChain prints a handler's error there ("Error in
+ * handler …") before it rethrows it (raiseError) or goes on. Returns what was printed, for the test to assert.
+ */
+export async function capturePrintedErrors(run: () => Promise<void>): Promise<string[]> {
+  const printed: string[] = [];
+  const keep = (...args: unknown[]) => void printed.push(args.map(String).join(" "));
+  const original = { error: console.error, warn: console.warn };
+  console.error = keep;
+  console.warn = keep;
+  try {
+    await run();
+  } finally {
+    console.error = original.error;
+    console.warn = original.warn;
+  }
+  return printed;
+}

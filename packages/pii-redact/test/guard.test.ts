@@ -10,7 +10,7 @@ import {
 import { describeHandlerConformance } from "@chainwatch/testkit/conformance";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   type PiiAuditRecord,
   PiiDetectedError,
@@ -58,6 +58,20 @@ describe("PiiGuardCallbackHandler", () => {
     server = await startFakeOpenAI();
   });
   afterAll(() => server.close());
+  // LangChain prints a raising handler's error ("Error in handler …") before it rethrows it: every line printed
+  // must be the guard's PiiDetectedError, and nothing else.
+  let printed: string[] = [];
+  const originalError = console.error;
+  beforeEach(() => {
+    printed = [];
+    console.error = (...args: unknown[]) => void printed.push(args.map(String).join(" "));
+  });
+  afterEach(() => {
+    console.error = originalError;
+    for (const line of printed) {
+      expect(line).toMatch(/^Error in handler PiiGuardCallbackHandler, handle\w+: PiiDetectedError/);
+    }
+  });
 
   it("block: the call rejects with PiiDetectedError and no request leaves the process", async () => {
     const before = server.requests.length;
@@ -76,6 +90,7 @@ describe("PiiGuardCallbackHandler", () => {
     expect(blocked.message).not.toContain(RAW_VALUES.ssn);
     expect(server.requests.length).toBe(before);
     await awaitAllCallbacks();
+    expect(printed).toHaveLength(1);
   });
 
   it("block: stops a model call inside a chain, and the chain rejects with the same error", async () => {
@@ -155,5 +170,8 @@ describe("PiiGuardCallbackHandler", () => {
   it("validates its options loudly", () => {
     expect(() => new PiiGuardCallbackHandler({ mode: "warn" as never })).toThrow(/"warn"/);
     expect(() => new PiiGuardCallbackHandler({ types: [] })).toThrow(/at least one/);
+    expect(() => new PiiGuardCallbackHandler({ mdoe: "audit" } as never)).toThrow(/"mdoe".*"mode"/s);
+    expect(() => new PiiGuardCallbackHandler({ runs: { maxRun: 5 } } as never)).toThrow(/maxRun/);
+    expect(() => new PiiGuardCallbackHandler({ ignoreChain: true } as never)).not.toThrow();
   });
 });

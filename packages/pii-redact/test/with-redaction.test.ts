@@ -16,7 +16,7 @@ import { Document } from "@langchain/core/documents";
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedactor, PiiDetectedError, RedactingCallbackHandler, withRedaction } from "../src/index.js";
-import { LineHandler, leakedValues, PII_PROMPT, RAW_VALUES } from "./fixtures.js";
+import { capturePrintedErrors, LineHandler, leakedValues, PII_PROMPT, RAW_VALUES } from "./fixtures.js";
 
 describeHandlerConformance("withRedaction(line handler)", (context) =>
   withRedaction(
@@ -304,20 +304,25 @@ describe("withRedaction", () => {
   });
 
   it("a block strategy stops the run when the wrapped handler raises errors, and drops the event when not", async () => {
-    const blocking = createRedactor({ strategies: { EMAIL: "block" } });
-    const before = server.requests.length;
-    const raising = withRedaction(new EventRecorder({ raiseError: true }), blocking);
-    await expect(
-      fakeChatOpenAI(server).invoke(`mail ${RAW_VALUES.email}`, { callbacks: [raising] }),
-    ).rejects.toBeInstanceOf(PiiDetectedError);
-    expect(server.requests.length).toBe(before);
-    const quiet = new EventRecorder();
-    await fakeChatOpenAI(server).invoke(`mail ${RAW_VALUES.email}`, {
-      callbacks: [withRedaction(quiet, blocking)],
+    const printed = await capturePrintedErrors(async () => {
+      const blocking = createRedactor({ strategies: { EMAIL: "block" } });
+      const before = server.requests.length;
+      const raising = withRedaction(new EventRecorder({ raiseError: true }), blocking);
+      await expect(
+        fakeChatOpenAI(server).invoke(`mail ${RAW_VALUES.email}`, { callbacks: [raising] }),
+      ).rejects.toBeInstanceOf(PiiDetectedError);
+      expect(server.requests.length).toBe(before);
+      const quiet = new EventRecorder();
+      await fakeChatOpenAI(server).invoke(`mail ${RAW_VALUES.email}`, {
+        callbacks: [withRedaction(quiet, blocking)],
+      });
+      await awaitAllCallbacks();
+      expect(quiet.of("handleChatModelStart")).toHaveLength(0);
+      expect(server.requests.length).toBe(before + 1);
     });
-    await awaitAllCallbacks();
-    expect(quiet.of("handleChatModelStart")).toHaveLength(0);
-    expect(server.requests.length).toBe(before + 1);
+    expect(printed.length).toBeGreaterThan(0);
+    for (const line of printed)
+      expect(line).toMatch(/Error in handler RedactingCallbackHandler, handle\w+: PiiDetectedError/);
   });
 
   it("drops an event it failed to redact (reported once) instead of forwarding it raw", async () => {

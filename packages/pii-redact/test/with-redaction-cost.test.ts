@@ -1,0 +1,154 @@
+import { EventRecorder, type FakeOpenAI, fakeChatOpenAI, startFakeOpenAI } from "@chainwatch/testkit";
+import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
+import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createRedactor,
+  cutMarker,
+  type RecordedContent,
+  type Redactor,
+  withRedaction,
+} from "../src/index.js";
+import { leakedValues, PII_PROMPT, RAW_VALUES } from "./fixtures.js";
+
+let server: FakeOpenAI;
+beforeAll(async () => {
+  server = await startFakeOpenAI();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+/** An event recorder that declares what it records. */
+class DeclaringRecorder extends EventRecorder {
+  constructor(readonly recordedContent: RecordedContent) {
+    super();
+  }
+}
+
+/** A redactor that counts the texts it is asked to redact. */
+function countingRedactor(): Redactor & { texts: string[] } {
+  const base = createRedactor();
+  const texts: string[] = [];
+  const redactText = (text: string) => {
+    texts.push(text);
+    return base.redactText(text);
+  };
+  return { ...base, texts, redactText };
+}
+
+/** The messages the recorder's first chat-model start received. */
+const modelMessages = (recorder: EventRecorder): HumanMessage[] =>
+  (recorder.of("handleChatModelStart")[0]?.args[1] as HumanMessage[][] | undefined)?.[0] ?? [];
+const modelInput = (recorder: EventRecorder) => modelMessages(recorder)[0];
+
+describe("withRedaction: only the work its handler needs", () => {
+  it('content "none": prompt, reply and tokens pass untouched (same objects); errors and metadata are still redacted', async () => {
+    server.setScript({ content: `Mail ${RAW_VALUES.email}` });
+    const recorder = new DeclaringRecorder({ content: "none" });
+    const prompt = [new HumanMessage(PII_PROMPT)];
+    const model = fakeChatOpenAI(server);
+    const stream = await model.stream(prompt, {
+      callbacks: [withRedaction(recorder)],
+      metadata: { user: RAW_VALUES.email },
+    });
+    for await (const _ of stream);
+    await awaitAllCallbacks();
+    expect(modelInput(recorder)).toBe(prompt[0]);
+    expect(recorder.tokens().join("")).toContain(RAW_VALUES.email);
+    expect(JSON.stringify(recorder.of("handleChatModelStart")[0]?.args[6])).not.toContain(RAW_VALUES.email);
+
+    server.setScript({ status: 400, error: { message: `bad request from ${RAW_VALUES.email}` } });
+    await expect(model.invoke("hi", { callbacks: [withRedaction(recorder)] })).rejects.toThrow();
+    const error = recorder.of("handleLLMError")[0]?.args[0] as Error;
+    expect(error.message).not.toContain(RAW_VALUES.email);
+  });
+
+  it('content "truncate": strings are cut before they are redacted, never mid-value, and never shown raw', async () => {
+    server.setScript({ content: "ok" });
+    const recorder = new DeclaringRecorder({ content: "truncate", maxLength: 300 });
+    const lines = Array.from({ length: 3000 }, (_, index) => `user${index}@example.com wrote in. `).join("");
+    await fakeChatOpenAI(server).invoke(lines, { callbacks: [withRedaction(recorder)] });
+    const received = String(modelInput(recorder)?.content);
+    expect(received).toContain("[EMAIL]");
+    expect(received).toMatch(/\[REDACTED:CUT \d+ chars\]$/);
+    expect(received.length).toBeLessThan(600);
+    expect(received).not.toMatch(/user\d+@|@example|example\.com/);
+  });
+
+  it("inputs: false (a token printer): inputs pass untouched, outputs are redacted", async () => {
+    server.setScript({ content: `Refund to ${RAW_VALUES.card}` });
+    const recorder = new DeclaringRecorder({ content: "full", inputs: false });
+    const prompt = [new HumanMessage(PII_PROMPT)];
+    await fakeChatOpenAI(server).invoke(prompt, { callbacks: [withRedaction(recorder)] });
+    expect(modelInput(recorder)).toBe(prompt[0]);
+    expect(leakedValues(JSON.stringify(recorder.of("handleLLMEnd")[0]?.args[0]))).toEqual([]);
+  });
+
+  it("the withRedaction option overrides the handler's declaration", async () => {
+    server.setScript({ content: "ok" });
+    const recorder = new DeclaringRecorder({ content: "none" });
+    const wrapper = withRedaction(recorder, undefined, { recordedContent: { content: "full" } });
+    expect(wrapper.recordedContent).toEqual({ content: "full" });
+    await fakeChatOpenAI(server).invoke(PII_PROMPT, { callbacks: [wrapper] });
+    expect(leakedValues(String(modelInput(recorder)?.content))).toEqual([]);
+  });
+
+  it("copies only what changed: a clean message is forwarded as it is, one with PII is copied and left intact", async () => {
+    server.setScript({ content: "ok" });
+    const recorder = new EventRecorder();
+    const clean = new SystemMessage("You answer briefly.");
+    const personal = new HumanMessage(PII_PROMPT);
+    await fakeChatOpenAI(server).invoke([clean, personal], { callbacks: [withRedaction(recorder)] });
+    const [system, human] = modelMessages(recorder);
+    expect(system).toBe(clean);
+    expect(human).not.toBe(personal);
+    expect(human).toBeInstanceOf(HumanMessage);
+    expect(leakedValues(JSON.stringify(human))).toEqual([]);
+    expect(personal.content).toBe(PII_PROMPT);
+  });
+
+  it("redacts each distinct string once, across runs and across wrappers sharing a redactor", async () => {
+    server.setScript({ content: "ok" });
+    const redactor = countingRedactor();
+    const callbacks = [
+      withRedaction(new EventRecorder(), redactor),
+      withRedaction(new EventRecorder(), redactor),
+    ];
+    const system = "You are the support assistant of Example Corp; reply in two sentences.";
+    for (let run = 0; run < 3; run++) {
+      await fakeChatOpenAI(server).invoke([new SystemMessage(system), new HumanMessage(`question ${run}`)], {
+        callbacks,
+      });
+    }
+    expect(redactor.texts.filter((text) => text === system)).toHaveLength(1);
+  });
+
+  it("past maxEventChars an event's text is cut with a marker, never forwarded raw", async () => {
+    server.setScript({ content: "ok" });
+    const recorder = new EventRecorder();
+    const big = `${PII_PROMPT} `.repeat(5000);
+    await fakeChatOpenAI(server).invoke(big, {
+      callbacks: [withRedaction(recorder, undefined, { maxEventChars: 10_000 })],
+    });
+    const received = String(modelInput(recorder)?.content);
+    expect(received.length).toBeLessThan(10_100);
+    expect(received).toContain("[EMAIL]");
+    expect(received).toContain(cutMarker(0).split(" ")[0]);
+    expect(leakedValues(received)).toEqual([]);
+  });
+
+  it("refuses unknown option keys, in its options and in a declaration", () => {
+    const recorder = new EventRecorder();
+    expect(() => withRedaction(recorder, undefined, { maxEventChar: 5 } as never)).toThrow(
+      /maxEventChar.*maxEventChars/s,
+    );
+    expect(() =>
+      withRedaction(recorder, undefined, { recordedContent: { content: "none", maxLen: 5 } as never }),
+    ).toThrow(TypeError);
+    expect(() => withRedaction(new DeclaringRecorder({ content: "some" as never }))).toThrow(
+      /recordedContent.content must be "none", "truncate" or "full"/,
+    );
+    expect(() => withRedaction(recorder, undefined, { maxEventChars: 0 })).toThrow(RangeError);
+  });
+});
