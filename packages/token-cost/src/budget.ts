@@ -1,4 +1,6 @@
-import { RunBlockedError } from "@chainwatch/core";
+import { RunBlockedError, type TrackedRun } from "@chainwatch/core";
+import { type BudgetStore, BudgetStoreError, MemoryBudgetStore } from "./budget-store.js";
+import { formatUsd } from "./money.js";
 import type { BudgetAction, BudgetEvent, BudgetOptions } from "./types.js";
 
 /** Thrown from the start callback of an LLM call when a budget is used up; the call's request is never sent. */
@@ -11,8 +13,8 @@ export class BudgetExceededError extends RunBlockedError {
 
   constructor(event: BudgetEvent) {
     super(
-      `${event.scope === "trace" ? "Trace" : "Total"} budget of $${event.limitUsd} reached ($${event.spentUsd.toFixed(6)} spent${
-        event.scope === "trace" ? ` in trace ${event.traceId}` : ""
+      `${event.scope === "trace" ? "Trace" : "Total"} budget of ${formatUsd(event.limitUsd)} reached (${formatUsd(event.spentUsd)} spent or held${
+        event.scope === "trace" ? ` in trace ${event.traceId}` : event.key ? ` for ${event.key}` : ""
       }): the call to ${event.model ?? "the model"} was not sent`,
     );
     this.scope = event.scope;
@@ -22,6 +24,8 @@ export class BudgetExceededError extends RunBlockedError {
   }
 }
 
+const WINDOWS: Readonly<Record<string, number>> = { "1h": 3_600_000, "1d": 86_400_000, "30d": 2_592_000_000 };
+
 function limit(name: string, value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
@@ -30,24 +34,69 @@ function limit(name: string, value: number | undefined): number | undefined {
   return value;
 }
 
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`budget.${name} must be a positive number, got ${String(value)}`);
+  }
+  return value;
+}
+
+function windowMs(window: BudgetOptions["window"]): number | undefined {
+  if (window === undefined) return undefined;
+  const ms = typeof window === "number" ? window : WINDOWS[window];
+  if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
+    throw new RangeError(
+      `budget.window must be "1h", "1d", "30d" or a positive number of ms, got ${String(window)}`,
+    );
+  }
+  return ms;
+}
+
 const defaultReport = (event: BudgetEvent): void => {
   process.emitWarning(
-    `token_cost: ${event.scope} budget of $${event.limitUsd} reached ($${event.spentUsd.toFixed(6)} spent, trace ${event.traceId})`,
+    `token_cost: ${event.scope} budget of ${formatUsd(event.limitUsd)} reached (${formatUsd(event.spentUsd)} spent, trace ${event.traceId})`,
     { code: "CHAINWATCH_BUDGET_EXCEEDED" },
   );
 };
 
-/** The budget rules of one handler: which limit a call would break, and reporting each breach once. */
+/** One reservation held for a call in flight. */
+export interface Hold {
+  store: BudgetStore;
+  key: string;
+  keyTtlMs: number | undefined;
+  amountUsd: number;
+}
+
+function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}
+
+/**
+ * The budget rules of one handler. Before a call leaves, the most it can cost is reserved against each limit
+ * (the trace's, in this process; the scope's total, in `store`); the call is refused when it does not fit. The
+ * reservation is settled to the real cost at the end, released on error, and expires if the call is abandoned.
+ */
 export class Budget {
   readonly perTraceUsd: number | undefined;
   readonly totalUsd: number | undefined;
   readonly action: BudgetAction;
-  private readonly report: (event: BudgetEvent) => void;
+  readonly maxOutputTokens: number;
+  private readonly windowMs: number | undefined;
+  private readonly scope: ((run: TrackedRun<unknown>) => string) | undefined;
+  private readonly store: BudgetStore;
+  /** A run tree lives in one process, so per-trace limits never need a shared store. */
+  private readonly traceStore: MemoryBudgetStore;
+  private readonly allowOnStoreError: boolean;
+  private readonly storeTimeoutMs: number;
+  private readonly reservationTtlMs: number;
+  private readonly report: ((event: BudgetEvent) => void) | undefined;
   private readonly reported = new Set<string>();
 
   constructor(
     options: BudgetOptions | undefined,
     private readonly maxReported: number,
+    private readonly onOwnError: (where: string, error: unknown) => void,
   ) {
     if (options !== undefined && (typeof options !== "object" || options === null)) {
       throw new TypeError(`budget must be an object, got ${String(options)}`);
@@ -59,7 +108,32 @@ export class Budget {
       throw new RangeError(`budget.onExceed must be "throw" or "warn", got ${String(action)}`);
     }
     this.action = action;
-    this.report = options?.onBudgetExceeded ?? defaultReport;
+    // In throw mode the BudgetExceededError the caller gets is the report: a process warning would say it twice.
+    this.report = options?.onBudgetExceeded ?? (action === "warn" ? defaultReport : undefined);
+    this.windowMs = windowMs(options?.window);
+    if (options?.scope !== undefined && typeof options.scope !== "function") {
+      throw new TypeError(`budget.scope must be a function of the run, got ${String(options.scope)}`);
+    }
+    this.scope = options?.scope;
+    const store = options?.store;
+    if (
+      store !== undefined &&
+      (typeof store !== "object" || store === null || typeof store.reserve !== "function")
+    ) {
+      throw new TypeError(
+        `budget.store must be a BudgetStore (reserve, settle, release, read), got ${String(store)}`,
+      );
+    }
+    this.store = store ?? new MemoryBudgetStore();
+    this.traceStore = new MemoryBudgetStore(maxReported);
+    const onStoreError = options?.onStoreError ?? "deny";
+    if (onStoreError !== "deny" && onStoreError !== "allow") {
+      throw new RangeError(`budget.onStoreError must be "deny" or "allow", got ${String(onStoreError)}`);
+    }
+    this.allowOnStoreError = onStoreError === "allow";
+    this.storeTimeoutMs = positive("storeTimeoutMs", options?.storeTimeoutMs, 250);
+    this.reservationTtlMs = positive("reservationTtlMs", options?.reservationTtlMs, 600_000);
+    this.maxOutputTokens = positive("maxOutputTokens", options?.maxOutputTokens, 4_096);
   }
 
   /** True when a limit is set. */
@@ -72,32 +146,183 @@ export class Budget {
     return this.active && this.action === "throw";
   }
 
-  /** The limit already used up, if any, with these amounts spent so far. */
-  breach(
-    traceId: string,
-    traceSpent: number,
-    totalSpent: number,
-    model: string | undefined,
-  ): BudgetEvent | undefined {
-    if (this.totalUsd !== undefined && totalSpent >= this.totalUsd) {
-      return { scope: "total", limitUsd: this.totalUsd, spentUsd: totalSpent, traceId, model };
+  /**
+   * Reserves `amountUsd` for a call against each limit. Throws (or rejects with) a {@link BudgetExceededError}
+   * when it does not fit in `throw` mode, or a {@link BudgetStoreError} when the store fails and `onStoreError` is
+   * `deny`. Answers synchronously with the in-memory store.
+   */
+  reserve(run: TrackedRun<unknown>, amountUsd: number, nowMs: number): Hold[] | Promise<Hold[]> {
+    const holds: Hold[] = [];
+    if (this.perTraceUsd !== undefined) {
+      const key = `trace|${run.traceId}`;
+      const hold: Hold = { store: this.traceStore, key, keyTtlMs: undefined, amountUsd };
+      const result = this.traceStore.reserve({
+        key,
+        id: run.runId,
+        amountUsd,
+        limitUsd: this.perTraceUsd,
+        nowMs,
+        reservationTtlMs: this.reservationTtlMs,
+        keyTtlMs: undefined,
+      });
+      // In warn mode the call goes ahead, so its cost is still settled under the key.
+      if (result.ok || this.action === "warn") holds.push(hold);
+      if (!result.ok)
+        this.refuse({
+          scope: "trace",
+          limitUsd: this.perTraceUsd,
+          spentUsd: result.spentUsd + result.reservedUsd,
+          traceId: run.traceId,
+          model: run.model,
+          key: undefined,
+        });
     }
-    if (this.perTraceUsd !== undefined && traceSpent >= this.perTraceUsd) {
-      return { scope: "trace", limitUsd: this.perTraceUsd, spentUsd: traceSpent, traceId, model };
+    if (this.totalUsd === undefined) return holds;
+    const totalUsd = this.totalUsd;
+    let key: string;
+    try {
+      key = this.key(run, nowMs);
+    } catch (error) {
+      return this.storeFailed(holds, run, error, "budget.scope threw");
     }
-    return undefined;
+    const keyTtlMs = this.keyTtlMs(nowMs);
+    const hold: Hold = { store: this.store, key, keyTtlMs, amountUsd };
+    const decide = (result: { ok: boolean; spentUsd: number; reservedUsd: number }): Hold[] => {
+      if (result.ok || this.action === "warn") holds.push(hold);
+      if (!result.ok)
+        this.refuse(
+          {
+            scope: "total",
+            limitUsd: totalUsd,
+            spentUsd: result.spentUsd + result.reservedUsd,
+            traceId: run.traceId,
+            model: run.model,
+            key,
+          },
+          holds,
+          run.runId,
+        );
+      return holds;
+    };
+    let pending: ReturnType<BudgetStore["reserve"]>;
+    const request = {
+      key,
+      id: run.runId,
+      amountUsd,
+      limitUsd: totalUsd,
+      nowMs,
+      reservationTtlMs: this.reservationTtlMs,
+      keyTtlMs,
+    };
+    try {
+      pending = this.store.reserve(request);
+    } catch (error) {
+      return this.storeFailed(holds, run, error, "the budget store failed");
+    }
+    if (!isThenable(pending)) return decide(pending);
+    return this.timed(pending).then(decide, (error: unknown) => {
+      if (error instanceof RunBlockedError) throw error;
+      return this.storeFailed(holds, run, error, "the budget store failed");
+    });
+  }
+
+  /** Settles each hold to the call's real cost (the reserved amount when the cost is unknown). Never throws. */
+  settle(holds: readonly Hold[], runId: string, costUsd: number | undefined, nowMs: number): void {
+    for (const hold of holds) {
+      this.quietly("budgetStore.settle", () =>
+        hold.store.settle({
+          key: hold.key,
+          id: runId,
+          costUsd: costUsd ?? hold.amountUsd,
+          nowMs,
+          keyTtlMs: hold.keyTtlMs,
+        }),
+      );
+    }
+  }
+
+  /** Releases each hold (the call failed before costing anything). Never throws. */
+  release(holds: readonly Hold[], runId: string): void {
+    for (const hold of holds) {
+      this.quietly("budgetStore.release", () => hold.store.release({ key: hold.key, id: runId }));
+    }
+  }
+
+  /** The store key of a run's total budget now: its scope, then the window it falls in. */
+  key(run: TrackedRun<unknown>, nowMs: number): string {
+    const scope = this.scope === undefined ? "default" : this.scope(run);
+    if (typeof scope !== "string" || scope === "") {
+      throw new TypeError(`budget.scope must return a non-empty string, got ${String(scope)}`);
+    }
+    return this.windowMs === undefined
+      ? scope
+      : `${scope}|${Math.floor(nowMs / this.windowMs) * this.windowMs}`;
+  }
+
+  private keyTtlMs(nowMs: number): number | undefined {
+    if (this.windowMs === undefined) return undefined;
+    // Kept past the window's end as long as a reservation can live, so a late settle still finds its key.
+    return this.windowMs - (nowMs % this.windowMs) + this.reservationTtlMs;
+  }
+
+  private refuse(event: BudgetEvent, holds: readonly Hold[] = [], runId = ""): void {
+    this.notify(event);
+    if (this.action !== "throw") return;
+    this.release(holds, runId);
+    throw new BudgetExceededError(event);
+  }
+
+  private storeFailed(holds: Hold[], run: TrackedRun<unknown>, error: unknown, what: string): Hold[] {
+    const failure =
+      error instanceof BudgetStoreError
+        ? error
+        : new BudgetStoreError(`${what}: ${error instanceof Error ? error.message : String(error)}`, error);
+    if (this.allowOnStoreError || this.action !== "throw") {
+      this.onOwnError("budgetStore", failure);
+      return holds;
+    }
+    this.release(holds, run.runId);
+    throw failure;
+  }
+
+  private timed<T>(pending: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new BudgetStoreError(
+              `the budget store did not answer within ${this.storeTimeoutMs} ms`,
+              undefined,
+            ),
+          ),
+        this.storeTimeoutMs,
+      );
+      timer.unref();
+    });
+    return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private quietly(where: string, step: () => void | Promise<void>): void {
+    try {
+      const pending = step();
+      if (pending !== undefined) this.timed(pending).catch((error: unknown) => this.onOwnError(where, error));
+    } catch (error) {
+      this.onOwnError(where, error);
+    }
   }
 
   /** Tells `onBudgetExceeded` about a breach, once per limit (and per trace for trace limits). */
-  notify(event: BudgetEvent, onError: (error: unknown) => void): void {
-    const key = event.scope === "total" ? "\u0000total" : event.traceId;
+  notify(event: BudgetEvent): void {
+    if (this.report === undefined) return;
+    const key = event.scope === "total" ? `\u0000total${event.key ?? ""}` : event.traceId;
     if (this.reported.has(key)) return;
     if (this.reported.size >= this.maxReported) this.reported.clear();
     this.reported.add(key);
     try {
       this.report(event);
     } catch (error) {
-      onError(error);
+      this.onOwnError("onBudgetExceeded", error);
     }
   }
 }

@@ -34,7 +34,10 @@ describe("a slow call (longer than runs.ttlMs)", () => {
     server.setScript([{ usage: USAGE, delayMs: 2_500 }, { usage: USAGE }, { usage: USAGE }]);
     server.clearRequests();
     // Room for one call and a bit: after the slow call and the quick one ($0.0042), nothing more may leave.
-    const handler = new TokenCostCallbackHandler({ runs: { ttlMs: 1_000 }, budget: { totalUsd: 0.004 } });
+    const handler = new TokenCostCallbackHandler({
+      runs: { ttlMs: 1_000 },
+      budget: { totalUsd: 0.004, maxOutputTokens: 1_000 },
+    });
     const model = fakeChatOpenAI(server);
     const slow = model.invoke("slow", { callbacks: [handler] });
     await new Promise((resolve) => setTimeout(resolve, 1_500));

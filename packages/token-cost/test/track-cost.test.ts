@@ -77,7 +77,7 @@ describe("trackCost", () => {
         handlerSeen = handler;
         for (let i = 0; i < 10; i++) await model.invoke(`loop ${i}`);
       },
-      { budget: { totalUsd: 2.5 * CALL_USD }, onHandlerError: () => {} },
+      { budget: { totalUsd: 2.5 * CALL_USD, maxOutputTokens: 10 }, onHandlerError: () => {} },
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BudgetExceededError);
     expect(server.completions()).toHaveLength(3);
