@@ -1,4 +1,6 @@
+import { validateOptions } from "@chainwatch/core";
 import { countsFromAnyUsage } from "./counts.js";
+import { COMPUTE_COST_SHAPE } from "./options.js";
 import { PriceBook } from "./prices.js";
 import type { ComputeCostInput, CostResult, TokenCounts } from "./types.js";
 import { absurdCounts, MAX_TOKENS_PER_CALL } from "./usage-limits.js";
@@ -24,9 +26,8 @@ function bundledBook(): PriceBook {
  * ```
  */
 export function computeCost(input: ComputeCostInput): CostResult & { tokens: TokenCounts } {
-  if (typeof input !== "object" || input === null) {
-    throw new TypeError(`computeCost: expected an object, got ${String(input)}`);
-  }
+  validateOptions("computeCost", input, COMPUTE_COST_SHAPE);
+  if (input === undefined) throw new TypeError("computeCost: expected an object, got undefined");
   // Bad custom prices are the caller's mistake: refused loudly before the usage is even looked at.
   const book =
     input.prices !== undefined && input.prices.length > 0 ? new PriceBook(input.prices) : bundledBook();

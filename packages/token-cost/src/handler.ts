@@ -2,26 +2,23 @@ import {
   ChainwatchCallbackHandler,
   type CostHint,
   type CostSource,
-  chainRunType,
-  type EvictionReason,
+  type ModelStartInput,
+  type RunType,
   responseModel,
   type TrackedRun,
   usageFromMessage,
+  validateOptions,
 } from "@chainwatch/core";
-import type { Serialized } from "@langchain/core/load/serializable";
-import type { BaseMessage } from "@langchain/core/messages";
 import type { LLMResult } from "@langchain/core/outputs";
 import { Budget, type Hold } from "./budget.js";
 import { buildRecord, type MeasuredUsage } from "./call-record.js";
 import { countsFromUsage } from "./counts.js";
 import { CostLedger } from "./ledger.js";
+import { TOKEN_COST_OPTION_SHAPE } from "./options.js";
 import { PriceBook } from "./prices.js";
 import { type CallState, Pricing } from "./pricing.js";
 import { reservationUsd } from "./reservation.js";
 import type { CallCostRecord, CostTotals, TokenCostCallbackHandlerOptions } from "./types.js";
-
-/** LLM runs evicted without an end (slow or abandoned), kept so that a late end or error is still charged. */
-const MAX_EVICTED = 1_000;
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -60,17 +57,15 @@ export class TokenCostCallbackHandler
   private readonly onRecord: ((record: CallCostRecord) => void) | undefined;
   private readonly clock: () => Date;
   private readonly ledger: CostLedger;
-  private readonly evicted = new Map<string, TrackedRun<CallState | undefined>>();
 
   constructor(options: TokenCostCallbackHandlerOptions = {}) {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(`TokenCostCallbackHandler: options must be an object, got ${String(options)}`);
-    }
+    validateOptions("TokenCostCallbackHandler", options, TOKEN_COST_OPTION_SHAPE);
     const maxTraces = positiveInteger("maxTraces", options.maxTraces, 1_000);
     let report: (where: string, error: unknown) => void = () => {};
     const budget = new Budget(options.budget, maxTraces, (where, error) => report(where, error));
     // Blocking a call needs raiseError passed to the base constructor, which also makes LangChain await us.
-    super("token_cost", options, budget.blocks ? { raiseError: true } : undefined);
+    // The run tree is tracked so that calls inside chains and tools roll up to their root trace.
+    super("token_cost", options, budget.blocks ? { raiseError: true } : undefined, { runTree: true });
     report = (where, error) => this.guard.report(where, error);
     this.budget = budget;
     this.prices = new PriceBook(options.prices);
@@ -147,46 +142,44 @@ export class TokenCostCallbackHandler
     this.ledger.reset();
   }
 
-  override handleChatModelStart(
-    llm: Serialized,
-    messages: BaseMessage[][],
-    runId: string,
-    parentRunId?: string,
-    extraParams?: Record<string, unknown>,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
-  ): void | Promise<void> {
-    const run = this.trackLLMStart(llm, runId, parentRunId, extraParams, tags, metadata, runName, undefined);
-    return this.startCall(run, messages, extraParams);
+  protected override createRunState(runType: RunType): CallState | undefined {
+    return runType === "llm" ? { prompts: undefined, holds: [] } : undefined;
   }
 
-  override handleLLMStart(
-    llm: Serialized,
-    prompts: string[],
-    runId: string,
-    parentRunId?: string,
-    extraParams?: Record<string, unknown>,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
+  /** Keeps the prompts (for an estimate) and reserves the call's most possible cost, refusing it if it does not fit. */
+  protected override onModelStart(
+    run: TrackedRun<CallState | undefined>,
+    input: ModelStartInput,
   ): void | Promise<void> {
-    const run = this.trackLLMStart(llm, runId, parentRunId, extraParams, tags, metadata, runName, undefined);
-    return this.startCall(run, prompts, extraParams);
+    const prompts = input.kind === "chat" ? input.messages : input.prompts;
+    if (run.state !== undefined) run.state.prompts = this.pricing.keepPrompts(run.model, prompts);
+    if (!this.budget.active) return;
+    const at = this.clock();
+    const amount = reservationUsd(
+      this.prices,
+      run.model,
+      run.provider,
+      prompts,
+      input.invocationParams,
+      this.budget.maxOutputTokens,
+      at,
+    );
+    const reserved = this.budget.reserve(run, amount, at.getTime());
+    if (Array.isArray(reserved)) this.keep(run, reserved);
+    else return reserved.then((holds) => this.keep(run, holds));
   }
 
-  override handleLLMEnd(output: LLMResult, runId: string): void | Promise<void> {
-    const run = this.endLLM(runId);
-    if (run === undefined) return;
+  protected override onModelEnd(
+    run: TrackedRun<CallState | undefined>,
+    output: LLMResult,
+  ): void | Promise<void> {
     const model = responseModel(output) ?? run.model;
     const measured = this.pricing.measure(output, run, model);
     if (measured instanceof Promise) return measured.then((m) => this.record(run, model, m, output));
     this.record(run, model, measured, output);
   }
 
-  override handleLLMError(error: unknown, runId: string): void {
-    const run = this.endLLM(runId);
-    if (run === undefined) return;
+  protected override onModelError(run: TrackedRun<CallState | undefined>, error: unknown): void {
     // A failed attempt costs nothing, unless the provider reported usage for it.
     const usage = usageFromMessage(error);
     if (usage === undefined) {
@@ -205,104 +198,8 @@ export class TokenCostCallbackHandler
     this.record(run, run.model, measured, undefined);
   }
 
-  override handleChainStart(
-    chain: Serialized,
-    _inputs: unknown,
-    runId: string,
-    parentRunId?: string,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runType?: string,
-    runName?: string,
-  ): void {
-    // Chains and tools are tracked only so that calls under them roll up to their root trace.
-    this.trackStart(chainRunType(runType), chain, runId, parentRunId, tags, metadata, runName, undefined);
-  }
-
-  override handleChainEnd(_outputs: unknown, runId: string): void {
-    this.runs.end(runId);
-  }
-
-  override handleChainError(_error: unknown, runId: string): void {
-    this.runs.end(runId);
-  }
-
-  override handleToolStart(
-    tool: Serialized,
-    _input: string,
-    runId: string,
-    parentRunId?: string,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
-  ): void {
-    this.trackStart("tool", tool, runId, parentRunId, tags, metadata, runName, undefined);
-  }
-
-  override handleToolEnd(_output: unknown, runId: string): void {
-    this.runs.end(runId);
-  }
-
-  override handleToolError(_error: unknown, runId: string): void {
-    this.runs.end(runId);
-  }
-
-  /**
-   * A call evicted without an end may only be slow: it is kept (bounded) so that its late end or error is still
-   * charged, and a budget never under-counts. Its reservation holds until then, or until it expires.
-   */
-  protected override onRunEvicted(run: TrackedRun<CallState | undefined>, _reason: EvictionReason): void {
-    if (run.runType !== "llm") return;
-    if (this.evicted.size >= MAX_EVICTED) {
-      const oldest = this.evicted.keys().next();
-      if (oldest.done !== true) this.evicted.delete(oldest.value);
-    }
-    this.evicted.set(run.runId, run);
-  }
-
-  private endLLM(runId: string): TrackedRun<CallState | undefined> | undefined {
-    const run = this.runs.end(runId);
-    if (run !== undefined) return run;
-    const late = this.evicted.get(runId);
-    if (late !== undefined) this.evicted.delete(runId);
-    return late;
-  }
-
-  private startCall(
-    run: TrackedRun<CallState | undefined>,
-    prompts: unknown,
-    extraParams: unknown,
-  ): void | Promise<void> {
-    const state = this.pricing.startState(run.model, prompts);
-    run.state = state;
-    if (!this.budget.active) return;
-    const at = this.clock();
-    const amount = reservationUsd(
-      this.prices,
-      run.model,
-      run.provider,
-      prompts,
-      extraParams,
-      this.budget.maxOutputTokens,
-      at,
-    );
-    const keep = (holds: Hold[]): void => {
-      if (state !== undefined) state.holds = holds;
-      else run.state = { prompts: undefined, holds };
-    };
-    // A refused call never starts, so no end event will release its run.
-    const refused = (error: unknown): never => {
-      this.runs.end(run.runId);
-      throw error;
-    };
-    let pending: Hold[] | Promise<Hold[]>;
-    try {
-      pending = this.budget.reserve(run, amount, at.getTime());
-    } catch (error) {
-      return refused(error);
-    }
-    if (Array.isArray(pending)) return keep(pending);
-    return pending.then(keep, refused);
+  private keep(run: TrackedRun<CallState | undefined>, holds: Hold[]): void {
+    if (run.state !== undefined) run.state.holds = holds;
   }
 
   private record(

@@ -49,11 +49,11 @@ export class Pricing {
     private readonly report: (where: string, error: unknown) => void,
   ) {}
 
-  /** State for a starting call; starts loading the tokenizer so that an estimate can be answered at once. */
-  startState(model: string | undefined, prompts: unknown): CallState | undefined {
+  /** The prompts to keep for an estimate (none when estimation is off); starts loading the tokenizer meanwhile. */
+  keepPrompts(model: string | undefined, prompts: unknown): unknown {
     if (!this.estimate) return undefined;
     preloadEncoding(model);
-    return { prompts, holds: [] };
+    return prompts;
   }
 
   /** The counts of an ended call: the provider's usage, else an estimate (async only while the tokenizer loads). */
