@@ -49,11 +49,6 @@ function messageText(message: unknown): string {
   return text;
 }
 
-/** Starts loading a model's encoding, so that later estimates can be answered at once. Never rejects. */
-export function preloadEncoding(model: string | undefined): void {
-  encoder(encodingFor(model)).catch(() => {});
-}
-
 /** Like {@link estimateTokens}, but undefined when the model's encoding is not loaded yet. */
 export function estimateTokensNow(
   model: string | undefined,

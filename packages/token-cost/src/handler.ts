@@ -152,7 +152,7 @@ export class TokenCostCallbackHandler
     input: ModelStartInput,
   ): void | Promise<void> {
     const prompts = input.kind === "chat" ? input.messages : input.prompts;
-    if (run.state !== undefined) run.state.prompts = this.pricing.keepPrompts(run.model, prompts);
+    if (run.state !== undefined) run.state.prompts = this.pricing.keepPrompts(prompts);
     if (!this.budget.active) return;
     const at = this.clock();
     const amount = reservationUsd(

@@ -2,7 +2,7 @@ import { type CostHint, extractUsage, responseModel, type TrackedRun } from "@ch
 import type { Hold } from "./budget.js";
 import type { MeasuredUsage } from "./call-record.js";
 import { countsFromUsage, zeroCounts } from "./counts.js";
-import { estimateTokens, estimateTokensNow, generationTexts, preloadEncoding } from "./estimate.js";
+import { estimateTokens, estimateTokensNow, generationTexts } from "./estimate.js";
 import type { PriceBook } from "./prices.js";
 import type { CostResult, TokenCounts } from "./types.js";
 import { absurdCounts, MAX_TOKENS_PER_CALL } from "./usage-limits.js";
@@ -49,11 +49,12 @@ export class Pricing {
     private readonly report: (where: string, error: unknown) => void,
   ) {}
 
-  /** The prompts to keep for an estimate (none when estimation is off); starts loading the tokenizer meanwhile. */
-  keepPrompts(model: string | undefined, prompts: unknown): unknown {
-    if (!this.estimate) return undefined;
-    preloadEncoding(model);
-    return prompts;
+  /**
+   * The prompts to keep for an estimate (none when estimation is off). The tokenizer is loaded only once a
+   * provider reports no usage (its ranks are megabytes): from then on estimates are answered at once.
+   */
+  keepPrompts(prompts: unknown): unknown {
+    return this.estimate ? prompts : undefined;
   }
 
   /** The counts of an ended call: the provider's usage, else an estimate (async only while the tokenizer loads). */

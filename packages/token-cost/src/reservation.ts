@@ -26,7 +26,7 @@ function promptChars(prompts: unknown): number {
 
 /**
  * The most a call can cost before it is sent: its prompt tokens (counted with the bundled tokenizer when it is
- * loaded, else one token per character, which no tokenizer exceeds for text) at the input rate, plus the request's
+ * loaded, else one token per character plus message framing, which tokenizers stay under for text) at the input rate, plus the request's
  * `max_tokens` (else `maxOutputTokens`) at the output rate. 0 when the model has no price (nothing to hold).
  */
 export function reservationUsd(
