@@ -304,11 +304,21 @@ export class Budget {
   }
 
   private quietly(where: string, step: () => void | Promise<void>): void {
+    const fail = (error: unknown): void =>
+      this.onOwnError(
+        where,
+        error instanceof BudgetStoreError
+          ? error
+          : new BudgetStoreError(
+              `${where} failed: ${error instanceof Error ? error.message : String(error)}`,
+              error,
+            ),
+      );
     try {
       const pending = step();
-      if (pending !== undefined) this.timed(pending).catch((error: unknown) => this.onOwnError(where, error));
+      if (pending !== undefined) this.timed(pending).catch(fail);
     } catch (error) {
-      this.onOwnError(where, error);
+      fail(error);
     }
   }
 

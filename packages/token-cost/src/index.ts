@@ -1,6 +1,16 @@
 export { BudgetExceededError } from "./budget.js";
+export {
+  type BudgetReserveRequest,
+  type BudgetReserveResult,
+  type BudgetSettleRequest,
+  type BudgetStore,
+  BudgetStoreError,
+  type BudgetUsage,
+  MemoryBudgetStore,
+} from "./budget-store.js";
 export { computeCost } from "./compute.js";
 export { TokenCostCallbackHandler } from "./handler.js";
+export { roundUsd, USD_DECIMALS } from "./money.js";
 export { type RefreshPricesOptions, refreshPrices } from "./refresh.js";
 export { type TrackedCost, trackCost } from "./scope.js";
 export { formatCostTable, formatUsd } from "./table.js";
