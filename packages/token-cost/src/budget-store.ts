@@ -89,6 +89,8 @@ interface Entry {
  */
 export class MemoryBudgetStore implements BudgetStore {
   private readonly entries = new Map<string, Entry>();
+  /** The key used last: already the most recent, so using it again needs no re-insertion. */
+  private lastKey: string | undefined;
 
   /** @param maxKeys the most keys (scopes × windows) held; past it the least recently used is dropped. */
   constructor(private readonly maxKeys = 10_000) {
@@ -144,10 +146,14 @@ export class MemoryBudgetStore implements BudgetStore {
     if (entry !== undefined && entry.expiresAt <= nowMs) entry = undefined;
     if (entry === undefined) {
       entry = { spent: 0, reserved: 0, holds: new Map(), expiresAt: Number.POSITIVE_INFINITY };
-      if (this.entries.size >= this.maxKeys) this.evict(nowMs);
+      if (this.entries.size >= this.maxKeys) this.evict();
+    } else if (key === this.lastKey) {
+      if (keyTtlMs !== undefined) entry.expiresAt = Math.max(entry.expiresAt, nowMs + keyTtlMs);
+      return entry;
     } else {
       this.entries.delete(key);
     }
+    this.lastKey = key;
     if (keyTtlMs !== undefined)
       entry.expiresAt = Math.max(
         entry.expiresAt === Number.POSITIVE_INFINITY ? 0 : entry.expiresAt,
@@ -157,9 +163,8 @@ export class MemoryBudgetStore implements BudgetStore {
     return entry;
   }
 
-  private evict(nowMs: number): void {
-    for (const [key, entry] of this.entries) if (entry.expiresAt <= nowMs) this.entries.delete(key);
-    if (this.entries.size < this.maxKeys) return;
+  /** Drops the least recently used key (a Map keeps insertion order, and every use re-inserts its key). */
+  private evict(): void {
     const oldest = this.entries.keys().next();
     if (oldest.done !== true) this.entries.delete(oldest.value);
   }

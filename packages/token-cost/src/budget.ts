@@ -1,5 +1,10 @@
 import { RunBlockedError, type TrackedRun } from "@chainwatch/core";
-import { type BudgetStore, BudgetStoreError, MemoryBudgetStore } from "./budget-store.js";
+import {
+  type BudgetReserveResult,
+  type BudgetStore,
+  BudgetStoreError,
+  MemoryBudgetStore,
+} from "./budget-store.js";
 import { formatUsd } from "./money.js";
 import type { BudgetAction, BudgetEvent, BudgetOptions } from "./types.js";
 
@@ -155,7 +160,6 @@ export class Budget {
     const holds: Hold[] = [];
     if (this.perTraceUsd !== undefined) {
       const key = `trace|${run.traceId}`;
-      const hold: Hold = { store: this.traceStore, key, keyTtlMs: undefined, amountUsd };
       const result = this.traceStore.reserve({
         key,
         id: run.runId,
@@ -165,65 +169,62 @@ export class Budget {
         reservationTtlMs: this.reservationTtlMs,
         keyTtlMs: undefined,
       });
-      // In warn mode the call goes ahead, so its cost is still settled under the key.
-      if (result.ok || this.action === "warn") holds.push(hold);
-      if (!result.ok)
-        this.refuse({
-          scope: "trace",
-          limitUsd: this.perTraceUsd,
-          spentUsd: result.spentUsd + result.reservedUsd,
-          traceId: run.traceId,
-          model: run.model,
-          key: undefined,
-        });
+      const hold: Hold = { store: this.traceStore, key, keyTtlMs: undefined, amountUsd };
+      this.decide(result, hold, holds, run, "trace", this.perTraceUsd);
     }
     if (this.totalUsd === undefined) return holds;
-    const totalUsd = this.totalUsd;
-    let key: string;
+    let hold: Hold;
+    let pending: BudgetReserveResult | Promise<BudgetReserveResult>;
     try {
-      key = this.key(run, nowMs);
+      const key = this.key(run, nowMs);
+      const keyTtlMs = this.keyTtlMs(nowMs);
+      hold = { store: this.store, key, keyTtlMs, amountUsd };
+      pending = this.store.reserve({
+        key,
+        id: run.runId,
+        amountUsd,
+        limitUsd: this.totalUsd,
+        nowMs,
+        reservationTtlMs: this.reservationTtlMs,
+        keyTtlMs,
+      });
     } catch (error) {
-      return this.storeFailed(holds, run, error, "budget.scope threw");
+      return this.storeFailed(holds, run, error);
     }
-    const keyTtlMs = this.keyTtlMs(nowMs);
-    const hold: Hold = { store: this.store, key, keyTtlMs, amountUsd };
-    const decide = (result: { ok: boolean; spentUsd: number; reservedUsd: number }): Hold[] => {
-      if (result.ok || this.action === "warn") holds.push(hold);
-      if (!result.ok)
-        this.refuse(
-          {
-            scope: "total",
-            limitUsd: totalUsd,
-            spentUsd: result.spentUsd + result.reservedUsd,
-            traceId: run.traceId,
-            model: run.model,
-            key,
-          },
-          holds,
-          run.runId,
-        );
-      return holds;
+    if (!isThenable(pending)) return this.decide(pending, hold, holds, run, "total", this.totalUsd);
+    const limitUsd = this.totalUsd;
+    return this.timed(pending).then(
+      (result) => this.decide(result, hold, holds, run, "total", limitUsd),
+      (error: unknown) => this.storeFailed(holds, run, error),
+    );
+  }
+
+  /** Keeps a hold that fit; refuses the call (throw mode) or reports the breach (warn mode) when it did not. */
+  private decide(
+    result: BudgetReserveResult,
+    hold: Hold,
+    holds: Hold[],
+    run: TrackedRun<unknown>,
+    scope: BudgetEvent["scope"],
+    limitUsd: number,
+  ): Hold[] {
+    // In warn mode the call goes ahead, so its cost is still settled under the key.
+    if (result.ok || this.action === "warn") holds.push(hold);
+    if (result.ok) return holds;
+    const event: BudgetEvent = {
+      scope,
+      limitUsd,
+      spentUsd: result.spentUsd + result.reservedUsd,
+      traceId: run.traceId,
+      model: run.model,
+      key: scope === "total" ? hold.key : undefined,
     };
-    let pending: ReturnType<BudgetStore["reserve"]>;
-    const request = {
-      key,
-      id: run.runId,
-      amountUsd,
-      limitUsd: totalUsd,
-      nowMs,
-      reservationTtlMs: this.reservationTtlMs,
-      keyTtlMs,
-    };
-    try {
-      pending = this.store.reserve(request);
-    } catch (error) {
-      return this.storeFailed(holds, run, error, "the budget store failed");
+    this.notify(event);
+    if (this.action === "throw") {
+      this.release(holds, run.runId);
+      throw new BudgetExceededError(event);
     }
-    if (!isThenable(pending)) return decide(pending);
-    return this.timed(pending).then(decide, (error: unknown) => {
-      if (error instanceof RunBlockedError) throw error;
-      return this.storeFailed(holds, run, error, "the budget store failed");
-    });
+    return holds;
   }
 
   /** Settles each hold to the call's real cost (the reserved amount when the cost is unknown). Never throws. */
@@ -265,18 +266,14 @@ export class Budget {
     return this.windowMs - (nowMs % this.windowMs) + this.reservationTtlMs;
   }
 
-  private refuse(event: BudgetEvent, holds: readonly Hold[] = [], runId = ""): void {
-    this.notify(event);
-    if (this.action !== "throw") return;
-    this.release(holds, runId);
-    throw new BudgetExceededError(event);
-  }
-
-  private storeFailed(holds: Hold[], run: TrackedRun<unknown>, error: unknown, what: string): Hold[] {
+  private storeFailed(holds: Hold[], run: TrackedRun<unknown>, error: unknown): Hold[] {
     const failure =
       error instanceof BudgetStoreError
         ? error
-        : new BudgetStoreError(`${what}: ${error instanceof Error ? error.message : String(error)}`, error);
+        : new BudgetStoreError(
+            `the budget store failed: ${error instanceof Error ? error.message : String(error)}`,
+            error,
+          );
     if (this.allowOnStoreError || this.action !== "throw") {
       this.onOwnError("budgetStore", failure);
       return holds;

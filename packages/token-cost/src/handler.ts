@@ -212,7 +212,7 @@ export class TokenCostCallbackHandler
     const record = buildRecord(run, model, measured, this.prices, this.clock(), priced);
     this.ledger.add(record);
     if (this.budget.active) {
-      this.budget.settle(run.state?.holds ?? [], run.runId, record.cost?.totalUsd, this.clock().getTime());
+      this.budget.settle(run.state?.holds ?? [], run.runId, record.cost?.totalUsd, record.at.getTime());
     }
     if (this.onRecord !== undefined) {
       try {

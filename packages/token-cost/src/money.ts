@@ -1,3 +1,5 @@
+import type { CostBreakdown } from "./types.js";
+
 /**
  * Money is rounded where it is computed, to {@link USD_DECIMALS} decimal places of a dollar (a resolution of
  * $0.0000000001, far below the price of one token of any model), so sums read as decimals rather than float noise.
@@ -12,10 +14,16 @@ export function roundUsd(usd: number): number {
 }
 
 /** The same breakdown with every part rounded by {@link roundUsd}. */
-export function roundBreakdown<T extends Record<keyof T, number>>(cost: T): T {
-  const rounded = { ...cost };
-  for (const key of Object.keys(rounded) as (keyof T)[]) rounded[key] = roundUsd(rounded[key]) as T[keyof T];
-  return rounded;
+export function roundBreakdown(cost: CostBreakdown): CostBreakdown {
+  return {
+    inputUsd: roundUsd(cost.inputUsd),
+    cacheReadUsd: roundUsd(cost.cacheReadUsd),
+    cacheWriteUsd: roundUsd(cost.cacheWriteUsd),
+    outputUsd: roundUsd(cost.outputUsd),
+    reasoningUsd: roundUsd(cost.reasoningUsd),
+    otherUsd: roundUsd(cost.otherUsd),
+    totalUsd: roundUsd(cost.totalUsd),
+  };
 }
 
 /**

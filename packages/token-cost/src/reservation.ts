@@ -13,15 +13,16 @@ function outputLimit(extraParams: unknown): number | undefined {
   return undefined;
 }
 
-function promptChars(prompts: unknown): number {
-  let chars = 0;
-  const add = (value: unknown): void => {
-    if (typeof value === "string") chars += value.length;
-    else if (Array.isArray(value)) for (const item of value) add(item);
-    else if (typeof value === "object" && value !== null) add((value as { content?: unknown }).content);
-  };
-  add(prompts);
-  return chars;
+function promptChars(value: unknown): number {
+  if (typeof value === "string") return value.length;
+  if (Array.isArray(value)) {
+    let chars = 0;
+    for (const item of value) chars += promptChars(item);
+    return chars;
+  }
+  if (typeof value === "object" && value !== null)
+    return promptChars((value as { content?: unknown }).content);
+  return 0;
 }
 
 /**

@@ -6,11 +6,31 @@ import type { TokenCounts } from "./types.js";
  */
 export const MAX_TOKENS_PER_CALL = 100_000_000;
 
-/** The count fields of a call beyond {@link MAX_TOKENS_PER_CALL}, described for a record's `invalidUsage`. */
+/** The count fields of a call beyond {@link MAX_TOKENS_PER_CALL}, for a record's `invalidUsage` (on every call: no allocation when none). */
 export function absurdCounts(tokens: TokenCounts): string[] {
-  const absurd: string[] = [];
-  for (const [field, count] of Object.entries(tokens) as [keyof TokenCounts, number][]) {
-    if (field !== "totalTokens" && count > MAX_TOKENS_PER_CALL) absurd.push(field);
+  if (
+    tokens.inputTokens <= MAX_TOKENS_PER_CALL &&
+    tokens.outputTokens <= MAX_TOKENS_PER_CALL &&
+    tokens.cacheReadTokens <= MAX_TOKENS_PER_CALL &&
+    tokens.cacheWriteTokens <= MAX_TOKENS_PER_CALL &&
+    tokens.reasoningTokens <= MAX_TOKENS_PER_CALL &&
+    tokens.inputAudioTokens <= MAX_TOKENS_PER_CALL &&
+    tokens.outputAudioTokens <= MAX_TOKENS_PER_CALL
+  ) {
+    return NONE;
   }
+  const absurd: string[] = [];
+  for (const field of FIELDS) if (tokens[field] > MAX_TOKENS_PER_CALL) absurd.push(field);
   return absurd;
 }
+
+const NONE: string[] = [];
+const FIELDS = [
+  "inputTokens",
+  "cacheReadTokens",
+  "cacheWriteTokens",
+  "outputTokens",
+  "reasoningTokens",
+  "inputAudioTokens",
+  "outputAudioTokens",
+] as const;
