@@ -86,6 +86,7 @@ export class Budget {
   readonly perTraceUsd: number | undefined;
   readonly totalUsd: number | undefined;
   readonly action: BudgetAction;
+  /** Output tokens to reserve without a request `max_tokens`; Infinity when not configured (nothing reserved). */
   readonly maxOutputTokens: number;
   private readonly windowMs: number | undefined;
   private readonly scope: ((run: TrackedRun<unknown>) => string) | undefined;
@@ -138,7 +139,9 @@ export class Budget {
     this.allowOnStoreError = onStoreError === "allow";
     this.storeTimeoutMs = positive("storeTimeoutMs", options?.storeTimeoutMs, 250);
     this.reservationTtlMs = positive("reservationTtlMs", options?.reservationTtlMs, 600_000);
-    this.maxOutputTokens = positive("maxOutputTokens", options?.maxOutputTokens, 4_096);
+    // No default: reserving thousands of output tokens by default would refuse the first call of small budgets that
+    // worked before reservations. Without it (and without max_tokens) only the prompt is held.
+    this.maxOutputTokens = positive("maxOutputTokens", options?.maxOutputTokens, Number.POSITIVE_INFINITY);
   }
 
   /** True when a limit is set. */

@@ -28,7 +28,7 @@ function promptChars(value: unknown): number {
 /**
  * The most a call can cost before it is sent: its prompt tokens (counted with the bundled tokenizer when it is
  * loaded, else one token per character plus message framing, which tokenizers stay under for text) at the input rate, plus the request's
- * `max_tokens` (else `maxOutputTokens`) at the output rate. 0 when the model has no price (nothing to hold).
+ * `max_tokens` (else `maxOutputTokens`, else nothing) at the output rate. 0 when the model has no price (nothing to hold).
  */
 export function reservationUsd(
   prices: PriceBook,
@@ -41,7 +41,7 @@ export function reservationUsd(
 ): number {
   const counted = estimateTokensNow(model, prompts, []);
   const inputTokens = counted?.inputTokens ?? promptChars(prompts) + 8;
-  const outputTokens = outputLimit(extraParams) ?? maxOutputTokens;
+  const outputTokens = outputLimit(extraParams) ?? (Number.isFinite(maxOutputTokens) ? maxOutputTokens : 0);
   const tokens: TokenCounts = {
     inputTokens,
     cacheReadTokens: 0,

@@ -181,8 +181,10 @@ export interface BudgetOptions {
   /** Bound on each store call, in ms. @default 250 */
   storeTimeoutMs?: number;
   /**
-   * Output tokens reserved for a call whose request sets no `max_tokens` / `max_completion_tokens`.
-   * @default 4096
+   * Output tokens reserved for a call whose request sets no `max_tokens` / `max_completion_tokens`. Set it (or
+   * `maxTokens` on the model) for reservations that cover the output: without either, only the prompt is reserved
+   * and parallel calls can overshoot by what they write.
+   * @default none (only the prompt is reserved)
    */
   maxOutputTokens?: number;
   /** How long a reservation holds when its call never ends (an abandoned stream). @default 600000 (10 minutes) */
