@@ -18,8 +18,11 @@ import {
 
 /** Options every chainwatch handler accepts. */
 export interface ChainwatchHandlerOptions {
-  /** Bounds on per-run state: how many runs, and how long an idle run (one that never ended) is kept. */
-  runs?: Pick<RunTrackerOptions, "maxRuns" | "ttlMs" | "now">;
+  /**
+   * Bounds on per-run state: how many runs (`maxRuns`), how long an idle run is kept (`ttlMs`) and a call in
+   * flight (`inFlightTtlMs`), how many evicted runs are remembered for a late end (`maxEvicted`), and the clock.
+   */
+  runs?: Pick<RunTrackerOptions, "maxRuns" | "ttlMs" | "inFlightTtlMs" | "maxEvicted" | "now">;
   /**
    * Receives the handler's own failures (the first of each callback method).
    * @default a single `process.emitWarning` per method
