@@ -49,4 +49,24 @@ describe("a slow call (longer than runs.ttlMs)", () => {
     expect(server.completions()).toHaveLength(2);
     expect(handler.costUsd).toBeCloseTo(2 * 0.0021, 12);
   }, 10_000);
+
+  it("evicted anyway (a short in-flight bound), its late end is still charged and settles its reservation", async () => {
+    server.setScript([{ usage: USAGE, delayMs: 2_500 }, { usage: USAGE }, { usage: USAGE }]);
+    server.clearRequests();
+    const handler = new TokenCostCallbackHandler({
+      runs: { ttlMs: 1_000, inFlightTtlMs: 1_000 },
+      budget: { totalUsd: 0.004, maxOutputTokens: 1_000 },
+    });
+    const model = fakeChatOpenAI(server);
+    const slow = model.invoke("slow", { callbacks: [handler] });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await model.invoke("quick", { callbacks: [handler] });
+    await slow;
+    await awaitAllCallbacks();
+    // It really was evicted (the tracker's count), and its end still reached the handler.
+    expect((handler as unknown as { runs: { evicted: number } }).runs.evicted).toBe(1);
+    expect(handler.totals.calls).toBe(2);
+    await expect(model.invoke("next", { callbacks: [handler] })).rejects.toBeInstanceOf(BudgetExceededError);
+    expect(server.completions()).toHaveLength(2);
+  }, 10_000);
 });
