@@ -11,6 +11,7 @@ export {
 export { computeCost } from "./compute.js";
 export { TokenCostCallbackHandler } from "./handler.js";
 export { roundUsd, USD_DECIMALS } from "./money.js";
+export { BUDGET_OPTION_SHAPE, COMPUTE_COST_SHAPE, TOKEN_COST_OPTION_SHAPE } from "./options.js";
 export { type RefreshPricesOptions, refreshPrices } from "./refresh.js";
 export { type TrackedCost, trackCost } from "./scope.js";
 export { formatCostTable, formatUsd } from "./table.js";
