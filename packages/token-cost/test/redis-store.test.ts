@@ -194,4 +194,47 @@ describe("a handler on a Redis store", () => {
     expect(reported.length).toBeLessThanOrEqual(3);
     expect(reported[0]).toBeInstanceOf(BudgetStoreError);
   });
+
+  it("Redis killed while 20 calls are in flight: calls already sent finish, later ones are refused unsent", async () => {
+    server.setScript({ usage: USAGE, delayMs: 300 });
+    server.clearRequests();
+    const spare = await startRedis();
+    const client = new Redis({
+      port: spare.port,
+      host: "127.0.0.1",
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+    });
+    client.on("error", () => {});
+    clients.push(client);
+    await new Promise((resolve) => client.once("ready", resolve));
+    const reported: unknown[] = [];
+    const handler = new TokenCostCallbackHandler({
+      budget: { totalUsd: 1, maxOutputTokens: 500, store: redisBudgetStore(client), storeTimeoutMs: 200 },
+      onHandlerError: (error) => reported.push(error),
+    });
+    const model = fakeChatOpenAI(server);
+    const inFlight = Array.from({ length: 20 }, (_, i) =>
+      model.invoke(`call ${i}`, { callbacks: [handler] }),
+    );
+    // Wait until all 20 requests reached the server, then kill Redis under them.
+    while (server.completions().length < 20) await new Promise((resolve) => setTimeout(resolve, 10));
+    await spare.stop();
+    const results = await Promise.allSettled(inFlight);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(20);
+    const after = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) => model.invoke(`after ${i}`, { callbacks: [handler] })),
+    );
+    for (const r of after) {
+      expect(r.status).toBe("rejected");
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(BudgetStoreError);
+    }
+    expect(server.completions()).toHaveLength(20);
+    await awaitAllCallbacks();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Every call was recorded; the failed settles were reported (once per method), never thrown.
+    expect(handler.totals.calls).toBe(20);
+    expect(reported.length).toBeGreaterThanOrEqual(1);
+    for (const error of reported) expect(error).toBeInstanceOf(BudgetStoreError);
+  });
 });
