@@ -1,6 +1,16 @@
 import { type FakeOpenAI, fakeChatOpenAI, startFakeOpenAI } from "@chainwatch/testkit";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  type MockInstance,
+  vi,
+} from "vitest";
 import { BudgetExceededError, TokenCostCallbackHandler } from "../src/index.js";
 
 // Issue 18.1: a call that waits longer than `runs.ttlMs` for its provider is slow, not abandoned. It must be
@@ -13,6 +23,19 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server.close();
+});
+// LangChain's own line for the refused call (see the README), captured and checked.
+let printed: MockInstance<typeof console.error>;
+beforeEach(() => {
+  printed = vi.spyOn(console, "error").mockImplementation(() => {});
+});
+afterEach(() => {
+  for (const call of printed.mock.calls) {
+    expect(String(call[0])).toMatch(
+      /^Error in handler TokenCostCallbackHandler, handleLLMStart: BudgetExceededError/,
+    );
+  }
+  printed.mockRestore();
 });
 
 describe("a slow call (longer than runs.ttlMs)", () => {
