@@ -5,7 +5,7 @@ import {
   BudgetStoreError,
   MemoryBudgetStore,
 } from "./budget-store.js";
-import { formatUsd } from "./money.js";
+import { formatUsd, roundUsd } from "./money.js";
 import type { BudgetAction, BudgetEvent, BudgetOptions } from "./types.js";
 
 /** Thrown from the start callback of an LLM call when a budget is used up; the call's request is never sent. */
@@ -18,7 +18,7 @@ export class BudgetExceededError extends RunBlockedError {
 
   constructor(event: BudgetEvent) {
     super(
-      `${event.scope === "trace" ? "Trace" : "Total"} budget of ${formatUsd(event.limitUsd)} reached (${formatUsd(event.spentUsd)} spent or held${
+      `${event.scope === "trace" ? "Trace" : "Total"} budget of $${roundUsd(event.limitUsd)} reached (${formatUsd(event.spentUsd)} spent or held${
         event.scope === "trace" ? ` in trace ${event.traceId}` : event.key ? ` for ${event.key}` : ""
       }): the call to ${event.model ?? "the model"} was not sent`,
     );
@@ -60,7 +60,7 @@ function windowMs(window: BudgetOptions["window"]): number | undefined {
 
 const defaultReport = (event: BudgetEvent): void => {
   process.emitWarning(
-    `token_cost: ${event.scope} budget of ${formatUsd(event.limitUsd)} reached (${formatUsd(event.spentUsd)} spent, trace ${event.traceId})`,
+    `token_cost: ${event.scope} budget of $${roundUsd(event.limitUsd)} reached (${formatUsd(event.spentUsd)} spent, trace ${event.traceId})`,
     { code: "CHAINWATCH_BUDGET_EXCEEDED" },
   );
 };

@@ -27,18 +27,20 @@ export function roundBreakdown(cost: CostBreakdown): CostBreakdown {
 }
 
 /**
- * USD for people: two decimals from $1 up (`$12.35`); below, four significant digits with trailing zeros dropped
- * but at least two decimals (`$0.00000465`, `$0.0021`, `$0.50`); `$0` for zero.
+ * USD for people: two decimals from $1 up (`$12.35`); below, six decimals (`$0.001508`, `$0.000503`), or more for
+ * amounts under $0.00001 so that two significant digits show (`$0.0000047`, never `$0.000005` or
+ * `$0.0000046499999999999995`); `$0` for zero. Rounded half up on the decimal value, not on its binary neighbour.
  */
 export function formatUsd(usd: number): string {
   if (!Number.isFinite(usd)) return `$${String(usd)}`;
   if (usd === 0) return "$0";
   const sign = usd < 0 ? "-" : "";
   const abs = Math.abs(usd);
-  if (abs >= 1) return `${sign}$${abs.toFixed(2)}`;
-  if (abs < 10 ** -USD_DECIMALS) return `${sign}$${abs.toExponential(1)}`;
-  const places = Math.min(USD_DECIMALS, Math.max(2, 3 - Math.floor(Math.log10(abs))));
-  const text = abs.toFixed(places).replace(/0+$/, "");
-  const decimals = text.length - text.indexOf(".") - 1;
-  return `${sign}$${decimals < 2 ? `${text}${"0".repeat(2 - decimals)}` : text}`;
+  const places = abs >= 1 ? 2 : Math.min(USD_DECIMALS, Math.max(6, 1 - Math.floor(Math.log10(abs))));
+  // In integer units of $1e-10 the amount is exact; dividing by a power of ten rounds on the decimal digits.
+  const units = Math.round(abs * SCALE);
+  if (units === 0) return `${sign}$${abs.toExponential(1)}`;
+  const kept = Math.round(units / 10 ** (USD_DECIMALS - places));
+  const digits = String(kept).padStart(places + 1, "0");
+  return `${sign}$${digits.slice(0, -places)}.${digits.slice(-places)}`;
 }

@@ -105,9 +105,11 @@ describe("money", () => {
   });
 
   it("is formatted for people in the table and messages", () => {
-    expect(formatUsd(0.0000046499999999999995)).toBe("$0.00000465");
-    expect(formatUsd(0.000052499999999999995)).toBe("$0.0000525");
-    expect(formatUsd(0.5)).toBe("$0.50");
+    expect(formatUsd(0.0000046499999999999995)).toBe("$0.0000047");
+    expect(formatUsd(0.000052499999999999995)).toBe("$0.000053");
+    // Half up on the decimal value: 0.0015075 is stored as 0.00150749999…, still $0.001508.
+    expect(formatUsd(0.0015075)).toBe("$0.001508");
+    expect(formatUsd(0.5)).toBe("$0.500000");
     expect(formatUsd(1234.567)).toBe("$1234.57");
     expect(formatUsd(0)).toBe("$0");
   });
