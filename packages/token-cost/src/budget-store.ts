@@ -179,3 +179,16 @@ export function units(amountUsd: number): number {
 export function usd(amount: number): number {
   return amount / 1e10;
 }
+
+/** `pending`, or a {@link BudgetStoreError} once `ms` have passed without an answer (the call itself goes on). */
+export function withTimeout<T>(pending: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new BudgetStoreError(`the budget store did not answer within ${ms} ms`, undefined)),
+      ms,
+    );
+    timer.unref();
+  });
+  return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
+}
