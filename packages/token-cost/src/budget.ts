@@ -1,53 +1,54 @@
-import { RunBlockedError } from "@chainwatch/core";
+import type { TrackedRun } from "@chainwatch/core";
+import { BudgetExceededError, defaultReport, limit, positive, windowMs } from "./budget-options.js";
+import {
+  type BudgetReserveResult,
+  type BudgetStore,
+  BudgetStoreError,
+  MemoryBudgetStore,
+  withTimeout,
+} from "./budget-store.js";
 import type { BudgetAction, BudgetEvent, BudgetOptions } from "./types.js";
 
-/** Thrown from the start callback of an LLM call when a budget is used up; the call's request is never sent. */
-export class BudgetExceededError extends RunBlockedError {
-  /** Which limit was reached. */
-  readonly scope: BudgetEvent["scope"];
-  readonly limitUsd: number;
-  readonly spentUsd: number;
-  readonly traceId: string;
+export { BudgetExceededError };
 
-  constructor(event: BudgetEvent) {
-    super(
-      `${event.scope === "trace" ? "Trace" : "Total"} budget of $${event.limitUsd} reached ($${event.spentUsd.toFixed(6)} spent${
-        event.scope === "trace" ? ` in trace ${event.traceId}` : ""
-      }): the call to ${event.model ?? "the model"} was not sent`,
-    );
-    this.scope = event.scope;
-    this.limitUsd = event.limitUsd;
-    this.spentUsd = event.spentUsd;
-    this.traceId = event.traceId;
-  }
+/** One reservation held for a call in flight. */
+export interface Hold {
+  store: BudgetStore;
+  key: string;
+  keyTtlMs: number | undefined;
+  amountUsd: number;
 }
 
-function limit(name: string, value: number | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    throw new RangeError(`budget.${name} must be a non-negative finite number of USD, got ${String(value)}`);
-  }
-  return value;
+function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
 }
 
-const defaultReport = (event: BudgetEvent): void => {
-  process.emitWarning(
-    `token_cost: ${event.scope} budget of $${event.limitUsd} reached ($${event.spentUsd.toFixed(6)} spent, trace ${event.traceId})`,
-    { code: "CHAINWATCH_BUDGET_EXCEEDED" },
-  );
-};
-
-/** The budget rules of one handler: which limit a call would break, and reporting each breach once. */
+/**
+ * The budget rules of one handler. Before a call leaves, the most it can cost is reserved against each limit
+ * (the trace's, in this process; the scope's total, in `store`); the call is refused when it does not fit. The
+ * reservation is settled to the real cost at the end, released on error, and expires if the call is abandoned.
+ */
 export class Budget {
   readonly perTraceUsd: number | undefined;
   readonly totalUsd: number | undefined;
   readonly action: BudgetAction;
-  private readonly report: (event: BudgetEvent) => void;
+  /** Output tokens to reserve without a request `max_tokens`; Infinity when not configured (nothing reserved). */
+  readonly maxOutputTokens: number;
+  private readonly windowMs: number | undefined;
+  private readonly scope: ((run: TrackedRun<unknown>) => string) | undefined;
+  private readonly store: BudgetStore;
+  /** A run tree lives in one process, so per-trace limits never need a shared store. */
+  private readonly traceStore: MemoryBudgetStore;
+  private readonly allowOnStoreError: boolean;
+  private readonly storeTimeoutMs: number;
+  private readonly reservationTtlMs: number;
+  private readonly report: ((event: BudgetEvent) => void) | undefined;
   private readonly reported = new Set<string>();
 
   constructor(
     options: BudgetOptions | undefined,
     private readonly maxReported: number,
+    private readonly onOwnError: (where: string, error: unknown) => void,
   ) {
     if (options !== undefined && (typeof options !== "object" || options === null)) {
       throw new TypeError(`budget must be an object, got ${String(options)}`);
@@ -59,7 +60,34 @@ export class Budget {
       throw new RangeError(`budget.onExceed must be "throw" or "warn", got ${String(action)}`);
     }
     this.action = action;
-    this.report = options?.onBudgetExceeded ?? defaultReport;
+    // In throw mode the BudgetExceededError the caller gets is the report: a process warning would say it twice.
+    this.report = options?.onBudgetExceeded ?? (action === "warn" ? defaultReport : undefined);
+    this.windowMs = windowMs(options?.window);
+    if (options?.scope !== undefined && typeof options.scope !== "function") {
+      throw new TypeError(`budget.scope must be a function of the run, got ${String(options.scope)}`);
+    }
+    this.scope = options?.scope;
+    const store = options?.store;
+    if (
+      store !== undefined &&
+      (typeof store !== "object" || store === null || typeof store.reserve !== "function")
+    ) {
+      throw new TypeError(
+        `budget.store must be a BudgetStore (reserve, settle, release, read), got ${String(store)}`,
+      );
+    }
+    this.store = store ?? new MemoryBudgetStore();
+    this.traceStore = new MemoryBudgetStore(maxReported);
+    const onStoreError = options?.onStoreError ?? "deny";
+    if (onStoreError !== "deny" && onStoreError !== "allow") {
+      throw new RangeError(`budget.onStoreError must be "deny" or "allow", got ${String(onStoreError)}`);
+    }
+    this.allowOnStoreError = onStoreError === "allow";
+    this.storeTimeoutMs = positive("storeTimeoutMs", options?.storeTimeoutMs, 250);
+    this.reservationTtlMs = positive("reservationTtlMs", options?.reservationTtlMs, 600_000);
+    // No default: reserving thousands of output tokens by default would refuse the first call of small budgets that
+    // worked before reservations. Without it (and without max_tokens) only the prompt is held.
+    this.maxOutputTokens = positive("maxOutputTokens", options?.maxOutputTokens, Number.POSITIVE_INFINITY);
   }
 
   /** True when a limit is set. */
@@ -72,32 +100,167 @@ export class Budget {
     return this.active && this.action === "throw";
   }
 
-  /** The limit already used up, if any, with these amounts spent so far. */
-  breach(
-    traceId: string,
-    traceSpent: number,
-    totalSpent: number,
-    model: string | undefined,
-  ): BudgetEvent | undefined {
-    if (this.totalUsd !== undefined && totalSpent >= this.totalUsd) {
-      return { scope: "total", limitUsd: this.totalUsd, spentUsd: totalSpent, traceId, model };
+  /**
+   * Reserves `amountUsd` for a call against each limit. Throws (or rejects with) a {@link BudgetExceededError}
+   * when it does not fit in `throw` mode, or a {@link BudgetStoreError} when the store fails and `onStoreError` is
+   * `deny`. Answers synchronously with the in-memory store.
+   */
+  reserve(run: TrackedRun<unknown>, amountUsd: number, nowMs: number): Hold[] | Promise<Hold[]> {
+    const holds: Hold[] = [];
+    if (this.perTraceUsd !== undefined) {
+      const key = `trace|${run.traceId}`;
+      const result = this.traceStore.reserve({
+        key,
+        id: run.runId,
+        amountUsd,
+        limitUsd: this.perTraceUsd,
+        nowMs,
+        reservationTtlMs: this.reservationTtlMs,
+        keyTtlMs: undefined,
+      });
+      const hold: Hold = { store: this.traceStore, key, keyTtlMs: undefined, amountUsd };
+      this.decide(result, hold, holds, run, "trace", this.perTraceUsd);
     }
-    if (this.perTraceUsd !== undefined && traceSpent >= this.perTraceUsd) {
-      return { scope: "trace", limitUsd: this.perTraceUsd, spentUsd: traceSpent, traceId, model };
+    if (this.totalUsd === undefined) return holds;
+    let hold: Hold;
+    let pending: BudgetReserveResult | Promise<BudgetReserveResult>;
+    try {
+      const key = this.key(run, nowMs);
+      const keyTtlMs = this.keyTtlMs(nowMs);
+      hold = { store: this.store, key, keyTtlMs, amountUsd };
+      pending = this.store.reserve({
+        key,
+        id: run.runId,
+        amountUsd,
+        limitUsd: this.totalUsd,
+        nowMs,
+        reservationTtlMs: this.reservationTtlMs,
+        keyTtlMs,
+      });
+    } catch (error) {
+      return this.storeFailed(holds, run, error);
     }
-    return undefined;
+    if (!isThenable(pending)) return this.decide(pending, hold, holds, run, "total", this.totalUsd);
+    const limitUsd = this.totalUsd;
+    return withTimeout(pending, this.storeTimeoutMs).then(
+      (result) => this.decide(result, hold, holds, run, "total", limitUsd),
+      (error: unknown) => this.storeFailed(holds, run, error),
+    );
+  }
+
+  /** Keeps a hold that fit; refuses the call (throw mode) or reports the breach (warn mode) when it did not. */
+  private decide(
+    result: BudgetReserveResult,
+    hold: Hold,
+    holds: Hold[],
+    run: TrackedRun<unknown>,
+    scope: BudgetEvent["scope"],
+    limitUsd: number,
+  ): Hold[] {
+    // In warn mode the call goes ahead, so its cost is still settled under the key.
+    if (result.ok || this.action === "warn") holds.push(hold);
+    if (result.ok) return holds;
+    const event: BudgetEvent = {
+      scope,
+      limitUsd,
+      spentUsd: result.spentUsd + result.reservedUsd,
+      traceId: run.traceId,
+      model: run.model,
+      key: scope === "total" ? hold.key : undefined,
+    };
+    this.notify(event);
+    if (this.action === "throw") {
+      this.release(holds, run.runId);
+      throw new BudgetExceededError(event);
+    }
+    return holds;
+  }
+
+  /** Settles each hold to the call's real cost (the reserved amount when the cost is unknown). Never throws. */
+  settle(holds: readonly Hold[], runId: string, costUsd: number | undefined, nowMs: number): void {
+    for (const hold of holds) {
+      this.quietly("budgetStore.settle", () =>
+        hold.store.settle({
+          key: hold.key,
+          id: runId,
+          costUsd: costUsd ?? hold.amountUsd,
+          nowMs,
+          keyTtlMs: hold.keyTtlMs,
+        }),
+      );
+    }
+  }
+
+  /** Releases each hold (the call failed before costing anything). Never throws. */
+  release(holds: readonly Hold[], runId: string): void {
+    for (const hold of holds) {
+      this.quietly("budgetStore.release", () => hold.store.release({ key: hold.key, id: runId }));
+    }
+  }
+
+  /** The store key of a run's total budget now: its scope, then the window it falls in. */
+  key(run: TrackedRun<unknown>, nowMs: number): string {
+    const scope = this.scope === undefined ? "default" : this.scope(run);
+    if (typeof scope !== "string" || scope === "") {
+      throw new TypeError(`budget.scope must return a non-empty string, got ${String(scope)}`);
+    }
+    return this.windowMs === undefined
+      ? scope
+      : `${scope}|${Math.floor(nowMs / this.windowMs) * this.windowMs}`;
+  }
+
+  private keyTtlMs(nowMs: number): number | undefined {
+    if (this.windowMs === undefined) return undefined;
+    // Kept past the window's end as long as a reservation can live, so a late settle still finds its key.
+    return this.windowMs - (nowMs % this.windowMs) + this.reservationTtlMs;
+  }
+
+  private storeFailed(holds: Hold[], run: TrackedRun<unknown>, error: unknown): Hold[] {
+    const failure =
+      error instanceof BudgetStoreError
+        ? error
+        : new BudgetStoreError(
+            `the budget store failed: ${error instanceof Error ? error.message : String(error)}`,
+            error,
+          );
+    if (this.allowOnStoreError || this.action !== "throw") {
+      this.onOwnError("budgetStore", failure);
+      return holds;
+    }
+    this.release(holds, run.runId);
+    throw failure;
+  }
+
+  private quietly(where: string, step: () => void | Promise<void>): void {
+    const fail = (error: unknown): void =>
+      this.onOwnError(
+        where,
+        error instanceof BudgetStoreError
+          ? error
+          : new BudgetStoreError(
+              `${where} failed: ${error instanceof Error ? error.message : String(error)}`,
+              error,
+            ),
+      );
+    try {
+      const pending = step();
+      if (pending !== undefined) withTimeout(pending, this.storeTimeoutMs).catch(fail);
+    } catch (error) {
+      fail(error);
+    }
   }
 
   /** Tells `onBudgetExceeded` about a breach, once per limit (and per trace for trace limits). */
-  notify(event: BudgetEvent, onError: (error: unknown) => void): void {
-    const key = event.scope === "total" ? "\u0000total" : event.traceId;
+  notify(event: BudgetEvent): void {
+    if (this.report === undefined) return;
+    const key = event.scope === "total" ? `\u0000total${event.key ?? ""}` : event.traceId;
     if (this.reported.has(key)) return;
     if (this.reported.size >= this.maxReported) this.reported.clear();
     this.reported.add(key);
     try {
       this.report(event);
     } catch (error) {
-      onError(error);
+      this.onOwnError("onBudgetExceeded", error);
     }
   }
 }

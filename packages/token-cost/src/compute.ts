@@ -1,6 +1,9 @@
-import { countsFromPartial } from "./counts.js";
+import { validateOptions } from "@chainwatch/core";
+import { countsFromAnyUsage } from "./counts.js";
+import { COMPUTE_COST_SHAPE } from "./options.js";
 import { PriceBook } from "./prices.js";
 import type { ComputeCostInput, CostResult, TokenCounts } from "./types.js";
+import { absurdCounts, MAX_TOKENS_PER_CALL } from "./usage-limits.js";
 
 let defaultBook: PriceBook | undefined;
 
@@ -12,7 +15,9 @@ function bundledBook(): PriceBook {
 /**
  * Prices one call without callbacks: the same rules as the handler (custom prices first, then genai-prices'
  * bundled data, dated snapshots and fine-tunes matched to their base entry). Never throws for bad counts or
- * unknown models: those come back with `cost: null` and a reason.
+ * unknown models: those come back with `cost: null` and a reason. `usage` is the documented camelCase shape or
+ * LangChain's own `UsageMetadata` (`message.usage_metadata`); an object with neither an input nor an output count,
+ * or with keys of neither shape, is `invalid_usage` (never a priced zero).
  *
  * @example
  * ```ts
@@ -21,18 +26,24 @@ function bundledBook(): PriceBook {
  * ```
  */
 export function computeCost(input: ComputeCostInput): CostResult & { tokens: TokenCounts } {
-  const { counts, invalid } = countsFromPartial(input.usage);
-  if (invalid.length > 0) {
+  validateOptions("computeCost", input, COMPUTE_COST_SHAPE);
+  if (input === undefined) throw new TypeError("computeCost: expected an object, got undefined");
+  // Bad custom prices are the caller's mistake: refused loudly before the usage is even looked at.
+  const book =
+    input.prices !== undefined && input.prices.length > 0 ? new PriceBook(input.prices) : bundledBook();
+  const { counts, problem } = countsFromAnyUsage(input.usage);
+  const absurd = problem === undefined ? absurdCounts(counts) : [];
+  if (problem !== undefined || absurd.length > 0) {
     return {
       cost: null,
       price: null,
       reason: "invalid_usage",
-      detail: `unusable token counts (NaN, negative or not a number): ${invalid.join(", ")}`,
+      detail:
+        problem ??
+        `token counts beyond any model's single call (> ${MAX_TOKENS_PER_CALL}): ${absurd.join(", ")}`,
       tokens: counts,
     };
   }
-  const book =
-    input.prices !== undefined && input.prices.length > 0 ? new PriceBook(input.prices) : bundledBook();
   const at = input.at ?? new Date();
   return { ...book.price(input.model, input.provider, counts, at), tokens: counts };
 }

@@ -7,6 +7,8 @@ type EncodingName = "o200k_base" | "cl100k_base";
 const CL100K = /^(gpt-4(?!o|\.\d|-?turbo-2024)|gpt-3\.5|text-embedding-(ada|3))/i;
 
 const encoders = new Map<EncodingName, Promise<Tiktoken>>();
+/** Encoders already loaded, for estimates that must be answered synchronously (a cost source's). */
+const loaded = new Map<EncodingName, Tiktoken>();
 
 /**
  * Loads an encoding from js-tiktoken's bundled ranks (a package import, never a download), once per process.
@@ -20,7 +22,9 @@ function encoder(name: EncodingName): Promise<Tiktoken> {
         name === "cl100k_base"
           ? (await import("js-tiktoken/ranks/cl100k_base")).default
           : (await import("js-tiktoken/ranks/o200k_base")).default;
-      return new Tiktoken(ranks);
+      const tiktoken = new Tiktoken(ranks);
+      loaded.set(name, tiktoken);
+      return tiktoken;
     })();
     // A failed load is retried on the next estimate rather than cached.
     pending.catch(() => encoders.delete(name));
@@ -45,6 +49,16 @@ function messageText(message: unknown): string {
   return text;
 }
 
+/** Like {@link estimateTokens}, but undefined when the model's encoding is not loaded yet. */
+export function estimateTokensNow(
+  model: string | undefined,
+  prompts: unknown,
+  outputTexts: readonly string[],
+): { inputTokens: number; outputTokens: number } | undefined {
+  const encoding = loaded.get(encodingFor(model));
+  return encoding === undefined ? undefined : count(encoding, prompts, outputTexts);
+}
+
 /**
  * Estimated input and output tokens of a call, counted as OpenAI's chat format does (3 tokens of framing per
  * message, 3 to prime the reply). `prompts` are the start callback's messages (chat) or prompt strings (LLMs).
@@ -54,7 +68,14 @@ export async function estimateTokens(
   prompts: unknown,
   outputTexts: readonly string[],
 ): Promise<{ inputTokens: number; outputTokens: number }> {
-  const encoding = await encoder(encodingFor(model));
+  return count(await encoder(encodingFor(model)), prompts, outputTexts);
+}
+
+function count(
+  encoding: Tiktoken,
+  prompts: unknown,
+  outputTexts: readonly string[],
+): { inputTokens: number; outputTokens: number } {
   let inputTokens = 0;
   for (const prompt of Array.isArray(prompts) ? prompts : []) {
     if (Array.isArray(prompt)) {

@@ -2,35 +2,23 @@ import {
   ChainwatchCallbackHandler,
   type CostHint,
   type CostSource,
-  chainRunType,
-  extractUsage,
+  type ModelStartInput,
+  type RunType,
   responseModel,
   type TrackedRun,
   usageFromMessage,
+  validateOptions,
 } from "@chainwatch/core";
-import type { Serialized } from "@langchain/core/load/serializable";
-import type { BaseMessage } from "@langchain/core/messages";
 import type { LLMResult } from "@langchain/core/outputs";
-import { Budget, BudgetExceededError } from "./budget.js";
+import { Budget, type Hold } from "./budget.js";
 import { buildRecord, type MeasuredUsage } from "./call-record.js";
-import { countsFromUsage, zeroCounts } from "./counts.js";
-import { estimateTokens, generationTexts } from "./estimate.js";
+import { countsFromUsage } from "./counts.js";
 import { CostLedger } from "./ledger.js";
+import { TOKEN_COST_OPTION_SHAPE } from "./options.js";
 import { PriceBook } from "./prices.js";
-import type { CallCostRecord, CostResult, CostTotals, TokenCostCallbackHandlerOptions } from "./types.js";
-
-/**
- * Per-run state: the prompts of an LLM run (messages or strings), kept only to estimate tokens if the provider
- * reports no usage; undefined for chains and tools, and when estimation is off.
- */
-type RunState = unknown;
-
-/** A result priced once, for one (model, provider): reused by whichever of the handler and its users asks next. */
-interface PricedResult {
-  model: string | undefined;
-  provider: string | undefined;
-  result: CostResult;
-}
+import { type CallState, Pricing } from "./pricing.js";
+import { reservationUsd } from "./reservation.js";
+import type { CallCostRecord, CostTotals, TokenCostCallbackHandlerOptions } from "./types.js";
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -44,7 +32,7 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 
 /**
  * Exact token and USD accounting for LangChain.js: one {@link CallCostRecord} per LLM call, totals overall, by
- * model and per run tree, and budgets that stop the next call before its request leaves.
+ * model and per run tree, and budgets that reserve a call's most possible cost before its request leaves.
  *
  * Prices come from `@pydantic/genai-prices`' bundled data (no network), overridable with `prices`. A call that
  * cannot be priced gets `cost: null` and a reason, never 0.
@@ -57,30 +45,28 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  * process.stdout.write(cost.table());
  * ```
  */
-export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState> implements CostSource {
+export class TokenCostCallbackHandler
+  extends ChainwatchCallbackHandler<CallState | undefined>
+  implements CostSource
+{
   name = "token_cost";
 
   private readonly prices: PriceBook;
+  private readonly pricing: Pricing;
   private readonly budget: Budget;
   private readonly onRecord: ((record: CallCostRecord) => void) | undefined;
-  private readonly estimate: boolean;
   private readonly clock: () => Date;
   private readonly ledger: CostLedger;
-  /**
-   * Prices by LLM result object. LangChain hands the same result to every handler, so the metrics and log
-   * handlers that take this one as their cost source, and this handler's own end callback, price a call once
-   * whatever order they run in.
-   */
-  private readonly pricedResults = new WeakMap<object, PricedResult>();
-  private readonly reportBudgetError = (error: unknown): void => this.guard.report("onBudgetExceeded", error);
 
   constructor(options: TokenCostCallbackHandlerOptions = {}) {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(`TokenCostCallbackHandler: options must be an object, got ${String(options)}`);
-    }
-    const budget = new Budget(options.budget, positiveInteger("maxTraces", options.maxTraces, 1_000));
+    validateOptions("TokenCostCallbackHandler", options, TOKEN_COST_OPTION_SHAPE);
+    const maxTraces = positiveInteger("maxTraces", options.maxTraces, 1_000);
+    let report: (where: string, error: unknown) => void = () => {};
+    const budget = new Budget(options.budget, maxTraces, (where, error) => report(where, error));
     // Blocking a call needs raiseError passed to the base constructor, which also makes LangChain await us.
-    super("token_cost", options, budget.blocks ? { raiseError: true } : undefined);
+    // The run tree is tracked so that calls inside chains and tools roll up to their root trace.
+    super("token_cost", options, budget.blocks ? { raiseError: true } : undefined, { runTree: true });
+    report = (where, error) => this.guard.report(where, error);
     this.budget = budget;
     this.prices = new PriceBook(options.prices);
     if (options.onRecord !== undefined && typeof options.onRecord !== "function") {
@@ -89,12 +75,9 @@ export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState
       );
     }
     this.onRecord = options.onRecord;
-    this.estimate = options.estimate ?? true;
     this.clock = options.clock ?? (() => new Date());
-    this.ledger = new CostLedger(
-      positiveInteger("maxTraces", options.maxTraces, 1_000),
-      positiveInteger("maxRecords", options.maxRecords, 100),
-    );
+    this.pricing = new Pricing(this.prices, options.estimate ?? true, this.clock, report);
+    this.ledger = new CostLedger(maxTraces, positiveInteger("maxRecords", options.maxRecords, 100));
   }
 
   /** Totals of every call this handler saw. */
@@ -102,7 +85,7 @@ export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState
     return this.ledger.totals();
   }
 
-  /** Shortcut for `totals.costUsd`: USD of the priced calls. */
+  /** Shortcut for `totals.costUsd`: USD of the priced calls (estimates included). */
   get costUsd(): number {
     return this.ledger.costUsd;
   }
@@ -137,240 +120,99 @@ export class TokenCostCallbackHandler extends ChainwatchCallbackHandler<RunState
   }
 
   /**
-   * USD of one call from its LLM result alone ({@link CostSource}, for `PrometheusCallbackHandler` and
-   * `PinoCallbackHandler`'s `cost` option): the model the response names (else `hint.model`), `hint.provider`,
-   * and the usage the provider reported, with this handler's prices. Pure and order-independent: it records
-   * nothing, and it is cached per result object, so composing handlers prices a call once. Undefined when the
-   * call cannot be priced from the result (no or unusable usage, unknown model): this handler may still
-   * estimate tokens for its own records, which a result alone cannot.
+   * USD of one call from its LLM result ({@link CostSource}, for `PrometheusCallbackHandler` and
+   * `PinoCallbackHandler`'s `cost` option), with this handler's prices: the provider's usage, or, when it
+   * reported none, the same tokenizer estimate this handler records (see {@link costDetailOfLLMResult}), so that
+   * the three figures agree. Cached per result object. Undefined when the call cannot be priced.
    */
   costOfLLMResult(output: unknown, hint: CostHint = {}): number | undefined {
-    const usage = extractUsage(output);
-    if (usage === undefined || usage.source === "estimated" || usage.invalid.length > 0) return undefined;
-    const model = responseModel(output) ?? hint.model;
-    return this.priceOf(output, model, hint.provider, countsFromUsage(usage)).cost?.totalUsd;
+    return this.pricing.ofResult(output, hint, this.runs)?.usd;
   }
 
-  /** Forgets every record and total (runs in progress are still tracked). */
+  /** Like {@link costOfLLMResult}, and whether the figure is a tokenizer estimate (no usage from the provider). */
+  costDetailOfLLMResult(
+    output: unknown,
+    hint: CostHint = {},
+  ): { usd: number; estimated: boolean } | undefined {
+    return this.pricing.ofResult(output, hint, this.runs);
+  }
+
+  /** Forgets every record and total (runs in progress are still tracked, budget spend is the store's). */
   reset(): void {
     this.ledger.reset();
   }
 
-  override handleChatModelStart(
-    llm: Serialized,
-    messages: BaseMessage[][],
-    runId: string,
-    parentRunId?: string,
-    extraParams?: Record<string, unknown>,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
-  ): void {
-    this.startLLM(llm, messages, runId, parentRunId, extraParams, tags, metadata, runName);
+  protected override createRunState(runType: RunType): CallState | undefined {
+    return runType === "llm" ? { prompts: undefined, holds: [] } : undefined;
   }
 
-  override handleLLMStart(
-    llm: Serialized,
-    prompts: string[],
-    runId: string,
-    parentRunId?: string,
-    extraParams?: Record<string, unknown>,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
-  ): void {
-    this.startLLM(llm, prompts, runId, parentRunId, extraParams, tags, metadata, runName);
+  /** Keeps the prompts (for an estimate) and reserves the call's most possible cost, refusing it if it does not fit. */
+  protected override onModelStart(
+    run: TrackedRun<CallState | undefined>,
+    input: ModelStartInput,
+  ): void | Promise<void> {
+    const prompts = input.kind === "chat" ? input.messages : input.prompts;
+    if (run.state !== undefined) run.state.prompts = this.pricing.keepPrompts(prompts);
+    if (!this.budget.active) return;
+    const at = this.clock();
+    const amount = reservationUsd(
+      this.prices,
+      run.model,
+      run.provider,
+      prompts,
+      input.invocationParams,
+      this.budget.maxOutputTokens,
+      at,
+    );
+    const reserved = this.budget.reserve(run, amount, at.getTime());
+    if (Array.isArray(reserved)) this.keep(run, reserved);
+    else return reserved.then((holds) => this.keep(run, holds));
   }
 
-  override handleLLMEnd(output: LLMResult, runId: string): void | Promise<void> {
-    const run = this.runs.end(runId);
-    if (run === undefined) return;
+  protected override onModelEnd(
+    run: TrackedRun<CallState | undefined>,
+    output: LLMResult,
+  ): void | Promise<void> {
     const model = responseModel(output) ?? run.model;
-    const usage = extractUsage(output);
-    if (usage !== undefined && usage.source !== "estimated") {
-      const tokens = countsFromUsage(usage);
-      const invalid = usage.invalid.length > 0;
-      this.record(
-        run,
-        model,
-        {
-          tokens,
-          estimated: false,
-          invalidUsage: usage.invalid,
-          status: "ok",
-          unpriced: invalid ? "invalid_usage" : undefined,
-        },
-        invalid ? undefined : this.priceOf(output, model, run.provider, tokens),
-      );
-      return;
-    }
-    if (!this.estimate || run.state === undefined) {
-      this.record(run, model, {
-        tokens: zeroCounts(),
-        estimated: false,
-        invalidUsage: [],
-        status: "ok",
-        unpriced: "no_usage",
-      });
-      return;
-    }
-    return this.estimateAndRecord(run, model, run.state, generationTexts(output));
+    const measured = this.pricing.measure(output, run, model);
+    if (measured instanceof Promise) return measured.then((m) => this.record(run, model, m, output));
+    this.record(run, model, measured, output);
   }
 
-  override handleLLMError(error: unknown, runId: string): void {
-    const run = this.runs.end(runId);
-    if (run === undefined) return;
+  protected override onModelError(run: TrackedRun<CallState | undefined>, error: unknown): void {
     // A failed attempt costs nothing, unless the provider reported usage for it.
     const usage = usageFromMessage(error);
-    if (usage !== undefined) {
-      this.record(run, run.model, {
-        tokens: countsFromUsage(usage),
-        estimated: false,
-        invalidUsage: usage.invalid,
-        status: "error",
-        unpriced: usage.invalid.length > 0 ? "invalid_usage" : undefined,
-      });
+    if (usage === undefined) {
+      this.budget.release(run.state?.holds ?? [], run.runId);
+      this.ledger.addFailure(run.traceId);
       return;
     }
-    this.ledger.addFailure(run.traceId);
+    const invalid = usage.invalid.length > 0;
+    const measured: MeasuredUsage = {
+      tokens: countsFromUsage(usage),
+      estimated: false,
+      invalidUsage: usage.invalid,
+      status: "error",
+      unpriced: invalid ? "invalid_usage" : undefined,
+    };
+    this.record(run, run.model, measured, undefined);
   }
 
-  override handleChainStart(
-    chain: Serialized,
-    _inputs: unknown,
-    runId: string,
-    parentRunId?: string,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runType?: string,
-    runName?: string,
-  ): void {
-    // Chains and tools are tracked only so that calls under them roll up to their root trace.
-    this.trackStart(chainRunType(runType), chain, runId, parentRunId, tags, metadata, runName, undefined);
-  }
-
-  override handleChainEnd(_outputs: unknown, runId: string): void {
-    this.runs.end(runId);
-  }
-
-  override handleChainError(_error: unknown, runId: string): void {
-    this.runs.end(runId);
-  }
-
-  override handleToolStart(
-    tool: Serialized,
-    _input: string,
-    runId: string,
-    parentRunId?: string,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
-  ): void {
-    this.trackStart("tool", tool, runId, parentRunId, tags, metadata, runName, undefined);
-  }
-
-  override handleToolEnd(_output: unknown, runId: string): void {
-    this.runs.end(runId);
-  }
-
-  override handleToolError(_error: unknown, runId: string): void {
-    this.runs.end(runId);
-  }
-
-  private startLLM(
-    llm: unknown,
-    prompts: unknown,
-    runId: string,
-    parentRunId: string | undefined,
-    extraParams: unknown,
-    tags: unknown,
-    metadata: unknown,
-    runName: unknown,
-  ): void {
-    const state: RunState = this.estimate ? prompts : undefined;
-    const run = this.trackLLMStart(llm, runId, parentRunId, extraParams, tags, metadata, runName, state);
-    if (!this.budget.active) return;
-    const breach = this.budget.breach(
-      run.traceId,
-      this.ledger.traceCostUsd(run.traceId),
-      this.ledger.costUsd,
-      run.model,
-    );
-    if (breach === undefined) return;
-    this.budget.notify(breach, this.reportBudgetError);
-    if (this.budget.action === "throw") {
-      // The call never starts, so no end event will release it.
-      this.runs.end(runId);
-      throw new BudgetExceededError(breach);
-    }
-  }
-
-  private async estimateAndRecord(
-    run: TrackedRun<RunState>,
-    model: string | undefined,
-    prompts: unknown,
-    outputs: string[],
-  ): Promise<void> {
-    let estimate: { inputTokens: number; outputTokens: number };
-    try {
-      estimate = await estimateTokens(model, prompts, outputs);
-    } catch (error) {
-      // The call still counts, unpriced: a missing tokenizer must not make it vanish from the totals.
-      this.guard.report("estimateTokens", error);
-      this.record(run, model, {
-        tokens: zeroCounts(),
-        estimated: false,
-        invalidUsage: [],
-        status: "ok",
-        unpriced: "no_usage",
-      });
-      return;
-    }
-    const { inputTokens, outputTokens } = estimate;
-    const counts = zeroCounts();
-    counts.inputTokens = inputTokens;
-    counts.outputTokens = outputTokens;
-    counts.totalTokens = inputTokens + outputTokens;
-    this.record(run, model, {
-      tokens: counts,
-      estimated: true,
-      invalidUsage: [],
-      status: "ok",
-      unpriced: undefined,
-    });
-  }
-
-  /** The price of a result's tokens, from the cache when this result was priced for the same model and provider. */
-  private priceOf(
-    output: unknown,
-    model: string | undefined,
-    provider: string | undefined,
-    tokens: CallCostRecord["tokens"],
-  ): CostResult {
-    const key = typeof output === "object" && output !== null ? output : undefined;
-    const cached = key === undefined ? undefined : this.pricedResults.get(key);
-    if (cached !== undefined && cached.model === model && cached.provider === provider) return cached.result;
-    const result = this.prices.price(model, provider, tokens, this.clock());
-    if (key !== undefined) this.pricedResults.set(key, { model, provider, result });
-    return result;
+  private keep(run: TrackedRun<CallState | undefined>, holds: Hold[]): void {
+    if (run.state !== undefined) run.state.holds = holds;
   }
 
   private record(
-    run: TrackedRun<RunState>,
+    run: TrackedRun<CallState | undefined>,
     model: string | undefined,
     measured: MeasuredUsage,
-    priced?: CostResult,
+    output: unknown,
   ): void {
+    const priced = this.pricing.priceOf(output, model, run.provider, measured);
     const record = buildRecord(run, model, measured, this.prices, this.clock(), priced);
     this.ledger.add(record);
     if (this.budget.active) {
-      const breach = this.budget.breach(
-        run.traceId,
-        this.ledger.traceCostUsd(run.traceId),
-        this.ledger.costUsd,
-        model,
-      );
-      if (breach !== undefined) this.budget.notify(breach, this.reportBudgetError);
+      this.budget.settle(run.state?.holds ?? [], run.runId, record.cost?.totalUsd, record.at.getTime());
     }
     if (this.onRecord !== undefined) {
       try {

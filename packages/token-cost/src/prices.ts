@@ -1,4 +1,5 @@
 import { calcPrice, type ModelInfo, type ModelPrice, type Provider } from "@pydantic/genai-prices";
+import { roundBreakdown } from "./money.js";
 import { breakdown, fastCost, isConditional, pricesAt } from "./rates.js";
 import type { CostResult, CustomPrice, PriceMatch, TokenCounts, UnpricedReason } from "./types.js";
 
@@ -131,7 +132,12 @@ export class PriceBook {
       const rates = Number.isNaN(at.getTime()) ? undefined : pricesAt(resolved.model, at);
       const fast = rates === undefined ? undefined : fastCost(rates, tokens);
       if (rates !== undefined && fast !== undefined) {
-        return { cost: fast, price: this.match(resolved, rates), reason: undefined, detail: undefined };
+        return {
+          cost: roundBreakdown(fast),
+          price: this.match(resolved, rates),
+          reason: undefined,
+          detail: undefined,
+        };
       }
       const result = calcPrice(usageForLibrary(tokens), model, {
         provider: resolved.provider,
@@ -139,7 +145,7 @@ export class PriceBook {
       });
       if (result === null) return unpriced("unknown_model", `no price entry matched ${model}`);
       return {
-        cost: breakdown(result.model_price, tokens, result.total_price),
+        cost: roundBreakdown(breakdown(result.model_price, tokens, result.total_price)),
         price: this.match(resolved, result.model_price),
         reason: undefined,
         detail: undefined,

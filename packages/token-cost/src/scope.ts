@@ -1,8 +1,10 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import { validateOptions } from "@chainwatch/core";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { getContextVariable, registerConfigureHook, setContextVariable } from "@langchain/core/context";
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import { TokenCostCallbackHandler } from "./handler.js";
+import { TOKEN_COST_OPTION_SHAPE } from "./options.js";
 import type { CallCostRecord, CostTotals, TokenCostCallbackHandlerOptions } from "./types.js";
 
 /** What {@link trackCost} resolves to. */
@@ -45,6 +47,7 @@ export async function trackCost<T>(
   options: TokenCostCallbackHandlerOptions = {},
 ): Promise<TrackedCost<T>> {
   if (typeof fn !== "function") throw new TypeError(`trackCost: expected a function, got ${String(fn)}`);
+  validateOptions("trackCost", options, TOKEN_COST_OPTION_SHAPE);
   const handler = new TokenCostCallbackHandler(options);
   AsyncLocalStorageProviderSingleton.initializeGlobalInstance(new AsyncLocalStorage());
   const storage = AsyncLocalStorageProviderSingleton.getInstance();

@@ -1,11 +1,5 @@
+import { formatUsd } from "./money.js";
 import type { CostTotals } from "./types.js";
-
-/** USD with enough digits for sub-cent calls. */
-export function formatUsd(usd: number): string {
-  if (usd === 0) return "$0";
-  if (Math.abs(usd) >= 1) return `$${usd.toFixed(2)}`;
-  return `$${usd.toFixed(6)}`;
-}
 
 function pad(text: string, width: number, right: boolean): string {
   return right ? text.padStart(width) : text.padEnd(width);
@@ -51,3 +45,5 @@ export function formatCostTable(byModel: ReadonlyMap<string, CostTotals>, total:
   }
   return `${out.join("\n")}\n`;
 }
+
+export { formatUsd };

@@ -1,4 +1,5 @@
 import { addCounts, zeroCounts } from "./counts.js";
+import { roundUsd } from "./money.js";
 import type { CallCostRecord, CostBreakdown, CostTotals } from "./types.js";
 
 function zeroCost(): CostBreakdown {
@@ -39,13 +40,13 @@ export function addRecord(totals: CostTotals, record: CallCostRecord): void {
   }
   totals.pricedCalls++;
   const sum = totals.cost;
-  sum.inputUsd += cost.inputUsd;
-  sum.cacheReadUsd += cost.cacheReadUsd;
-  sum.cacheWriteUsd += cost.cacheWriteUsd;
-  sum.outputUsd += cost.outputUsd;
-  sum.reasoningUsd += cost.reasoningUsd;
-  sum.otherUsd += cost.otherUsd;
-  sum.totalUsd += cost.totalUsd;
+  sum.inputUsd = roundUsd(sum.inputUsd + cost.inputUsd);
+  sum.cacheReadUsd = roundUsd(sum.cacheReadUsd + cost.cacheReadUsd);
+  sum.cacheWriteUsd = roundUsd(sum.cacheWriteUsd + cost.cacheWriteUsd);
+  sum.outputUsd = roundUsd(sum.outputUsd + cost.outputUsd);
+  sum.reasoningUsd = roundUsd(sum.reasoningUsd + cost.reasoningUsd);
+  sum.otherUsd = roundUsd(sum.otherUsd + cost.otherUsd);
+  sum.totalUsd = roundUsd(sum.totalUsd + cost.totalUsd);
   totals.costUsd = sum.totalUsd;
 }
 

@@ -1,3 +1,4 @@
+import { roundUsd } from "./money.js";
 import type { CallCostRecord, CostTotals } from "./types.js";
 
 /** Fields of one trace's totals, in slot order. */
@@ -49,13 +50,13 @@ export class TraceTotals {
       return;
     }
     values[base + PRICED] = (values[base + PRICED] ?? 0) + 1;
-    values[base + COST] = (values[base + COST] ?? 0) + cost.inputUsd;
-    values[base + COST + 1] = (values[base + COST + 1] ?? 0) + cost.cacheReadUsd;
-    values[base + COST + 2] = (values[base + COST + 2] ?? 0) + cost.cacheWriteUsd;
-    values[base + COST + 3] = (values[base + COST + 3] ?? 0) + cost.outputUsd;
-    values[base + COST + 4] = (values[base + COST + 4] ?? 0) + cost.reasoningUsd;
-    values[base + COST + 5] = (values[base + COST + 5] ?? 0) + cost.otherUsd;
-    values[base + COST + 6] = (values[base + COST + 6] ?? 0) + cost.totalUsd;
+    values[base + COST] = roundUsd((values[base + COST] ?? 0) + cost.inputUsd);
+    values[base + COST + 1] = roundUsd((values[base + COST + 1] ?? 0) + cost.cacheReadUsd);
+    values[base + COST + 2] = roundUsd((values[base + COST + 2] ?? 0) + cost.cacheWriteUsd);
+    values[base + COST + 3] = roundUsd((values[base + COST + 3] ?? 0) + cost.outputUsd);
+    values[base + COST + 4] = roundUsd((values[base + COST + 4] ?? 0) + cost.reasoningUsd);
+    values[base + COST + 5] = roundUsd((values[base + COST + 5] ?? 0) + cost.otherUsd);
+    values[base + COST + 6] = roundUsd((values[base + COST + 6] ?? 0) + cost.totalUsd);
   }
 
   /** Counts a failed call (no usage reported) in its trace. */

@@ -1,5 +1,7 @@
-import type { ChainwatchHandlerOptions } from "@chainwatch/core";
+import type { ChainwatchHandlerOptions, TrackedRun } from "@chainwatch/core";
+import type { UsageMetadata } from "@langchain/core/messages";
 import type { ConditionalPrice, MatchLogic, ModelPrice } from "@pydantic/genai-prices";
+import type { BudgetStore } from "./budget-store.js";
 
 /**
  * Token counts of one call, in LangChain's conventions: `inputTokens` already includes cache reads and cache
@@ -148,9 +150,45 @@ export interface BudgetOptions {
   onExceed?: BudgetAction;
   /**
    * Told when a limit is reached.
-   * @default a single `process.emitWarning` per limit and trace
+   * @default in `warn` mode, a single `process.emitWarning` per limit and trace; in `throw` mode nothing (the
+   * thrown {@link BudgetExceededError} is the report)
    */
   onBudgetExceeded?: (event: BudgetEvent) => void;
+  /**
+   * `totalUsd` applies per window: `"1h"`, `"1d"`, `"30d"` or a number of ms. Windows are aligned to the Unix
+   * epoch in UTC (a `"1d"` window starts at midnight UTC; `"30d"` is 30 days, not a calendar month).
+   * @default no window: `totalUsd` is the limit for the store's lifetime
+   */
+  window?: "1h" | "1d" | "30d" | number;
+  /**
+   * Picks the budget a call is charged to from its run (`run.metadata.user_id`, `run.tags`…), so one handler
+   * enforces `totalUsd` per user, tenant or API key. Must return a non-empty string.
+   * @default every call shares the scope `"default"`
+   */
+  scope?: (run: TrackedRun<unknown>) => string;
+  /**
+   * Where `totalUsd` spend lives: {@link MemoryBudgetStore} (this process) or `redisBudgetStore(client)` from
+   * `@chainwatch/token-cost/redis` (shared by any number of processes). Per-trace limits always stay in process.
+   * @default a new in-memory store
+   */
+  store?: BudgetStore;
+  /**
+   * When the store fails or does not answer in `storeTimeoutMs`: `deny` refuses the call before its request with
+   * a {@link BudgetStoreError}; `allow` lets it go on and reports the failure once (`onHandlerError`).
+   * @default "deny"
+   */
+  onStoreError?: "deny" | "allow";
+  /** Bound on each store call, in ms. @default 250 */
+  storeTimeoutMs?: number;
+  /**
+   * Output tokens reserved for a call whose request sets no `max_tokens` / `max_completion_tokens`. Set it (or
+   * `maxTokens` on the model) for reservations that cover the output: without either, only the prompt is reserved
+   * and parallel calls can overshoot by what they write.
+   * @default none (only the prompt is reserved)
+   */
+  maxOutputTokens?: number;
+  /** How long a reservation holds when its call never ends (an abandoned stream). @default 600000 (10 minutes) */
+  reservationTtlMs?: number;
 }
 
 /** A budget limit reached. */
@@ -164,6 +202,8 @@ export interface BudgetEvent {
   traceId: string;
   /** The model of the call being started or ended. */
   model: string | undefined;
+  /** The store key of a `total` limit (scope and window). */
+  key: string | undefined;
 }
 
 /** Options of {@link TokenCostCallbackHandler}. */
@@ -208,8 +248,11 @@ export interface ComputeCostInput {
   model: string | undefined;
   /** LangChain provider (`openai`, `azure`, `anthropic`, `google_genai`, …) or a genai-prices provider id. */
   provider?: string | undefined;
-  /** Counts in LangChain's conventions; missing parts are 0. */
-  usage: Partial<Omit<TokenCounts, "totalTokens">>;
+  /**
+   * Counts in LangChain's conventions (missing parts are 0, but one of `inputTokens` / `outputTokens` is needed),
+   * or LangChain's own `UsageMetadata` as found on `message.usage_metadata`.
+   */
+  usage: Partial<Omit<TokenCounts, "totalTokens">> | UsageMetadata;
   /** The date to price at. @default now */
   at?: Date;
   /** Custom prices to check first. @default [] */

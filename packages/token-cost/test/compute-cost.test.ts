@@ -69,16 +69,20 @@ describe("computeCost", () => {
     expect(result.detail).toMatch(/cache_read_tokens/);
   });
 
-  it("huge counts stay finite", () => {
+  it("counts beyond any model's single call are invalid_usage, not a price", () => {
     const result = computeCost({
       model: "gpt-4o-mini",
       provider: "openai",
-      usage: { inputTokens: 1e15, outputTokens: Number.MAX_SAFE_INTEGER * 4 },
+      usage: { inputTokens: 1e20, outputTokens: 10 },
       at: AT,
     });
-    expect(Number.isFinite(result.cost?.totalUsd)).toBe(true);
-    expect(result.tokens.outputTokens).toBe(Number.MAX_SAFE_INTEGER);
-    expect(result.cost?.inputUsd).toBeCloseTo(1.5e8, 0);
+    expect(result.cost).toBeNull();
+    expect(result.reason).toBe("invalid_usage");
+    expect(result.detail).toMatch(/inputTokens/);
+    // Just under the bound is still priced.
+    expect(computeCost({ model: "gpt-4o-mini", usage: { inputTokens: 1e8 }, at: AT }).cost?.totalUsd).toBe(
+      15,
+    );
   });
 
   it("a model served through a provider that has no entry for it is matched by name, and says so", () => {
