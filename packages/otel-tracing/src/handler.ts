@@ -1,0 +1,310 @@
+import {
+  ChainwatchCallbackHandler,
+  type CostFunction,
+  type EvictionReason,
+  extractUsage,
+  firstMessage,
+  handlerOptionShape,
+  type ModelStartInput,
+  responseModel,
+  resolveCostSource,
+  type RunType,
+  type TokenFields,
+  type TrackedRun,
+  validateOptions,
+} from "@chainwatch/core";
+import type { DocumentInterface } from "@langchain/core/documents";
+import type { LLMResult } from "@langchain/core/outputs";
+import {
+  type Attributes,
+  type Context,
+  context,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
+import {
+  contentText,
+  finishReasons,
+  inputMessageAttributes,
+  outputMessagesJson,
+  requestAttributes,
+  responseId,
+  usageAttributes,
+} from "./attributes.js";
+import * as semconv from "./semconv.js";
+import { endWithError, isAgentRoot } from "./spans.js";
+import type { OpenTelemetryCallbackHandlerOptions, SpanSelection } from "./types.js";
+
+const TRACER_NAME = "@chainwatch/otel-tracing";
+const TRACER_VERSION = "0.1.0";
+
+/** Per run: its span (none when `spans: "genai"` drops it) and the context its children start in. */
+interface SpanState {
+  span: Span | undefined;
+  context: Context;
+}
+
+const OPTION_SHAPE = handlerOptionShape({
+  tracerProvider: true,
+  tracer: true,
+  spans: true,
+  content: true,
+  maxContentLength: true,
+  cost: true,
+});
+
+function clockToEpochMs(clockReading: number, now: () => number): number {
+  // The run tracker's clock is monotonic and may be the user's; the span needs wall time.
+  return Date.now() - (now() - clockReading);
+}
+
+/**
+ * Traces every LangChain run as an OpenTelemetry span named and attributed by the GenAI semantic conventions:
+ * `chat {model}` for model calls (kind CLIENT, with request parameters, response model and id, finish reasons,
+ * token usage, time to first chunk and, with `cost`, the USD cost), `execute_tool {name}` for tools,
+ * `invoke_agent {name}` at the root of a LangChain v1 agent or LangGraph graph, `retrieval {name}` for
+ * retrievers, and a span per chain, prompt template and parser (dropped by `spans: "genai"`).
+ *
+ * A run tree is one trace: each run's span is the child of its parent run's span, and a root run joins the span
+ * active in the caller's OpenTelemetry context (an HTTP server span, say). Failed runs end with status ERROR,
+ * `error.type` and an exception event; a run that never ends (a stream the caller broke out of) has its span
+ * ended when the run tracker evicts it. Content is recorded only with `content: true`.
+ *
+ * The handler asks LangChain to await it (`awaitHandlers`): its work is synchronous, and running in the caller's
+ * context is what lets a root run find the caller's active span.
+ *
+ * @example
+ * ```ts
+ * import { OpenTelemetryCallbackHandler } from "@chainwatch/otel-tracing";
+ *
+ * const tracing = new OpenTelemetryCallbackHandler(); // the global tracer provider
+ * await chain.invoke(input, { callbacks: [tracing] });
+ * ```
+ */
+export class OpenTelemetryCallbackHandler extends ChainwatchCallbackHandler<SpanState> {
+  name = "opentelemetry_tracing";
+
+  private readonly tracer: Tracer;
+  private readonly selection: SpanSelection;
+  private readonly content: boolean;
+  private readonly maxContentLength: number;
+  private readonly cost: CostFunction | undefined;
+  private readonly clock: () => number;
+
+  constructor(options: OpenTelemetryCallbackHandlerOptions = {}) {
+    validateOptions("OpenTelemetryCallbackHandler", options, OPTION_SHAPE);
+    super("opentelemetry_tracing", options, { _awaitHandler: true });
+    const spans = options.spans ?? "all";
+    if (spans !== "all" && spans !== "genai") {
+      throw new TypeError(`OpenTelemetryCallbackHandler: spans must be "all" or "genai", got ${JSON.stringify(spans)}`);
+    }
+    const max = options.maxContentLength ?? 8192;
+    if (!Number.isInteger(max) || max <= 0) {
+      throw new RangeError(`OpenTelemetryCallbackHandler: maxContentLength must be a positive integer, got ${String(max)}`);
+    }
+    this.selection = spans;
+    this.content = options.content === true;
+    this.maxContentLength = max;
+    this.cost = resolveCostSource(options.cost, "OpenTelemetryCallbackHandler");
+    this.clock = options.runs?.now ?? (() => performance.now());
+    this.tracer =
+      options.tracer ?? (options.tracerProvider ?? trace.getTracerProvider()).getTracer(TRACER_NAME, TRACER_VERSION);
+  }
+
+  protected override createRunState(_runType: RunType): SpanState {
+    return { span: undefined, context: ROOT_CONTEXT };
+  }
+
+  protected override onModelStart(run: TrackedRun<SpanState>, input: ModelStartInput): void {
+    const operation = input.kind === "chat" ? semconv.OPERATION.chat : semconv.OPERATION.textCompletion;
+    const attributes: Attributes = { [semconv.ATTR_GEN_AI_OPERATION_NAME]: operation };
+    const provider = semconv.providerName(run.provider);
+    if (provider !== undefined) attributes[semconv.ATTR_GEN_AI_PROVIDER_NAME] = provider;
+    if (run.model !== undefined) attributes[semconv.ATTR_GEN_AI_REQUEST_MODEL] = run.model;
+    requestAttributes(input.invocationParams, attributes);
+    if (this.content) {
+      if (input.kind === "chat") {
+        inputMessageAttributes(
+          input.messages[0] ?? [],
+          this.maxContentLength,
+          attributes,
+          semconv.ATTR_GEN_AI_INPUT_MESSAGES,
+          semconv.ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
+        );
+      } else {
+        const prompt = input.prompts[0] ?? "";
+        attributes[semconv.ATTR_GEN_AI_INPUT_MESSAGES] = contentText(
+          [{ role: "user", parts: [{ type: "text", content: prompt }] }],
+          this.maxContentLength,
+        );
+      }
+    }
+    const name = run.model === undefined ? operation : `${operation} ${run.model}`;
+    this.open(run, name, SpanKind.CLIENT, attributes, true);
+  }
+
+  protected override onToken(
+    run: TrackedRun<SpanState>,
+    _token: string,
+    _fields: TokenFields,
+    firstContent: boolean,
+  ): void {
+    // The only per-token work: one branch, and one attribute on the first token that carries content.
+    if (firstContent && run.firstTokenTime !== undefined) {
+      run.state.span?.setAttribute(
+        semconv.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
+        (run.firstTokenTime - run.startTime) / 1000,
+      );
+    }
+  }
+
+  protected override onModelEnd(run: TrackedRun<SpanState>, output: LLMResult): void {
+    const span = run.state.span;
+    if (span === undefined) return;
+    if (span.isRecording()) {
+      const attributes: Attributes = {};
+      const model = responseModel(output);
+      if (model !== undefined) attributes[semconv.ATTR_GEN_AI_RESPONSE_MODEL] = model;
+      const id = responseId(firstMessage(output));
+      if (id !== undefined) attributes[semconv.ATTR_GEN_AI_RESPONSE_ID] = id;
+      const reasons = finishReasons(output);
+      if (reasons.length > 0) attributes[semconv.ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = reasons;
+      const usage = extractUsage(output);
+      if (usage !== undefined) usageAttributes(usage, attributes);
+      if (this.cost !== undefined) {
+        const usd = this.cost(output, { model: run.model, provider: run.provider });
+        if (usd !== undefined) attributes[semconv.ATTR_COST_USD] = usd;
+      }
+      if (this.content) {
+        attributes[semconv.ATTR_GEN_AI_OUTPUT_MESSAGES] = outputMessagesJson(output, this.maxContentLength);
+      }
+      span.setAttributes(attributes);
+    }
+    span.end();
+  }
+
+  protected override onModelError(run: TrackedRun<SpanState>, error: unknown): void {
+    if (run.state.span !== undefined) endWithError(run.state.span, error);
+  }
+
+  protected override onChainStart(run: TrackedRun<SpanState>, _inputs: unknown): void {
+    const parent = run.parentRunId === undefined ? undefined : this.runs.get(run.parentRunId);
+    if (isAgentRoot(run, parent)) {
+      this.open(run, `${semconv.OPERATION.invokeAgent} ${run.name}`, SpanKind.INTERNAL, {
+        [semconv.ATTR_GEN_AI_OPERATION_NAME]: semconv.OPERATION.invokeAgent,
+        [semconv.ATTR_GEN_AI_AGENT_NAME]: run.name,
+      });
+    } else if (parent === undefined) {
+      // The root of a tree is always kept, so that every span of the tree shares its trace.
+      this.open(run, `${semconv.OPERATION.invokeWorkflow} ${run.name}`, SpanKind.INTERNAL, {
+        [semconv.ATTR_GEN_AI_OPERATION_NAME]: semconv.OPERATION.invokeWorkflow,
+        [semconv.ATTR_GEN_AI_WORKFLOW_NAME]: run.name,
+        [semconv.ATTR_LANGCHAIN_RUN_TYPE]: run.runType,
+      });
+    } else {
+      this.open(
+        run,
+        run.name,
+        SpanKind.INTERNAL,
+        { [semconv.ATTR_LANGCHAIN_RUN_TYPE]: run.runType },
+        this.selection === "all",
+      );
+    }
+  }
+
+  protected override onChainEnd(run: TrackedRun<SpanState>, _outputs: unknown): void {
+    run.state.span?.end();
+  }
+
+  protected override onChainError(run: TrackedRun<SpanState>, error: unknown): void {
+    if (run.state.span !== undefined) endWithError(run.state.span, error);
+  }
+
+  protected override onToolStart(run: TrackedRun<SpanState>, input: string, toolCallId: string | undefined): void {
+    const attributes: Attributes = {
+      [semconv.ATTR_GEN_AI_OPERATION_NAME]: semconv.OPERATION.executeTool,
+      [semconv.ATTR_GEN_AI_TOOL_NAME]: run.name,
+      [semconv.ATTR_GEN_AI_TOOL_TYPE]: "function",
+    };
+    if (toolCallId !== undefined) attributes[semconv.ATTR_GEN_AI_TOOL_CALL_ID] = toolCallId;
+    if (this.content) attributes[semconv.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = contentText(input, this.maxContentLength);
+    this.open(run, `${semconv.OPERATION.executeTool} ${run.name}`, SpanKind.INTERNAL, attributes);
+  }
+
+  protected override onToolEnd(run: TrackedRun<SpanState>, output: unknown): void {
+    const span = run.state.span;
+    if (span === undefined) return;
+    if (this.content && span.isRecording()) {
+      // A tool's output is usually a ToolMessage: its content is the result the model sees.
+      const result =
+        typeof output === "object" && output !== null && "content" in output
+          ? (output as { content: unknown }).content
+          : output;
+      span.setAttribute(semconv.ATTR_GEN_AI_TOOL_CALL_RESULT, contentText(result, this.maxContentLength));
+    }
+    span.end();
+  }
+
+  protected override onToolError(run: TrackedRun<SpanState>, error: unknown): void {
+    if (run.state.span !== undefined) endWithError(run.state.span, error);
+  }
+
+  protected override onRetrieverStart(run: TrackedRun<SpanState>, query: string): void {
+    const attributes: Attributes = {
+      [semconv.ATTR_GEN_AI_OPERATION_NAME]: semconv.OPERATION.retrieval,
+      [semconv.ATTR_LANGCHAIN_RUN_NAME]: run.name,
+    };
+    if (this.content) attributes[semconv.ATTR_GEN_AI_RETRIEVAL_QUERY_TEXT] = contentText(query, this.maxContentLength);
+    this.open(run, `${semconv.OPERATION.retrieval} ${run.name}`, SpanKind.INTERNAL, attributes);
+  }
+
+  protected override onRetrieverEnd(run: TrackedRun<SpanState>, documents: readonly DocumentInterface[]): void {
+    const span = run.state.span;
+    if (span === undefined) return;
+    if (this.content && span.isRecording()) {
+      const summary = documents.map((document) => ({
+        id: document.id,
+        content: document.pageContent,
+      }));
+      span.setAttribute(semconv.ATTR_GEN_AI_RETRIEVAL_DOCUMENTS, contentText(summary, this.maxContentLength));
+    }
+    span.end();
+  }
+
+  protected override onRetrieverError(run: TrackedRun<SpanState>, error: unknown): void {
+    if (run.state.span !== undefined) endWithError(run.state.span, error);
+  }
+
+  /** A run that never ended (a stream the caller broke out of): its span ends at its last activity. */
+  protected override onRunEvicted(run: TrackedRun<SpanState>, reason: EvictionReason): void {
+    const span = run.state.span;
+    if (span === undefined) return;
+    span.setAttribute(semconv.ATTR_LANGCHAIN_RUN_EVICTED, reason);
+    span.end(clockToEpochMs(run.lastSeen, this.clock));
+  }
+
+  /**
+   * Starts the run's span as a child of its parent run's span, or, for a root run, of the span active in the
+   * caller's context. A run whose span is dropped hands its parent's context on to its children.
+   */
+  private open(
+    run: TrackedRun<SpanState>,
+    name: string,
+    kind: SpanKind,
+    attributes: Attributes,
+    keep = true,
+  ): void {
+    const parent = run.parentRunId === undefined ? undefined : this.runs.get(run.parentRunId);
+    const parentContext = parent?.state.context ?? context.active();
+    if (!keep) {
+      run.state.context = parentContext;
+      return;
+    }
+    const span = this.tracer.startSpan(name, { kind, attributes }, parentContext);
+    run.state.span = span;
+    run.state.context = trace.setSpan(parentContext, span);
+  }
+}
