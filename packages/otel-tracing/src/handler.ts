@@ -45,6 +45,8 @@ const TRACER_VERSION = "0.1.0";
 interface SpanState {
   span: Span | undefined;
   context: Context;
+  /** Wall time the span started, in epoch milliseconds. */
+  startedAt: number;
 }
 
 const OPTION_SHAPE = handlerOptionShape({
@@ -55,11 +57,6 @@ const OPTION_SHAPE = handlerOptionShape({
   maxContentLength: true,
   cost: true,
 });
-
-function clockToEpochMs(clockReading: number, now: () => number): number {
-  // The run tracker's clock is monotonic and may be the user's; the span needs wall time.
-  return Date.now() - (now() - clockReading);
-}
 
 /**
  * Traces every LangChain run as an OpenTelemetry span named and attributed by the GenAI semantic conventions:
@@ -92,7 +89,6 @@ export class OpenTelemetryCallbackHandler extends ChainwatchCallbackHandler<Span
   private readonly content: boolean;
   private readonly maxContentLength: number;
   private readonly cost: CostFunction | undefined;
-  private readonly clock: () => number;
 
   constructor(options: OpenTelemetryCallbackHandlerOptions = {}) {
     validateOptions("OpenTelemetryCallbackHandler", options, OPTION_SHAPE);
@@ -109,13 +105,12 @@ export class OpenTelemetryCallbackHandler extends ChainwatchCallbackHandler<Span
     this.content = options.content === true;
     this.maxContentLength = max;
     this.cost = resolveCostSource(options.cost, "OpenTelemetryCallbackHandler");
-    this.clock = options.runs?.now ?? (() => performance.now());
     this.tracer =
       options.tracer ?? (options.tracerProvider ?? trace.getTracerProvider()).getTracer(TRACER_NAME, TRACER_VERSION);
   }
 
   protected override createRunState(_runType: RunType): SpanState {
-    return { span: undefined, context: ROOT_CONTEXT };
+    return { span: undefined, context: ROOT_CONTEXT, startedAt: 0 };
   }
 
   protected override onModelStart(run: TrackedRun<SpanState>, input: ModelStartInput): void {
@@ -283,7 +278,8 @@ export class OpenTelemetryCallbackHandler extends ChainwatchCallbackHandler<Span
     const span = run.state.span;
     if (span === undefined) return;
     span.setAttribute(semconv.ATTR_LANGCHAIN_RUN_EVICTED, reason);
-    span.end(clockToEpochMs(run.lastSeen, this.clock));
+    // The tracker's clock may be the user's: the wall-clock end is the span's start plus the run's active time.
+    span.end(run.state.startedAt + (run.lastSeen - run.startTime));
   }
 
   /**
@@ -305,6 +301,7 @@ export class OpenTelemetryCallbackHandler extends ChainwatchCallbackHandler<Span
     }
     const span = this.tracer.startSpan(name, { kind, attributes }, parentContext);
     run.state.span = span;
+    run.state.startedAt = Date.now();
     run.state.context = trace.setSpan(parentContext, span);
   }
 }
