@@ -1,4 +1,4 @@
-import { finishReason, normalizeMessage, truncate, type TokenUsage } from "@chainwatch/core";
+import { finishReason, normalizeMessage, type TokenUsage, truncate } from "@chainwatch/core";
 import type { Attributes } from "@opentelemetry/api";
 import {
   ATTR_GEN_AI_REQUEST_CHOICE_COUNT,
@@ -33,7 +33,14 @@ const REQUEST_PARAMETERS: readonly (readonly [string, readonly string[]])[] = [
   [ATTR_GEN_AI_REQUEST_TEMPERATURE, ["temperature"]],
   [
     ATTR_GEN_AI_REQUEST_MAX_TOKENS,
-    ["max_tokens", "max_completion_tokens", "maxTokens", "max_output_tokens", "maxOutputTokens", "num_predict"],
+    [
+      "max_tokens",
+      "max_completion_tokens",
+      "maxTokens",
+      "max_output_tokens",
+      "maxOutputTokens",
+      "num_predict",
+    ],
   ],
   [ATTR_GEN_AI_REQUEST_TOP_P, ["top_p", "topP"]],
   [ATTR_GEN_AI_REQUEST_TOP_K, ["top_k", "topK"]],
@@ -46,7 +53,10 @@ const REQUEST_PARAMETERS: readonly (readonly [string, readonly string[]])[] = [
  * The request parameters of a model call from LangChain's `invocation_params`. Reads named numeric fields only:
  * the parameters can hold an API key or headers, which never reach an attribute.
  */
-export function requestAttributes(params: Readonly<Record<string, unknown>> | undefined, into: Attributes): void {
+export function requestAttributes(
+  params: Readonly<Record<string, unknown>> | undefined,
+  into: Attributes,
+): void {
   if (params === undefined) return;
   for (const [attribute, keys] of REQUEST_PARAMETERS) {
     for (const key of keys) {
@@ -70,7 +80,8 @@ export function requestAttributes(params: Readonly<Record<string, unknown>> | un
 export function usageAttributes(usage: TokenUsage, into: Attributes): void {
   if (usage.inputTokens !== undefined) into[ATTR_GEN_AI_USAGE_INPUT_TOKENS] = usage.inputTokens;
   if (usage.outputTokens !== undefined) into[ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = usage.outputTokens;
-  if (usage.cacheReadTokens !== undefined) into[ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = usage.cacheReadTokens;
+  if (usage.cacheReadTokens !== undefined)
+    into[ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = usage.cacheReadTokens;
   if (usage.cacheWriteTokens !== undefined) {
     into[ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cacheWriteTokens;
   }
@@ -149,7 +160,8 @@ function conventionMessage(message: unknown): ConventionMessage {
       if (part.kind === "text") parts.push({ type: "text", content: part.text ?? "" });
       else if (part.kind === "reasoning") parts.push({ type: "reasoning", content: part.text ?? "" });
       // Inline media is summarised by its kind and size, never copied into a span.
-      else parts.push({ type: part.kind, ...(part.dataLength !== undefined ? { size: part.dataLength } : {}) });
+      else
+        parts.push({ type: part.kind, ...(part.dataLength !== undefined ? { size: part.dataLength } : {}) });
     }
   }
   for (const call of normalized.toolCalls) {

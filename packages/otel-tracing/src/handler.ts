@@ -6,9 +6,9 @@ import {
   firstMessage,
   handlerOptionShape,
   type ModelStartInput,
-  responseModel,
-  resolveCostSource,
   type RunType,
+  resolveCostSource,
+  responseModel,
   type TokenFields,
   type TrackedRun,
   validateOptions,
@@ -95,18 +95,23 @@ export class OpenTelemetryCallbackHandler extends ChainwatchCallbackHandler<Span
     super("opentelemetry_tracing", options, { _awaitHandler: true });
     const spans = options.spans ?? "all";
     if (spans !== "all" && spans !== "genai") {
-      throw new TypeError(`OpenTelemetryCallbackHandler: spans must be "all" or "genai", got ${JSON.stringify(spans)}`);
+      throw new TypeError(
+        `OpenTelemetryCallbackHandler: spans must be "all" or "genai", got ${JSON.stringify(spans)}`,
+      );
     }
     const max = options.maxContentLength ?? 8192;
     if (!Number.isInteger(max) || max <= 0) {
-      throw new RangeError(`OpenTelemetryCallbackHandler: maxContentLength must be a positive integer, got ${String(max)}`);
+      throw new RangeError(
+        `OpenTelemetryCallbackHandler: maxContentLength must be a positive integer, got ${String(max)}`,
+      );
     }
     this.selection = spans;
     this.content = options.content === true;
     this.maxContentLength = max;
     this.cost = resolveCostSource(options.cost, "OpenTelemetryCallbackHandler");
     this.tracer =
-      options.tracer ?? (options.tracerProvider ?? trace.getTracerProvider()).getTracer(TRACER_NAME, TRACER_VERSION);
+      options.tracer ??
+      (options.tracerProvider ?? trace.getTracerProvider()).getTracer(TRACER_NAME, TRACER_VERSION);
   }
 
   protected override createRunState(_runType: RunType): SpanState {
@@ -218,14 +223,19 @@ export class OpenTelemetryCallbackHandler extends ChainwatchCallbackHandler<Span
     if (run.state.span !== undefined) endWithError(run.state.span, error);
   }
 
-  protected override onToolStart(run: TrackedRun<SpanState>, input: string, toolCallId: string | undefined): void {
+  protected override onToolStart(
+    run: TrackedRun<SpanState>,
+    input: string,
+    toolCallId: string | undefined,
+  ): void {
     const attributes: Attributes = {
       [semconv.ATTR_GEN_AI_OPERATION_NAME]: semconv.OPERATION.executeTool,
       [semconv.ATTR_GEN_AI_TOOL_NAME]: run.name,
       [semconv.ATTR_GEN_AI_TOOL_TYPE]: "function",
     };
     if (toolCallId !== undefined) attributes[semconv.ATTR_GEN_AI_TOOL_CALL_ID] = toolCallId;
-    if (this.content) attributes[semconv.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = contentText(input, this.maxContentLength);
+    if (this.content)
+      attributes[semconv.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = contentText(input, this.maxContentLength);
     this.open(run, `${semconv.OPERATION.executeTool} ${run.name}`, SpanKind.INTERNAL, attributes);
   }
 
@@ -252,11 +262,15 @@ export class OpenTelemetryCallbackHandler extends ChainwatchCallbackHandler<Span
       [semconv.ATTR_GEN_AI_OPERATION_NAME]: semconv.OPERATION.retrieval,
       [semconv.ATTR_LANGCHAIN_RUN_NAME]: run.name,
     };
-    if (this.content) attributes[semconv.ATTR_GEN_AI_RETRIEVAL_QUERY_TEXT] = contentText(query, this.maxContentLength);
+    if (this.content)
+      attributes[semconv.ATTR_GEN_AI_RETRIEVAL_QUERY_TEXT] = contentText(query, this.maxContentLength);
     this.open(run, `${semconv.OPERATION.retrieval} ${run.name}`, SpanKind.INTERNAL, attributes);
   }
 
-  protected override onRetrieverEnd(run: TrackedRun<SpanState>, documents: readonly DocumentInterface[]): void {
+  protected override onRetrieverEnd(
+    run: TrackedRun<SpanState>,
+    documents: readonly DocumentInterface[],
+  ): void {
     const span = run.state.span;
     if (span === undefined) return;
     if (this.content && span.isRecording()) {

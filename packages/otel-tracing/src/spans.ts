@@ -20,9 +20,11 @@ function masked(text: string): string {
 /** Ends `span` as failed: status ERROR, `error.type`, and an `exception` event with secrets masked. */
 export function endWithError(span: Span, error: unknown): void {
   const type = errorType(error);
-  const message = isRecord(error) && typeof error.message === "string" ? masked(error.message) : String(error);
+  const message =
+    isRecord(error) && typeof error.message === "string" ? masked(error.message) : String(error);
   const attributes: Attributes = { "exception.type": type, "exception.message": message };
-  if (isRecord(error) && typeof error.stack === "string") attributes["exception.stacktrace"] = masked(error.stack);
+  if (isRecord(error) && typeof error.stack === "string")
+    attributes["exception.stacktrace"] = masked(error.stack);
   span.addEvent("exception", attributes);
   span.setAttribute(ATTR_ERROR_TYPE, type);
   span.setStatus({ code: SpanStatusCode.ERROR, message });

@@ -1,4 +1,10 @@
-import { type Attributes, type HrTime, type SpanContext, SpanStatusCode, type SpanStatus } from "@opentelemetry/api";
+import {
+  type Attributes,
+  type HrTime,
+  type SpanContext,
+  type SpanStatus,
+  SpanStatusCode,
+} from "@opentelemetry/api";
 
 /**
  * What the exporter reads of a finished span: a subset of the SDK's `ReadableSpan`, so that any SDK span fits
@@ -99,7 +105,9 @@ export class TreeSpanExporter {
   constructor(options: TreeSpanExporterOptions = {}) {
     for (const key of Object.keys(options)) {
       if (key !== "write" && key !== "colors" && key !== "maxBufferedSpans") {
-        throw new TypeError(`TreeSpanExporter: unknown option ${JSON.stringify(key)} (known: write, colors, maxBufferedSpans)`);
+        throw new TypeError(
+          `TreeSpanExporter: unknown option ${JSON.stringify(key)} (known: write, colors, maxBufferedSpans)`,
+        );
       }
     }
     this.write = options.write ?? ((text) => process.stdout.write(text));
@@ -119,7 +127,8 @@ export class TreeSpanExporter {
         }
         trace.push(span);
         this.buffered++;
-        if (span.parentSpanContext === undefined || span.parentSpanContext.isRemote === true) this.flushTrace(traceId);
+        if (span.parentSpanContext === undefined || span.parentSpanContext.isRemote === true)
+          this.flushTrace(traceId);
       }
       while (this.buffered > this.maxBufferedSpans) {
         const oldest = this.traces.keys().next();
@@ -175,7 +184,14 @@ export class TreeSpanExporter {
     const details: string[] = [];
     for (const [key, label] of SHOWN) {
       const value = span.attributes[key];
-      if (value !== undefined && value !== null) details.push(`${label}=${shown(key, value)}`);
+      // Zero cached or reasoning tokens is the common case: not worth a column.
+      if (
+        value === undefined ||
+        value === null ||
+        (value === 0 && (label === "cached" || label === "reasoning"))
+      )
+        continue;
+      details.push(`${label}=${shown(key, value)}`);
     }
     const failed = span.status.code === SpanStatusCode.ERROR;
     const name = failed ? this.paint(`${span.name} ✗`, 31) : span.name;

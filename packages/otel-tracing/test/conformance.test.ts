@@ -47,9 +47,12 @@ describeHandlerConformance(
       expect(new Set(chats.map((span) => span.spanContext().traceId)).size).toBe(runs.length);
       // Each span holds its own run's input and output: nothing crossed between interleaved runs.
       for (const run of runs) {
-        const span = chats.find((chat) => String(chat.attributes["gen_ai.input.messages"]).includes(JSON.stringify(run.input).slice(1, -1)));
+        const content = `"content":${JSON.stringify(run.input)}`;
+        const span = chats.find((chat) => String(chat.attributes["gen_ai.input.messages"]).includes(content));
         expect(span, run.input).toBeDefined();
-        expect(String(span!.attributes["gen_ai.output.messages"])).toContain(run.output);
+        expect(String(span!.attributes["gen_ai.output.messages"])).toContain(
+          `"content":${JSON.stringify(run.output)}`,
+        );
       }
     },
   },

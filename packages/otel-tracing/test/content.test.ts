@@ -21,7 +21,10 @@ describe("content (opt-in)", () => {
   it("writes input, output and system instructions in the conventions' JSON shape with content: true", async () => {
     const t = tracing({ content: true });
     server.setScript({ content: "Owls are birds." });
-    await promptChain(fakeChatOpenAI(server)).invoke({ question: "What are owls?" }, { callbacks: [t.handler] });
+    await promptChain(fakeChatOpenAI(server)).invoke(
+      { question: "What are owls?" },
+      { callbacks: [t.handler] },
+    );
     const span = t.span("chat gpt-4o-mini");
     expect(JSON.parse(String(span.attributes["gen_ai.input.messages"]))).toEqual([
       { role: "user", parts: [{ type: "text", content: "What are owls?" }] },

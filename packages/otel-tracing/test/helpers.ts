@@ -1,5 +1,5 @@
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { context } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -27,7 +27,9 @@ export function tracing(options: Omit<OpenTelemetryCallbackHandlerOptions, "trac
     span(name: string): ReadableSpan {
       const found = exporter.getFinishedSpans().filter((span) => span.name === name);
       if (found.length !== 1) {
-        throw new Error(`expected one span "${name}", found ${found.length}: ${names(exporter.getFinishedSpans())}`);
+        throw new Error(
+          `expected one span "${name}", found ${found.length}: ${names(exporter.getFinishedSpans())}`,
+        );
       }
       return found[0] as ReadableSpan;
     },

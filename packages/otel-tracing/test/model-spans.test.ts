@@ -1,6 +1,6 @@
 import { type FakeOpenAI, fakeChatOpenAI, startFakeOpenAI, TEST_API_KEY } from "@chainwatch/testkit";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { drain, tracing } from "./helpers.js";
 
 describe("model call spans", () => {
@@ -17,7 +17,13 @@ describe("model call spans", () => {
     server.setScript({
       content: "hello there",
       model: "gpt-4o-mini-2024-07-18",
-      usage: { promptTokens: 30, completionTokens: 12, cachedTokens: 10, reasoningTokens: 4, cacheWriteTokens: 2 },
+      usage: {
+        promptTokens: 30,
+        completionTokens: 12,
+        cachedTokens: 10,
+        reasoningTokens: 4,
+        cacheWriteTokens: 2,
+      },
     });
     const model = fakeChatOpenAI(server, { temperature: 0.2, maxTokens: 64, topP: 0.9, stop: ["END"] });
     await model.invoke("hi", { callbacks: [t.handler] });
@@ -65,15 +71,24 @@ describe("model call spans", () => {
     server.setScript({ content: "ok" });
     await fakeChatOpenAI(server).batch(["a", "b", "c"], { callbacks: [t.handler] });
     const spans = t.spans();
-    expect(spans.map((span) => span.name)).toEqual(["chat gpt-4o-mini", "chat gpt-4o-mini", "chat gpt-4o-mini"]);
+    expect(spans.map((span) => span.name)).toEqual([
+      "chat gpt-4o-mini",
+      "chat gpt-4o-mini",
+      "chat gpt-4o-mini",
+    ]);
     expect(new Set(spans.map((span) => span.spanContext().traceId)).size).toBe(3);
     expect(spans.every((span) => span.parentSpanContext === undefined)).toBe(true);
   });
 
   it("ends a failed call with status ERROR, error.type and an exception event", async () => {
     const t = tracing();
-    server.setScript({ status: 404, error: { message: "The model `nope` does not exist", code: "model_not_found" } });
-    await expect(fakeChatOpenAI(server, { model: "nope" }).invoke("hi", { callbacks: [t.handler] })).rejects.toThrow();
+    server.setScript({
+      status: 404,
+      error: { message: "The model `nope` does not exist", code: "model_not_found" },
+    });
+    await expect(
+      fakeChatOpenAI(server, { model: "nope" }).invoke("hi", { callbacks: [t.handler] }),
+    ).rejects.toThrow();
     const span = t.span("chat nope");
     expect(span.status.code).toBe(SpanStatusCode.ERROR);
     expect(span.attributes["error.type"]).toBe("MODEL_NOT_FOUND");
@@ -100,21 +115,42 @@ describe("model call spans", () => {
     expect(everything).toContain("[REDACTED]");
   });
 
-  it("ends an aborted stream's span as an error, and leaves no run behind", async () => {
+  it("ends a stream aborted before its first chunk as an error, and leaves no run behind", async () => {
     const t = tracing();
-    server.setScript({ content: "a b c d e f g", chunkDelayMs: 30 });
+    server.setScript({ content: "a b c", delayMs: 300 });
     const controller = new AbortController();
-    const stream = await fakeChatOpenAI(server).stream("hi", { callbacks: [t.handler], signal: controller.signal });
-    await expect(
-      (async () => {
-        for await (const _ of stream) controller.abort();
-      })(),
-    ).rejects.toThrow();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const pending = fakeChatOpenAI(server).stream("hi", {
+      callbacks: [t.handler],
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(), 30);
+    await expect(drain(pending)).rejects.toThrow(/abort/i);
+    // LangChain reports the error after the caller's iterator has already thrown.
+    await vi.waitFor(() => expect(t.spans()).toHaveLength(1));
     const span = t.span("chat gpt-4o-mini");
     expect(span.status.code).toBe(SpanStatusCode.ERROR);
     expect(span.attributes["error.type"]).toBe("AbortError");
     expect(t.handler.activeRunCount).toBe(0);
+  });
+
+  it("ends the span of a stream aborted mid-way (LangChain sends no error for it) when the run is evicted", async () => {
+    let now = 0;
+    const t = tracing({ runs: { ttlMs: 1000, now: () => now } });
+    server.setScript({ content: "a b c d e f g", chunkDelayMs: 20 });
+    const controller = new AbortController();
+    const stream = await fakeChatOpenAI(server).stream("hi", {
+      callbacks: [t.handler],
+      signal: controller.signal,
+    });
+    await expect(
+      (async () => {
+        for await (const _ of stream) controller.abort();
+      })(),
+    ).rejects.toThrow(/abort/i);
+    expect(t.spans()).toHaveLength(0);
+    now = 5000;
+    expect(t.handler.activeRunCount).toBe(0);
+    expect(t.span("chat gpt-4o-mini").attributes["langchain.run.evicted"]).toBe("ttl");
   });
 
   it("ends the span of a stream the caller broke out of when the run is evicted, at its last activity", async () => {

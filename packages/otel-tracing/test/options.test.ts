@@ -1,6 +1,10 @@
 import { fakeChatOpenAI, startFakeOpenAI } from "@chainwatch/testkit";
 import { trace } from "@opentelemetry/api";
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
 import { OpenTelemetryCallbackHandler } from "../src/index.js";
 import { tracing } from "./helpers.js";
@@ -11,7 +15,9 @@ describe("options", () => {
   });
 
   it("throws on a bad spans value and a bad maxContentLength", () => {
-    expect(() => new OpenTelemetryCallbackHandler({ spans: "some" as never })).toThrow(/spans must be "all" or "genai"/);
+    expect(() => new OpenTelemetryCallbackHandler({ spans: "some" as never })).toThrow(
+      /spans must be "all" or "genai"/,
+    );
     expect(() => new OpenTelemetryCallbackHandler({ maxContentLength: 0 })).toThrow(/maxContentLength/);
     expect(() => new OpenTelemetryCallbackHandler({ cost: "cheap" as never })).toThrow(/cost must be/);
   });
@@ -43,7 +49,10 @@ describe("options", () => {
   });
 
   it("writes the USD cost of each call from a cost source", async () => {
-    const server = await startFakeOpenAI({ content: "ok", usage: { promptTokens: 1000, completionTokens: 500 } });
+    const server = await startFakeOpenAI({
+      content: "ok",
+      usage: { promptTokens: 1000, completionTokens: 500 },
+    });
     try {
       const seen: unknown[] = [];
       const t = tracing({

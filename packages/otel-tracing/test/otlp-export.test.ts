@@ -1,4 +1,10 @@
-import { type FakeOpenAI, fakeChatOpenAI, startFakeOpenAI, weatherAgent, weatherAgentScript } from "@chainwatch/testkit";
+import {
+  type FakeOpenAI,
+  fakeChatOpenAI,
+  startFakeOpenAI,
+  weatherAgent,
+  weatherAgentScript,
+} from "@chainwatch/testkit";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -55,6 +61,9 @@ describe("OTLP/HTTP export", () => {
     });
     expect(chat.attributes["gen_ai.usage.input_tokens"]).toBeGreaterThan(0);
     const tool = spans.find((span) => span.name === "execute_tool get_weather")!;
-    expect(tool.attributes).toMatchObject({ "gen_ai.tool.name": "get_weather", "gen_ai.tool.call.id": "call_1" });
+    expect(tool.attributes).toMatchObject({
+      "gen_ai.tool.name": "get_weather",
+      "gen_ai.tool.call.id": "call_1",
+    });
   });
 });

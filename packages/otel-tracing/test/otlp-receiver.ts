@@ -46,9 +46,10 @@ function attributes(list: { key: string; value?: AnyValue }[] | undefined): Reco
  * would receive.
  */
 export async function startOtlpReceiver() {
-  const root = await protobuf.load(
-    ["collector/trace/v1/trace_service.proto"].map((file) => `${PROTO_ROOT}opentelemetry/proto/${file}`),
-  );
+  const root = new protobuf.Root();
+  // The .proto files import each other by their path from the repository root.
+  root.resolvePath = (_origin, target) => (target.startsWith(PROTO_ROOT) ? target : `${PROTO_ROOT}${target}`);
+  await root.load("opentelemetry/proto/collector/trace/v1/trace_service.proto");
   const Request = root.lookupType("opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest");
   const Response = root.lookupType("opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse");
   const spans: ReceivedSpan[] = [];

@@ -93,12 +93,17 @@ describe("a run tree as one trace", () => {
   it("traces a retriever as a retrieval span inside its chain", async () => {
     const t = tracing({ content: true });
     server.setScript({ content: "answer" });
-    await retrievalChain(fakeChatOpenAI(server)).invoke("what is chainwatch?", { callbacks: [t.handler] });
+    await retrievalChain(fakeChatOpenAI(server)).invoke(
+      { question: "what is chainwatch?" },
+      { callbacks: [t.handler] },
+    );
     const spans = t.spans();
     const retrieval = spans.find((span) => span.attributes["gen_ai.operation.name"] === "retrieval");
     expect(retrieval?.name).toBe("retrieval FixedRetriever");
     expect(retrieval?.attributes["gen_ai.retrieval.query.text"]).toBe("what is chainwatch?");
-    expect(String(retrieval?.attributes["gen_ai.retrieval.documents"])).toContain("never change a run's output");
+    expect(String(retrieval?.attributes["gen_ai.retrieval.documents"])).toContain(
+      "never change a run's output",
+    );
     expect(new Set(spans.map((span) => span.spanContext().traceId)).size).toBe(1);
     expect(retrieval?.parentSpanContext).toBeDefined();
   });
@@ -123,10 +128,15 @@ describe("a run tree as one trace", () => {
 
   it("keeps 50 concurrent runs apart: each its own trace, every child under its own root", async () => {
     const t = tracing({ content: true });
-    server.setScript((request) => ({ content: `re: ${JSON.stringify(request.body?.messages?.at(-1))}`, delayMs: 5 }));
+    server.setScript((request) => ({
+      content: `re: ${JSON.stringify(request.body?.messages?.at(-1))}`,
+      delayMs: 5,
+    }));
     const chain = promptChain(fakeChatOpenAI(server));
     await Promise.all(
-      Array.from({ length: 50 }, (_, i) => chain.invoke({ question: `topic-${i}` }, { callbacks: [t.handler] })),
+      Array.from({ length: 50 }, (_, i) =>
+        chain.invoke({ question: `topic-${i}` }, { callbacks: [t.handler] }),
+      ),
     );
     const spans = t.spans();
     const roots = spans.filter((span) => span.parentSpanContext === undefined);
@@ -146,7 +156,10 @@ describe("a run tree as one trace", () => {
       expect(topic).toBeDefined();
       expect(String(chat.attributes["gen_ai.output.messages"])).toContain(`${topic}`);
     }
-    expect(new Set(chats.map((chat) => /topic-\d+/.exec(String(chat.attributes["gen_ai.input.messages"]))?.[0])).size).toBe(50);
+    expect(
+      new Set(chats.map((chat) => /topic-\d+/.exec(String(chat.attributes["gen_ai.input.messages"]))?.[0]))
+        .size,
+    ).toBe(50);
     expect(t.handler.activeRunCount).toBe(0);
   });
 });

@@ -4,8 +4,8 @@ import * as semconv from "../src/semconv.js";
 
 describe("GenAI convention names", () => {
   it("match @opentelemetry/semantic-conventions' incubating constants, one by one", () => {
-    const ours = Object.entries(semconv).filter(
-      ([name, value]) => name.startsWith("ATTR_GEN_AI_") || name === "ATTR_ERROR_TYPE" ? typeof value === "string" : false,
+    const ours = Object.entries(semconv).filter(([name, value]) =>
+      name.startsWith("ATTR_GEN_AI_") || name === "ATTR_ERROR_TYPE" ? typeof value === "string" : false,
     );
     expect(ours.length).toBeGreaterThan(30);
     for (const [name, value] of ours) {

@@ -1,4 +1,10 @@
-import { type FakeOpenAI, fakeChatOpenAI, startFakeOpenAI, weatherAgent, weatherAgentScript } from "@chainwatch/testkit";
+import {
+  type FakeOpenAI,
+  fakeChatOpenAI,
+  startFakeOpenAI,
+  weatherAgent,
+  weatherAgentScript,
+} from "@chainwatch/testkit";
 import { context, trace } from "@opentelemetry/api";
 import { BasicTracerProvider, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,7 +39,9 @@ describe("TreeSpanExporter", () => {
     const lines = (output[0] ?? "").trimEnd().split("\n");
     expect(lines).toHaveLength(4);
     expect(lines[0]).toMatch(/^invoke_agent LangGraph {2}\d+(\.\d+)? m?s$/);
-    expect(lines[1]).toMatch(/^├─ chat gpt-4o-mini {2}\S+ m?s {2}model=gpt-4o-mini in=\d+ out=\d+ finish=tool_calls$/);
+    expect(lines[1]).toMatch(
+      /^├─ chat gpt-4o-mini {2}\S+ m?s {2}model=gpt-4o-mini in=\d+ out=\d+ finish=tool_calls$/,
+    );
     expect(lines[2]).toMatch(/^├─ execute_tool get_weather {2}\S+ m?s {2}call=call_1$/);
     expect(lines[3]).toMatch(/^└─ chat gpt-4o-mini .* finish=stop$/);
     // Plain text when writing somewhere other than a TTY.
