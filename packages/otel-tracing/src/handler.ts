@@ -41,12 +41,23 @@ import type { OpenTelemetryCallbackHandlerOptions, SpanSelection } from "./types
 const TRACER_NAME = "@chainwatch/otel-tracing";
 const TRACER_VERSION = "0.1.0";
 
-/** Per run: its span (none when `spans: "genai"` drops it) and the context its children start in. */
+/**
+ * Per run: its span (none when `spans: "genai"` drops it) and the context it started in. Its children's context
+ * (`parentContext` with `span` set) is built when the first child asks: most runs are leaves.
+ */
 interface SpanState {
   span: Span | undefined;
-  context: Context;
+  parentContext: Context;
+  childContext: Context | undefined;
   /** Wall time the span started, in epoch milliseconds. */
   startedAt: number;
+}
+
+/** The context a run's children start in: its span's, or for a dropped run, the one it started in. */
+function childContext(state: SpanState): Context {
+  if (state.span === undefined) return state.parentContext;
+  state.childContext ??= trace.setSpan(state.parentContext, state.span);
+  return state.childContext;
 }
 
 const OPTION_SHAPE = handlerOptionShape({
@@ -115,7 +126,7 @@ export class OpenTelemetryCallbackHandler extends ChainwatchCallbackHandler<Span
   }
 
   protected override createRunState(_runType: RunType): SpanState {
-    return { span: undefined, context: ROOT_CONTEXT, startedAt: 0 };
+    return { span: undefined, parentContext: ROOT_CONTEXT, childContext: undefined, startedAt: 0 };
   }
 
   protected override onModelStart(run: TrackedRun<SpanState>, input: ModelStartInput): void {
@@ -308,14 +319,10 @@ export class OpenTelemetryCallbackHandler extends ChainwatchCallbackHandler<Span
     keep = true,
   ): void {
     const parent = run.parentRunId === undefined ? undefined : this.runs.get(run.parentRunId);
-    const parentContext = parent?.state.context ?? context.active();
-    if (!keep) {
-      run.state.context = parentContext;
-      return;
-    }
-    const span = this.tracer.startSpan(name, { kind, attributes }, parentContext);
-    run.state.span = span;
+    const parentContext = parent === undefined ? context.active() : childContext(parent.state);
+    run.state.parentContext = parentContext;
+    if (!keep) return;
+    run.state.span = this.tracer.startSpan(name, { kind, attributes }, parentContext);
     run.state.startedAt = Date.now();
-    run.state.context = trace.setSpan(parentContext, span);
   }
 }
