@@ -4,10 +4,11 @@ export const EACH_VALUE: unique symbol = Symbol("chainwatch.eachValue");
 /**
  * The option keys a constructor or factory knows. Each key maps to `true` (a known key whose value is not checked
  * for keys: a scalar, a function, an instance, or a free-form map such as labels or metadata) or to the nested
- * shape of a plain-object value (checked the same way, also inside arrays of plain objects).
+ * shape of a plain-object value (checked the same way, also inside arrays of plain objects). `boolean` is accepted
+ * so that an unannotated `{ key: true }` literal type-checks; `false` means the same as `true`.
  */
 export interface OptionShape {
-  readonly [key: string]: OptionShape | true;
+  readonly [key: string]: OptionShape | boolean;
   /** Set by {@link eachValue}: every value of a map with user-chosen keys has this shape. */
   readonly [EACH_VALUE]?: OptionShape;
 }
@@ -105,7 +106,8 @@ function check(owner: string, value: Record<string, unknown>, shape: OptionShape
     return;
   }
   for (const key of Object.keys(value)) {
-    const expected = shape[key];
+    // Own keys only: "toString" or "constructor" must not pass as known through the prototype.
+    const expected = Object.hasOwn(shape, key) ? shape[key] : undefined;
     if (expected === undefined) {
       const known = Object.keys(shape);
       const suggestion = closestKey(key, known);
@@ -115,7 +117,7 @@ function check(owner: string, value: Record<string, unknown>, shape: OptionShape
           ` Known options${where}: ${known.join(", ")}`,
       );
     }
-    if (expected !== true) checkValue(owner, value[key], expected, `${path}${key}`);
+    if (typeof expected === "object") checkValue(owner, value[key], expected, `${path}${key}`);
   }
 }
 
