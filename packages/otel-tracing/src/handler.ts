@@ -103,7 +103,8 @@ export class OpenTelemetryCallbackHandler extends ChainwatchCallbackHandler<Span
 
   constructor(options: OpenTelemetryCallbackHandlerOptions = {}) {
     validateOptions("OpenTelemetryCallbackHandler", options, OPTION_SHAPE);
-    super("opentelemetry_tracing", options, { _awaitHandler: true });
+    // LangChain's flags (ignoreChain, …) pass through; awaiting is forced (see the class comment).
+    super("opentelemetry_tracing", options, { ...options, _awaitHandler: true });
     const spans = options.spans ?? "all";
     if (spans !== "all" && spans !== "genai") {
       throw new TypeError(

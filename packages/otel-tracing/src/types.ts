@@ -1,4 +1,5 @@
 import type { ChainwatchHandlerOptions, CostOption } from "@chainwatch/core";
+import type { BaseCallbackHandlerInput } from "@langchain/core/callbacks/base";
 import type { Tracer, TracerProvider } from "@opentelemetry/api";
 
 /**
@@ -11,7 +12,9 @@ import type { Tracer, TracerProvider } from "@opentelemetry/api";
 export type SpanSelection = "all" | "genai";
 
 /** Options of {@link OpenTelemetryCallbackHandler}. */
-export interface OpenTelemetryCallbackHandlerOptions extends ChainwatchHandlerOptions {
+export interface OpenTelemetryCallbackHandlerOptions
+  extends ChainwatchHandlerOptions,
+    Pick<BaseCallbackHandlerInput, "ignoreLLM" | "ignoreChain" | "ignoreAgent" | "ignoreRetriever"> {
   /**
    * Where the tracer comes from when `tracer` is not given.
    * @default the global tracer provider (`trace.getTracerProvider()`), looked up at construction

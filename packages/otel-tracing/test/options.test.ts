@@ -1,4 +1,4 @@
-import { fakeChatOpenAI, startFakeOpenAI } from "@chainwatch/testkit";
+import { fakeChatOpenAI, promptChain, startFakeOpenAI } from "@chainwatch/testkit";
 import { trace } from "@opentelemetry/api";
 import {
   BasicTracerProvider,
@@ -64,6 +64,18 @@ describe("options", () => {
       await fakeChatOpenAI(server).invoke("hi", { callbacks: [t.handler] });
       expect(t.span("chat gpt-4o-mini").attributes["chainwatch.cost.usd"]).toBe(0.0125);
       expect(seen).toEqual([{ model: "gpt-4o-mini", provider: "openai" }]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("keeps LangChain's ignore flags: with ignoreChain a chain's model call is a root span", async () => {
+    const server = await startFakeOpenAI({ content: "ok" });
+    try {
+      const t = tracing({ ignoreChain: true });
+      await promptChain(fakeChatOpenAI(server)).invoke({ question: "q" }, { callbacks: [t.handler] });
+      expect(t.spans().map((span) => span.name)).toEqual(["chat gpt-4o-mini"]);
+      expect(t.spans()[0]?.parentSpanContext).toBeUndefined();
     } finally {
       await server.close();
     }
