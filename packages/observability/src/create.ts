@@ -1,5 +1,9 @@
 import type { HandlerErrorReporter } from "@chainwatch/core";
 import {
+  OpenTelemetryCallbackHandler,
+  type OpenTelemetryCallbackHandlerOptions,
+} from "@chainwatch/otel-tracing";
+import {
   createRedactor,
   PiiGuardCallbackHandler,
   type PiiGuardOptions,
@@ -102,6 +106,7 @@ export async function createObservability(options: ObservabilityOptions = {}): P
   const guardOptions = optionObject<PiiGuardOptions>("piiGuard", options.piiGuard);
   const stdoutOptions = optionObject<StdoutStreamOptions>("stdout", options.stdout);
   const serverOptions = optionObject("metricsServer", options.metricsServer);
+  const tracingOptions = optionObject<OpenTelemetryCallbackHandlerOptions>("tracing", options.tracing);
   if (serverOptions !== undefined && options.metrics === false) {
     fail("metricsServer needs metrics: it serves the metrics handler's registry (metrics is false)");
   }
@@ -133,6 +138,11 @@ export async function createObservability(options: ObservabilityOptions = {}): P
       ? undefined
       : new StdoutStreamCallbackHandler(withReporter(stdoutOptions, reporter));
 
+  const tracing =
+    tracingOptions === undefined
+      ? undefined
+      : new OpenTelemetryCallbackHandler(withReporter({ ...tracingOptions, cost }, reporter));
+
   const piiGuard =
     guardOptions === undefined
       ? undefined
@@ -143,7 +153,12 @@ export async function createObservability(options: ObservabilityOptions = {}): P
     handler === undefined || redactor === undefined
       ? undefined
       : withRedaction(handler, redactor, redactingOptions);
-  const redacted = { logger: wrap(logger), stdout: wrap(stdout) };
+  const redacted = {
+    logger: wrap(logger),
+    stdout: wrap(stdout),
+    // Spans carry content only with `content: true`; without it there is nothing to redact.
+    tracing: tracingOptions?.content === true ? wrap(tracing) : undefined,
+  };
 
   // The blocking handlers first (the guard must see the raw prompt; the budget stops a call), then metrics, then
   // the content handlers, behind redaction when it is on.
@@ -151,6 +166,8 @@ export async function createObservability(options: ObservabilityOptions = {}): P
   if (piiGuard) callbacks.push(piiGuard);
   callbacks.push(cost);
   if (metrics) callbacks.push(metrics);
+  const shownTracing = redacted.tracing ?? tracing;
+  if (shownTracing) callbacks.push(shownTracing);
   const shownLogger = redacted.logger ?? logger;
   if (shownLogger) callbacks.push(shownLogger);
   const shownStdout = redacted.stdout ?? stdout;
@@ -173,7 +190,7 @@ export async function createObservability(options: ObservabilityOptions = {}): P
 
   return {
     callbacks,
-    handlers: { cost, metrics, logger, stdout, piiGuard, redacted },
+    handlers: { cost, metrics, logger, stdout, tracing, piiGuard, redacted },
     metricsServer,
     close,
   };
