@@ -2,13 +2,10 @@ import {
   ChainwatchCallbackHandler,
   type CostFunction,
   type EvictionReason,
-  extractUsage,
-  firstMessage,
   handlerOptionShape,
   type ModelStartInput,
   type RunType,
   resolveCostSource,
-  responseModel,
   type TokenFields,
   type TrackedRun,
   validateOptions,
@@ -25,15 +22,8 @@ import {
   type Tracer,
   trace,
 } from "@opentelemetry/api";
-import {
-  contentText,
-  finishReasons,
-  inputMessageAttributes,
-  outputMessagesJson,
-  requestAttributes,
-  responseId,
-  usageAttributes,
-} from "./attributes.js";
+import { contentText } from "./attributes.js";
+import { modelEnd, modelStart } from "./model-spans.js";
 import * as semconv from "./semconv.js";
 import { endWithError, isAgentRoot } from "./spans.js";
 import type { OpenTelemetryCallbackHandlerOptions, SpanSelection } from "./types.js";
@@ -131,30 +121,7 @@ export class OpenTelemetryCallbackHandler extends ChainwatchCallbackHandler<Span
   }
 
   protected override onModelStart(run: TrackedRun<SpanState>, input: ModelStartInput): void {
-    const operation = input.kind === "chat" ? semconv.OPERATION.chat : semconv.OPERATION.textCompletion;
-    const attributes: Attributes = { [semconv.ATTR_GEN_AI_OPERATION_NAME]: operation };
-    const provider = semconv.providerName(run.provider);
-    if (provider !== undefined) attributes[semconv.ATTR_GEN_AI_PROVIDER_NAME] = provider;
-    if (run.model !== undefined) attributes[semconv.ATTR_GEN_AI_REQUEST_MODEL] = run.model;
-    requestAttributes(input.invocationParams, attributes);
-    if (this.content) {
-      if (input.kind === "chat") {
-        inputMessageAttributes(
-          input.messages[0] ?? [],
-          this.maxContentLength,
-          attributes,
-          semconv.ATTR_GEN_AI_INPUT_MESSAGES,
-          semconv.ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
-        );
-      } else {
-        const prompt = input.prompts[0] ?? "";
-        attributes[semconv.ATTR_GEN_AI_INPUT_MESSAGES] = contentText(
-          [{ role: "user", parts: [{ type: "text", content: prompt }] }],
-          this.maxContentLength,
-        );
-      }
-    }
-    const name = run.model === undefined ? operation : `${operation} ${run.model}`;
+    const { name, attributes } = modelStart(run, input, this.content ? this.maxContentLength : 0);
     this.open(run, name, SpanKind.CLIENT, attributes, true);
   }
 
@@ -177,23 +144,7 @@ export class OpenTelemetryCallbackHandler extends ChainwatchCallbackHandler<Span
     const span = run.state.span;
     if (span === undefined) return;
     if (span.isRecording()) {
-      const attributes: Attributes = {};
-      const model = responseModel(output);
-      if (model !== undefined) attributes[semconv.ATTR_GEN_AI_RESPONSE_MODEL] = model;
-      const id = responseId(firstMessage(output));
-      if (id !== undefined) attributes[semconv.ATTR_GEN_AI_RESPONSE_ID] = id;
-      const reasons = finishReasons(output);
-      if (reasons.length > 0) attributes[semconv.ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = reasons;
-      const usage = extractUsage(output);
-      if (usage !== undefined) usageAttributes(usage, attributes);
-      if (this.cost !== undefined) {
-        const usd = this.cost(output, { model: run.model, provider: run.provider });
-        if (usd !== undefined) attributes[semconv.ATTR_COST_USD] = usd;
-      }
-      if (this.content) {
-        attributes[semconv.ATTR_GEN_AI_OUTPUT_MESSAGES] = outputMessagesJson(output, this.maxContentLength);
-      }
-      span.setAttributes(attributes);
+      span.setAttributes(modelEnd(run, output, this.cost, this.content ? this.maxContentLength : 0));
     }
     span.end();
   }
