@@ -257,6 +257,8 @@ export class OpenTelemetryCallbackHandler extends ChainwatchCallbackHandler<Span
     span.setAttribute(semconv.ATTR_LANGCHAIN_RUN_EVICTED, reason);
     // The tracker's clock may be the user's: the wall-clock end is the span's start plus the run's active time.
     span.end(run.state.startedAt + (run.lastSeen - run.startTime));
+    // Its end or error may still arrive (a slow call): the span is closed, so those hooks find none.
+    run.state.span = undefined;
   }
 
   /**
