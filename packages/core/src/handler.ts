@@ -2,10 +2,11 @@ import type { AgentAction, AgentFinish } from "@langchain/core/agents";
 import { BaseCallbackHandler, type BaseCallbackHandlerInput } from "@langchain/core/callbacks/base";
 import type { DocumentInterface } from "@langchain/core/documents";
 import type { LLMResult } from "@langchain/core/outputs";
-import { asMetadata, asTags, CALLBACK_METHODS, type CallbackMethod } from "./callback-args.js";
-import { DISPATCHERS, METHODS_BY_HOOK, RUN_TREE_METHODS, runNameOf } from "./dispatch.js";
+import { asMetadata, asTags } from "./callback-args.js";
+import { type HookTarget, runNameOf } from "./dispatch.js";
 import { type HandlerErrorReporter, HandlerGuard } from "./guard.js";
 import type { ModelStartInput, RunEventOptions, TokenFields } from "./hooks.js";
+import { installCallbacks } from "./install.js";
 import { modelFromStart } from "./model.js";
 import { RUNS_OPTION_SHAPE, validateOptions } from "./options.js";
 import {
@@ -18,8 +19,11 @@ import {
 
 /** Options every chainwatch handler accepts. */
 export interface ChainwatchHandlerOptions {
-  /** Bounds on per-run state: how many runs, and how long an idle run (one that never ended) is kept. */
-  runs?: Pick<RunTrackerOptions, "maxRuns" | "ttlMs" | "now">;
+  /**
+   * Bounds on per-run state: how many runs (`maxRuns`), how long an idle run is kept (`ttlMs`) and a call in
+   * flight (`inFlightTtlMs`), how many evicted runs are remembered for a late end (`maxEvicted`), and the clock.
+   */
+  runs?: Pick<RunTrackerOptions, "maxRuns" | "ttlMs" | "inFlightTtlMs" | "maxEvicted" | "now">;
   /**
    * Receives the handler's own failures (the first of each callback method).
    * @default a single `process.emitWarning` per method
@@ -105,7 +109,7 @@ export abstract class ChainwatchCallbackHandler<State = undefined> extends BaseC
         }
       },
     });
-    this.installCallbacks(events);
+    installCallbacks(this as unknown as HookTarget, ChainwatchCallbackHandler.prototype, this.guard, events);
   }
 
   /** Runs this handler still holds state for (idle runs past their TTL are evicted first). */
@@ -122,28 +126,6 @@ export abstract class ChainwatchCallbackHandler<State = undefined> extends BaseC
   override copy(): BaseCallbackHandler {
     const Constructor = this.constructor as new (options: unknown) => BaseCallbackHandler;
     return new Constructor(this.options);
-  }
-
-  /**
-   * Defines, on this instance, the `handle*` methods LangChain will call: the guarded dispatcher of each method a
-   * hook (or the run tree) needs, and, guarded too, any `handle*` method a subclass still defines itself.
-   */
-  private installCallbacks(events: RunEventOptions): void {
-    const self = this as unknown as Record<string, unknown>;
-    const base = ChainwatchCallbackHandler.prototype as unknown as Record<string, unknown>;
-    const needed = new Set<CallbackMethod>(events.runTree ? RUN_TREE_METHODS : []);
-    for (const [hook, methods] of Object.entries(METHODS_BY_HOOK)) {
-      if (self[hook] !== base[hook]) for (const method of methods) needed.add(method);
-    }
-    for (const method of CALLBACK_METHODS) {
-      const own = self[method];
-      const dispatcher = DISPATCHERS[method];
-      if (typeof own === "function") {
-        self[method] = this.guard.wrap(method, own as (...args: unknown[]) => unknown, this);
-      } else if (dispatcher !== undefined && needed.has(method)) {
-        self[method] = this.guard.wrap(method, dispatcher as (...args: unknown[]) => unknown, this);
-      }
-    }
   }
 
   /**
