@@ -146,7 +146,10 @@ async function soak(): Promise<string[]> {
       },
     ],
   });
-  const handler = new OpenTelemetryCallbackHandler({ tracerProvider: provider, runs: { ttlMs: 50 } });
+  const handler = new OpenTelemetryCallbackHandler({
+    tracerProvider: provider,
+    runs: { ttlMs: 50, inFlightTtlMs: 50 },
+  });
   const model = new InProcessChatModel({ tokens: 5 });
   const run = async (i: number) => {
     if (i % 4 === 3) {

@@ -1,5 +1,5 @@
 import { type FakeOpenAI, fakeChatOpenAI, startFakeOpenAI, TEST_API_KEY } from "@chainwatch/testkit";
-import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import { DiagLogLevel, diag, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { drain, tracing } from "./helpers.js";
 
@@ -135,7 +135,7 @@ describe("model call spans", () => {
 
   it("ends the span of a stream aborted mid-way (LangChain sends no error for it) when the run is evicted", async () => {
     let now = 0;
-    const t = tracing({ runs: { ttlMs: 1000, now: () => now } });
+    const t = tracing({ runs: { ttlMs: 1000, inFlightTtlMs: 1000, now: () => now } });
     server.setScript({ content: "a b c d e f g", chunkDelayMs: 20 });
     const controller = new AbortController();
     const stream = await fakeChatOpenAI(server).stream("hi", {
@@ -155,7 +155,7 @@ describe("model call spans", () => {
 
   it("ends the span of a stream the caller broke out of when the run is evicted, at its last activity", async () => {
     let now = 0;
-    const t = tracing({ runs: { ttlMs: 1000, now: () => now } });
+    const t = tracing({ runs: { ttlMs: 1000, inFlightTtlMs: 1000, now: () => now } });
     server.setScript({ content: "a b c d e f g" });
     const stream = await fakeChatOpenAI(server).stream("hi", { callbacks: [t.handler] });
     for await (const _ of stream) break;
@@ -169,5 +169,28 @@ describe("model call spans", () => {
     // Ended at its last activity (clock 0), not at the sweep 5 s later.
     const ms = span.duration[0] * 1e3 + span.duration[1] / 1e6;
     expect(ms).toBeLessThan(1000);
+  });
+
+  it("a slow call evicted before it answers keeps one span, ended at eviction; its late end changes nothing", async () => {
+    let now = 0;
+    const warnings: string[] = [];
+    const record = (message: string) => warnings.push(message);
+    diag.setLogger(
+      { error: record, warn: record, info: () => {}, debug: () => {}, verbose: () => {} },
+      DiagLogLevel.WARN,
+    );
+    const t = tracing({ runs: { ttlMs: 1000, inFlightTtlMs: 1000, now: () => now } });
+    server.setScript({ content: "late", delayMs: 150 });
+    const pending = fakeChatOpenAI(server).invoke("hi", { callbacks: [t.handler] });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    now = 5000;
+    expect(t.handler.activeRunCount).toBe(0);
+    expect(t.span("chat gpt-4o-mini").attributes["langchain.run.evicted"]).toBe("ttl");
+    expect((await pending).content).toBe("late");
+    expect(t.spans()).toHaveLength(1);
+    expect(t.handler.handlerErrorCount).toBe(0);
+    // The SDK warns about any operation on an ended span: the late end must not touch it.
+    diag.disable();
+    expect(warnings).toEqual([]);
   });
 });
