@@ -24,13 +24,15 @@ type Counted = BaseCallbackHandler & { readonly activeRunCount: number };
 
 const single = (
   name: string,
-  build: (runs: { now: () => number; ttlMs: number }) => Counted,
+  build: (runs: { now: () => number; ttlMs: number; inFlightTtlMs: number }) => Counted,
   layers = 1,
 ): SoakSubject => ({
   name,
   layers,
   make: (clock, ttlMs) => {
-    const handler = build({ now: clock.now, ttlMs });
+    // inFlightTtlMs as the conformance suite sets it: an abandoned stream whose tokens a handler never sees looks
+    // like a call in flight, and the soak's bound on held runs is one TTL.
+    const handler = build({ now: clock.now, ttlMs, inFlightTtlMs: ttlMs });
     return { callbacks: [handler], activeRuns: () => handler.activeRunCount };
   },
 });
