@@ -14,6 +14,7 @@ export const projects = [
   "packages/prometheus-metrics",
   "packages/token-cost",
   "packages/pii-redact",
+  "packages/otel-tracing",
   "packages/observability",
   "examples",
   "benchmarks",

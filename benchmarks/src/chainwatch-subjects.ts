@@ -1,8 +1,14 @@
+import { OpenTelemetryCallbackHandler } from "@chainwatch/otel-tracing";
 import { withRedaction } from "@chainwatch/pii-redact";
 import { PinoCallbackHandler } from "@chainwatch/pino-logger";
 import { PrometheusCallbackHandler } from "@chainwatch/prometheus-metrics";
 import { StdoutStreamCallbackHandler } from "@chainwatch/stdout-stream";
 import { TokenCostCallbackHandler } from "@chainwatch/token-cost";
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { discard } from "./discard.js";
@@ -55,6 +61,25 @@ export const CHAINWATCH: Subject[] = [
     group: "chainwatch",
     goal: 1.2,
     attach: async () => ({ callbacks: [new TokenCostCallbackHandler()] }),
+  },
+  {
+    // Recorded like the OpenInference and Langfuse peers: the same SDK, an in-memory exporter reset every 200 ms.
+    name: "@chainwatch/otel-tracing (in-memory spans)",
+    group: "chainwatch",
+    goal: 1.3,
+    attach: async () => {
+      const exporter = new InMemorySpanExporter();
+      const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+      const timer = setInterval(() => exporter.reset(), 200);
+      return {
+        callbacks: [new OpenTelemetryCallbackHandler({ tracerProvider: provider })],
+        teardown: async () => {
+          clearInterval(timer);
+          exporter.reset();
+          await provider.shutdown();
+        },
+      };
+    },
   },
   {
     name: "@chainwatch/pii-redact withRedaction(pino-logger info, content none)",

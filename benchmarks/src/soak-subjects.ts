@@ -1,3 +1,4 @@
+import { OpenTelemetryCallbackHandler } from "@chainwatch/otel-tracing";
 import { withRedaction } from "@chainwatch/pii-redact";
 import { PinoCallbackHandler } from "@chainwatch/pino-logger";
 import { PrometheusCallbackHandler } from "@chainwatch/prometheus-metrics";
@@ -5,6 +6,7 @@ import { StdoutStreamCallbackHandler } from "@chainwatch/stdout-stream";
 import type { ManualClock } from "@chainwatch/testkit";
 import { TokenCostCallbackHandler } from "@chainwatch/token-cost";
 import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
+import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { discard } from "./discard.js";
@@ -22,13 +24,15 @@ type Counted = BaseCallbackHandler & { readonly activeRunCount: number };
 
 const single = (
   name: string,
-  build: (runs: { now: () => number; ttlMs: number }) => Counted,
+  build: (runs: { now: () => number; ttlMs: number; inFlightTtlMs: number }) => Counted,
   layers = 1,
 ): SoakSubject => ({
   name,
   layers,
   make: (clock, ttlMs) => {
-    const handler = build({ now: clock.now, ttlMs });
+    // inFlightTtlMs as the conformance suite sets it: an abandoned stream whose tokens a handler never sees looks
+    // like a call in flight, and the soak's bound on held runs is one TTL.
+    const handler = build({ now: clock.now, ttlMs, inFlightTtlMs: ttlMs });
     return { callbacks: [handler], activeRuns: () => handler.activeRunCount };
   },
 });
@@ -48,6 +52,12 @@ export const SOAK_SUBJECTS: SoakSubject[] = [
     (runs) => new PrometheusCallbackHandler({ registry: new Registry(), runs }),
   ),
   single("@chainwatch/token-cost", (runs) => new TokenCostCallbackHandler({ runs })),
+  // Recording spans (a real SDK) that no processor keeps: what must not grow is the handler's own state.
+  single(
+    "@chainwatch/otel-tracing",
+    (runs) =>
+      new OpenTelemetryCallbackHandler({ tracerProvider: new BasicTracerProvider(), content: true, runs }),
+  ),
   // The wrapper keeps its own hold-back buffers per run on its own tracker: both get the clock, and both count.
   single(
     "@chainwatch/pii-redact withRedaction(stdout-stream)",

@@ -5,6 +5,8 @@
  * - tokens stream to the terminal, and JSON logs go to a file, both behind PII redaction (the prompts below carry
  *   an email address, a phone number and a card number: neither the terminal nor the log shows them);
  * - Prometheus metrics are served at /metrics while it runs, with the cost of every call, and summarised at the end;
+ * - every run is traced as OpenTelemetry GenAI spans; the agent run's trace is printed as a tree, and with
+ *   OTEL_EXPORTER_OTLP_ENDPOINT set every trace is also sent there over OTLP/HTTP (protobuf);
  * - one call fails on purpose (an unknown model) and a runaway loop is stopped by the budget, so the error and
  *   budget panels and alerts of `examples/observability/` have something to show;
  * - a cost table closes it, with where to look.
@@ -14,10 +16,12 @@
  *
  *   npx tsx src/stack-demo.ts                  # metrics on 127.0.0.1:9464 (METRICS_PORT to change)
  *   KEEP_SERVING=1 npx tsx src/stack-demo.ts   # keep /metrics up for Prometheus until Ctrl-C
+ *   OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 npx tsx src/stack-demo.ts   # traces to a collector
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createObservability, type Observability } from "@chainwatch/observability";
+import { TreeSpanExporter } from "@chainwatch/otel-tracing";
 import { fakeChatOpenAI, weatherAgent, weatherAgentScript } from "@chainwatch/testkit";
 import { BudgetExceededError, formatUsd } from "@chainwatch/token-cost";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
@@ -25,6 +29,13 @@ import { StringOutputParser } from "@langchain/core/output_parsers";
 import { ChatPromptTemplate } from "@langchain/core/prompts";
 import { RunnableLambda } from "@langchain/core/runnables";
 import { ChatOpenAI } from "@langchain/openai";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  SimpleSpanProcessor,
+  type SpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { exampleModel, runIfMain } from "./setup.js";
@@ -109,6 +120,16 @@ export async function startStackDemo(options: StackDemoOptions = {}): Promise<St
     ? fakeChatOpenAI(server, { model: MISSING_MODEL })
     : new ChatOpenAI({ model: MISSING_MODEL, apiKey: process.env.OPENAI_API_KEY, maxRetries: 0 });
 
+  // Traces: each finished trace as a tree (kept to print the agent's), and OTLP when a collector is configured.
+  const trees: string[] = [];
+  const spanProcessors: SpanProcessor[] = [
+    new SimpleSpanProcessor(new TreeSpanExporter({ write: (tree) => trees.push(tree) })),
+  ];
+  if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
+    spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
+  }
+  const tracerProvider = new BasicTracerProvider({ spanProcessors });
+
   const registry = options.registry ?? new Registry();
   const logFile = options.logFile ?? join(tmpdir(), `chainwatch-stack-demo-${process.pid}.log`);
   const destination = pino.destination({ dest: logFile, sync: false });
@@ -121,6 +142,7 @@ export async function startStackDemo(options: StackDemoOptions = {}): Promise<St
       budget: { perTraceUsd: live ? 0.0001 : 0.0025, onBudgetExceeded: () => {} },
       stdout: { stream: out, show: "final", errorOutput: false },
       metricsServer: { port },
+      tracing: { tracerProvider, spans: "genai" },
     });
   const port = options.metricsPort ?? Number(process.env.METRICS_PORT ?? 9464);
   let stack: Observability;
@@ -166,6 +188,10 @@ export async function startStackDemo(options: StackDemoOptions = {}): Promise<St
       { callbacks },
     );
     result.okCalls += 2;
+    await awaitAllCallbacks();
+    write(
+      `\n── the agent run's trace (OpenTelemetry GenAI spans, @chainwatch/otel-tracing) ──\n${trees.at(-1) ?? ""}`,
+    );
 
     await section(`a call to a model that does not exist (${MISSING_MODEL})`);
     try {
@@ -232,6 +258,9 @@ export async function startStackDemo(options: StackDemoOptions = {}): Promise<St
       `  metrics:               ${url}${process.env.KEEP_SERVING ? "" : " (up while the demo runs; KEEP_SERVING=1 keeps it)"}\n`,
     );
     write("  Prometheus + Grafana:  examples/observability/ (prometheus.yml, alert rules, dashboard)\n");
+    write(
+      `  traces:                ${process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? `sent over OTLP to ${process.env.OTEL_EXPORTER_OTLP_ENDPOINT}` : "set OTEL_EXPORTER_OTLP_ENDPOINT to send them to a collector"}\n`,
+    );
   }
 
   return {
@@ -243,6 +272,7 @@ export async function startStackDemo(options: StackDemoOptions = {}): Promise<St
     report,
     close: async () => {
       await stack.close();
+      await tracerProvider.shutdown();
       destination.end();
       await closeModel();
     },

@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -39,6 +41,15 @@ describe("npm run demo: the stack demo", () => {
     expect(stdout).toContain("You said: I'm [EMAIL], call me on [PHONE]. What does chainwatch watch?\n");
     expect(stdout).toContain("The weather in Lisbon is sunny, 21°C.\n");
     expect(stdout).toContain("✗ failed with HTTP 404: counted as an error");
+    // The agent run's trace as a tree: the agent's span, its two model calls and the tool call below it.
+    const tree = /── the agent run's trace[^\n]*\n((?:.+\n){4})/.exec(stdout)?.[1] ?? "";
+    expect(tree).toMatch(/^invoke_agent LangGraph {2}/);
+    expect(tree).toMatch(
+      /\n├─ chat gpt-4o-mini {2}.* in=2000 out=400 cached=500 .*finish=tool_calls cost=\$0\.0005\d+\n/,
+    );
+    expect(tree).toMatch(/\n├─ execute_tool get_weather {2}.* call=call_1\n/);
+    expect(tree).toMatch(/\n└─ chat gpt-4o-mini {2}.*finish=stop cost=\$0\.0005\d+\n$/);
+    expect(stdout).toContain("set OTEL_EXPORTER_OTLP_ENDPOINT to send them to a collector");
     expect(stdout).toMatch(/■ stopped after 5 calls: Trace budget of \$0\.0025 reached/);
     // The /metrics summary: 8 calls of 2,000 input (500 cached) and 400 output tokens at $0.0005025 each.
     expect(stdout).toContain("LLM calls    8 ok, 1 failed, 1 stopped by the budget before sending");
@@ -76,6 +87,38 @@ interface Sample {
  * while it runs its workload twice (so that rates and increases have something to measure), and every dashboard
  * and alert expression is queried through the HTTP API and checked against what the workload did.
  */
+describe("the demo's traces over OTLP", () => {
+  it("sends every trace to OTEL_EXPORTER_OTLP_ENDPOINT as OTLP/HTTP protobuf when it is set", async () => {
+    const received: { path: string; type: string; bytes: number }[] = [];
+    const collector = createServer((req, res) => {
+      let bytes = 0;
+      req.on("data", (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+      req.on("end", () => {
+        received.push({ path: req.url ?? "", type: String(req.headers["content-type"]), bytes });
+        res.writeHead(200, { "content-type": "application/x-protobuf" }).end();
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = collector.address() as AddressInfo;
+      const { stdout, stderr, code } = await runExample("stack-demo.ts", {
+        METRICS_PORT: "0",
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      });
+      expect(code, stderr).toBe(0);
+      expect(stdout).toContain(`sent over OTLP to http://127.0.0.1:${port}`);
+      expect(received.length).toBeGreaterThan(0);
+      expect(received.every((request) => request.path === "/v1/traces")).toBe(true);
+      expect(received[0]?.type).toBe("application/x-protobuf");
+      expect(received.reduce((sum, request) => sum + request.bytes, 0)).toBeGreaterThan(500);
+    } finally {
+      await new Promise((resolve) => collector.close(resolve));
+    }
+  }, 90_000);
+});
+
 describe("the demo scraped by a real Prometheus, with the example config, rules and dashboard", () => {
   const binary = requireBinary("prometheus");
   if (!binary) return;

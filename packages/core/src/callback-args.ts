@@ -41,6 +41,38 @@ export interface CallbackArgumentPositions {
   readonly content: readonly number[];
 }
 
+/** `(serialized, prompts | messages, runId, parentRunId, extraParams, tags, metadata, runName)`. */
+const MODEL_START: CallbackArgumentPositions = {
+  serialized: 0,
+  content: [1],
+  runId: 2,
+  parentRunId: 3,
+  extra: 4,
+  tags: 5,
+  metadata: 6,
+  runName: 7,
+};
+/** `(serialized, input | query, runId, parentRunId, tags, metadata, runName, …)`. */
+const RUN_START: CallbackArgumentPositions = {
+  serialized: 0,
+  content: [1],
+  runId: 2,
+  parentRunId: 3,
+  tags: 4,
+  metadata: 5,
+  runName: 6,
+};
+/** `(output | error, runId, parentRunId, tags, extraParams | kwargs)`. */
+const END_WITH_EXTRA: CallbackArgumentPositions = {
+  content: [0],
+  runId: 1,
+  parentRunId: 2,
+  tags: 3,
+  extra: 4,
+};
+/** `(payload, runId, parentRunId, tags)`. */
+const EVENT: CallbackArgumentPositions = { content: [0], runId: 1, parentRunId: 2, tags: 3 };
+
 /**
  * The runtime argument positions of every LangChain callback, measured against `@langchain/core` 1.x's callback
  * manager, not its type declarations (which put `handleChainStart`'s `runType` third; at runtime it is
@@ -49,69 +81,27 @@ export interface CallbackArgumentPositions {
  * each signature.
  */
 export const CALLBACK_ARGUMENTS: Readonly<Record<CallbackMethod, CallbackArgumentPositions>> = {
-  handleLLMStart: {
-    serialized: 0,
-    content: [1],
-    runId: 2,
-    parentRunId: 3,
-    extra: 4,
-    tags: 5,
-    metadata: 6,
-    runName: 7,
-  },
-  handleChatModelStart: {
-    serialized: 0,
-    content: [1],
-    runId: 2,
-    parentRunId: 3,
-    extra: 4,
-    tags: 5,
-    metadata: 6,
-    runName: 7,
-  },
+  handleLLMStart: MODEL_START,
+  handleChatModelStart: MODEL_START,
   // (token, idx, runId, parentRunId, tags, fields): fields.chunk carries the content too.
   handleLLMNewToken: { content: [0, 5], runId: 2, parentRunId: 3, tags: 4 },
-  handleLLMEnd: { content: [0], runId: 1, parentRunId: 2, tags: 3, extra: 4 },
-  handleLLMError: { content: [0], runId: 1, parentRunId: 2, tags: 3, extra: 4 },
-  // Position 6 is the run type ("prompt" for prompt templates), 8 an undocumented `extra`.
-  handleChainStart: {
-    serialized: 0,
-    content: [1],
-    runId: 2,
-    parentRunId: 3,
-    tags: 4,
-    metadata: 5,
-    runName: 7,
-  },
-  handleChainEnd: { content: [0], runId: 1, parentRunId: 2, tags: 3, extra: 4 },
-  handleChainError: { content: [0], runId: 1, parentRunId: 2, tags: 3, extra: 4 },
+  handleLLMEnd: END_WITH_EXTRA,
+  handleLLMError: END_WITH_EXTRA,
+  // Position 6 is the run type ("prompt" for prompt templates), 7 the run name, 8 an undocumented `extra`.
+  handleChainStart: { ...RUN_START, runName: 7 },
+  handleChainEnd: END_WITH_EXTRA,
+  handleChainError: END_WITH_EXTRA,
   // Position 7 is the tool call id.
-  handleToolStart: {
-    serialized: 0,
-    content: [1],
-    runId: 2,
-    parentRunId: 3,
-    tags: 4,
-    metadata: 5,
-    runName: 6,
-  },
-  handleToolEnd: { content: [0], runId: 1, parentRunId: 2, tags: 3 },
-  handleToolError: { content: [0], runId: 1, parentRunId: 2, tags: 3 },
-  handleToolEvent: { content: [0], runId: 1, parentRunId: 2, tags: 3 },
-  handleRetrieverStart: {
-    serialized: 0,
-    content: [1],
-    runId: 2,
-    parentRunId: 3,
-    tags: 4,
-    metadata: 5,
-    runName: 6,
-  },
-  handleRetrieverEnd: { content: [0], runId: 1, parentRunId: 2, tags: 3 },
-  handleRetrieverError: { content: [0], runId: 1, parentRunId: 2, tags: 3 },
-  handleAgentAction: { content: [0], runId: 1, parentRunId: 2, tags: 3 },
-  handleAgentEnd: { content: [0], runId: 1, parentRunId: 2, tags: 3 },
-  handleText: { content: [0], runId: 1, parentRunId: 2, tags: 3 },
+  handleToolStart: RUN_START,
+  handleToolEnd: EVENT,
+  handleToolError: EVENT,
+  handleToolEvent: EVENT,
+  handleRetrieverStart: RUN_START,
+  handleRetrieverEnd: EVENT,
+  handleRetrieverError: EVENT,
+  handleAgentAction: EVENT,
+  handleAgentEnd: EVENT,
+  handleText: EVENT,
   // (eventName, data, runId, tags, metadata): no parent.
   handleCustomEvent: { content: [1], runId: 2, tags: 3, metadata: 4 },
 };

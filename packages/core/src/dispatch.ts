@@ -4,7 +4,7 @@ import type { BaseMessage } from "@langchain/core/messages";
 import { asMetadata, asTags, type CallbackMethod } from "./callback-args.js";
 import { carriesContent } from "./content.js";
 import { RunBlockedError } from "./guard.js";
-import type { RunEventHook, RunEventHooks, TokenFields } from "./hooks.js";
+import type { RunEventHooks, TokenFields } from "./hooks.js";
 import { modelFromStart, serializedClassName } from "./model.js";
 import type { RunTracker, RunType, TrackedRun } from "./run-tracker.js";
 
@@ -198,39 +198,3 @@ export const DISPATCHERS: Readonly<Partial<Record<CallbackMethod, Dispatcher>>> 
     );
   },
 };
-
-/** Which callback methods each hook needs LangChain to call. */
-export const METHODS_BY_HOOK: Readonly<
-  Record<Exclude<RunEventHook, "onRunEvicted">, readonly CallbackMethod[]>
-> = {
-  onModelStart: ["handleChatModelStart", "handleLLMStart", "handleLLMEnd", "handleLLMError"],
-  onModelEnd: ["handleChatModelStart", "handleLLMStart", "handleLLMEnd", "handleLLMError"],
-  onModelError: ["handleChatModelStart", "handleLLMStart", "handleLLMEnd", "handleLLMError"],
-  onToken: ["handleChatModelStart", "handleLLMStart", "handleLLMNewToken", "handleLLMEnd", "handleLLMError"],
-  onChainStart: ["handleChainStart", "handleChainEnd", "handleChainError"],
-  onChainEnd: ["handleChainStart", "handleChainEnd", "handleChainError"],
-  onChainError: ["handleChainStart", "handleChainEnd", "handleChainError"],
-  onToolStart: ["handleToolStart", "handleToolEnd", "handleToolError"],
-  onToolEnd: ["handleToolStart", "handleToolEnd", "handleToolError"],
-  onToolError: ["handleToolStart", "handleToolEnd", "handleToolError"],
-  onRetrieverStart: ["handleRetrieverStart", "handleRetrieverEnd", "handleRetrieverError"],
-  onRetrieverEnd: ["handleRetrieverStart", "handleRetrieverEnd", "handleRetrieverError"],
-  onRetrieverError: ["handleRetrieverStart", "handleRetrieverEnd", "handleRetrieverError"],
-  onAgentAction: ["handleAgentAction"],
-  onAgentEnd: ["handleAgentEnd"],
-  onText: ["handleText"],
-  onCustomEvent: ["handleCustomEvent"],
-};
-
-/** The methods the run tree needs even without hooks: starts and ends of chains, tools and retrievers. */
-export const RUN_TREE_METHODS: readonly CallbackMethod[] = [
-  "handleChainStart",
-  "handleChainEnd",
-  "handleChainError",
-  "handleToolStart",
-  "handleToolEnd",
-  "handleToolError",
-  "handleRetrieverStart",
-  "handleRetrieverEnd",
-  "handleRetrieverError",
-];

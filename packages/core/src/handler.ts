@@ -2,10 +2,11 @@ import type { AgentAction, AgentFinish } from "@langchain/core/agents";
 import { BaseCallbackHandler, type BaseCallbackHandlerInput } from "@langchain/core/callbacks/base";
 import type { DocumentInterface } from "@langchain/core/documents";
 import type { LLMResult } from "@langchain/core/outputs";
-import { asMetadata, asTags, CALLBACK_METHODS, type CallbackMethod } from "./callback-args.js";
-import { DISPATCHERS, METHODS_BY_HOOK, RUN_TREE_METHODS, runNameOf } from "./dispatch.js";
+import { asMetadata, asTags } from "./callback-args.js";
+import { type HookTarget, runNameOf } from "./dispatch.js";
 import { type HandlerErrorReporter, HandlerGuard } from "./guard.js";
 import type { ModelStartInput, RunEventOptions, TokenFields } from "./hooks.js";
+import { installCallbacks } from "./install.js";
 import { modelFromStart } from "./model.js";
 import { RUNS_OPTION_SHAPE, validateOptions } from "./options.js";
 import {
@@ -15,8 +16,6 @@ import {
   type RunType,
   type TrackedRun,
 } from "./run-tracker.js";
-
-type LegacyMethod = (...args: unknown[]) => unknown;
 
 /** Options every chainwatch handler accepts. */
 export interface ChainwatchHandlerOptions {
@@ -110,7 +109,7 @@ export abstract class ChainwatchCallbackHandler<State = undefined> extends BaseC
         }
       },
     });
-    this.installCallbacks(events);
+    installCallbacks(this as unknown as HookTarget, ChainwatchCallbackHandler.prototype, this.guard, events);
   }
 
   /** Runs this handler still holds state for (idle runs past their TTL are evicted first). */
@@ -127,42 +126,6 @@ export abstract class ChainwatchCallbackHandler<State = undefined> extends BaseC
   override copy(): BaseCallbackHandler {
     const Constructor = this.constructor as new (options: unknown) => BaseCallbackHandler;
     return new Constructor(this.options);
-  }
-
-  /**
-   * Defines, on this instance, the `handle*` methods LangChain will call: the guarded dispatcher of each method a
-   * hook (or the run tree) needs, and, guarded too, any `handle*` method a subclass still defines itself.
-   */
-  private installCallbacks(events: RunEventOptions): void {
-    const self = this as unknown as Record<string, unknown>;
-    const base = ChainwatchCallbackHandler.prototype as unknown as Record<string, unknown>;
-    const needed = new Set<CallbackMethod>(events.runTree ? RUN_TREE_METHODS : []);
-    for (const [hook, methods] of Object.entries(METHODS_BY_HOOK)) {
-      if (self[hook] !== base[hook]) for (const method of methods) needed.add(method);
-    }
-    for (const method of CALLBACK_METHODS) {
-      const own = self[method];
-      const dispatcher = DISPATCHERS[method];
-      if (typeof own === "function") {
-        const legacy = method === "handleLLMNewToken" ? this.withOutputMark(own as LegacyMethod) : own;
-        self[method] = this.guard.wrap(method, legacy as LegacyMethod, this);
-      } else if (dispatcher !== undefined && needed.has(method)) {
-        self[method] = this.guard.wrap(method, dispatcher as (...args: unknown[]) => unknown, this);
-      }
-    }
-  }
-
-  /**
-   * A subclass's own `handleLLMNewToken` (not yet on the hooks) may mark only content tokens, or none: the tracker
-   * must still learn that the stream started, or an abandoned stream would count as a call in flight.
-   */
-  private withOutputMark(own: LegacyMethod): LegacyMethod {
-    const runs = this.runs;
-    return function (this: unknown, token, idx, runId, ...rest) {
-      const run = runs.get(runId as string);
-      if (run !== undefined) runs.touch(run);
-      return own.call(this, token, idx, runId, ...rest);
-    };
   }
 
   /**

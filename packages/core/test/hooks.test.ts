@@ -362,8 +362,9 @@ describe("failures and blocking through the hooks", () => {
         }
       }
       const handler = new AsyncBlocker();
+      const errors: string[] = [];
       const original = console.error;
-      console.error = () => {};
+      console.error = (...args: unknown[]) => errors.push(args.join(" "));
       try {
         await expect(fakeChatOpenAI(blocking).invoke("hi", { callbacks: [handler] })).rejects.toThrow(
           "over budget",
@@ -371,6 +372,7 @@ describe("failures and blocking through the hooks", () => {
       } finally {
         console.error = original;
       }
+      expect(errors).toEqual([expect.stringContaining("over budget")]);
       expect(blocking.completions()).toHaveLength(0);
       expect(handler.activeRunCount).toBe(0);
     } finally {

@@ -1,5 +1,9 @@
 import type { HandlerErrorReporter } from "@chainwatch/core";
 import {
+  OpenTelemetryCallbackHandler,
+  type OpenTelemetryCallbackHandlerOptions,
+} from "@chainwatch/otel-tracing";
+import {
   createRedactor,
   PiiGuardCallbackHandler,
   type PiiGuardOptions,
@@ -110,6 +114,7 @@ export async function createObservability(options: ObservabilityOptions = {}): P
   const guardOptions = optionObject<PiiGuardOptions>("piiGuard", options.piiGuard);
   const stdoutOptions = optionObject<StdoutStreamOptions>("stdout", options.stdout);
   const serverOptions = optionObject("metricsServer", options.metricsServer);
+  const tracingOptions = optionObject<OpenTelemetryCallbackHandlerOptions>("tracing", options.tracing);
   if (serverOptions !== undefined && options.metrics === false) {
     fail("metricsServer needs metrics: it serves the metrics handler's registry (metrics is false)");
   }
@@ -141,6 +146,11 @@ export async function createObservability(options: ObservabilityOptions = {}): P
       ? undefined
       : new StdoutStreamCallbackHandler(withReporter(stdoutOptions, reporter));
 
+  const tracing =
+    tracingOptions === undefined
+      ? undefined
+      : new OpenTelemetryCallbackHandler(withReporter({ ...tracingOptions, cost }, reporter));
+
   const piiGuard =
     guardOptions === undefined
       ? undefined
@@ -161,6 +171,8 @@ export async function createObservability(options: ObservabilityOptions = {}): P
     logger: wrap(logger, loggerRecords(options.logger)),
     // The stream prints answers, tool results and errors, never a prompt or a chain's input.
     stdout: wrap(stdout, { content: "full", inputs: false }),
+    // Spans carry content only with `content: true`; without it there is nothing to redact.
+    tracing: tracingOptions?.content === true ? wrap(tracing, { content: "full" }) : undefined,
   };
 
   // The blocking handlers first (the guard must see the raw prompt; the budget stops a call), then metrics, then
@@ -169,6 +181,8 @@ export async function createObservability(options: ObservabilityOptions = {}): P
   if (piiGuard) callbacks.push(piiGuard);
   callbacks.push(cost);
   if (metrics) callbacks.push(metrics);
+  const shownTracing = redacted.tracing ?? tracing;
+  if (shownTracing) callbacks.push(shownTracing);
   const shownLogger = redacted.logger ?? logger;
   if (shownLogger) callbacks.push(shownLogger);
   const shownStdout = redacted.stdout ?? stdout;
@@ -191,7 +205,7 @@ export async function createObservability(options: ObservabilityOptions = {}): P
 
   return {
     callbacks,
-    handlers: { cost, metrics, logger, stdout, piiGuard, redacted },
+    handlers: { cost, metrics, logger, stdout, tracing, piiGuard, redacted },
     metricsServer,
     close,
   };

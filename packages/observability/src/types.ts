@@ -1,5 +1,9 @@
 import type { HandlerErrorReporter } from "@chainwatch/core";
 import type {
+  OpenTelemetryCallbackHandler,
+  OpenTelemetryCallbackHandlerOptions,
+} from "@chainwatch/otel-tracing";
+import type {
   PiiGuardCallbackHandler,
   PiiGuardOptions,
   RedactingCallbackHandler,
@@ -81,6 +85,13 @@ export interface ObservabilityOptions {
    */
   metricsServer?: boolean | Omit<MetricsServerOptions, "registry">;
   /**
+   * Trace every run as OpenTelemetry GenAI spans (`@chainwatch/otel-tracing`) on the global tracer provider:
+   * `true`, or the handler's options (`tracerProvider`, `spans`, `content`, …). Model spans carry the cost
+   * handler's USD cost; with `content: true` the handler sits behind redaction like the logs.
+   * @default false
+   */
+  tracing?: boolean | Omit<OpenTelemetryCallbackHandlerOptions, "cost">;
+  /**
    * Receives every handler's own failures, unless a handler's options name their own.
    * @default each handler's default: one `process.emitWarning` per failing method
    */
@@ -97,16 +108,23 @@ export interface ObservabilityHandlers {
   logger: PinoCallbackHandler | undefined;
   /** Token streaming, when `stdout` is given. */
   stdout: StdoutStreamCallbackHandler | undefined;
+  /** OpenTelemetry spans, when `tracing` is given. */
+  tracing: OpenTelemetryCallbackHandler | undefined;
   /** The PII guard, when `piiGuard` is given. */
   piiGuard: PiiGuardCallbackHandler | undefined;
   /** What `callbacks` holds for the logs and the token stream when `redact` is on: the redacting wrappers. */
-  redacted: { logger: RedactingCallbackHandler | undefined; stdout: RedactingCallbackHandler | undefined };
+  redacted: {
+    logger: RedactingCallbackHandler | undefined;
+    stdout: RedactingCallbackHandler | undefined;
+    /** The tracing handler behind redaction, when it records content. */
+    tracing: RedactingCallbackHandler | undefined;
+  };
 }
 
 /** What {@link createObservability} builds. */
 export interface Observability {
   /**
-   * `[piiGuard, cost, metrics, logger, stdout]` (those that are on; the logger and stdout behind redaction). Pass
+   * `[piiGuard, cost, metrics, tracing, logger, stdout]` (those that are on; the logger and stdout behind redaction). Pass
    * as `callbacks` to any runnable call (`chain.invoke(input, { callbacks })`) or model constructor.
    */
   readonly callbacks: BaseCallbackHandler[];

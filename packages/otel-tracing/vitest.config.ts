@@ -1,0 +1,3 @@
+import { chainwatchProject } from "../../vitest.shared.js";
+
+export default chainwatchProject("otel-tracing", import.meta.url);
