@@ -1,6 +1,6 @@
 import type { TokenUsage } from "@chainwatch/core";
 import type { Histogram } from "prom-client";
-import { BufferedObserver, exportAll } from "./export.js";
+import { BufferedObserver, exportAll, reportFailure } from "./export.js";
 import type { MetricSet, ModelSeries, Observer, RunSeries } from "./metrics.js";
 
 /**
@@ -22,7 +22,11 @@ function withExtra(
 }
 
 function child(set: MetricSet, metric: Histogram<string>, labels: Record<string, string>): Observer {
-  return new BufferedObserver(metric.labels(labels), set.pendingObservers);
+  return new BufferedObserver(
+    () => metric.labels(labels),
+    set.pendingObservers,
+    (error) => reportFailure(set, "observe", error),
+  );
 }
 
 function prune(set: MetricSet): void {

@@ -57,22 +57,19 @@ describe("scrape-time export", () => {
     const handler = new PrometheusCallbackHandler({
       registry,
       labels: { service: "svc" },
+      cost: () => {
+        throw new Error("price table broken");
+      },
       onHandlerError: (_error, context) => failures.push(context.method),
     });
-    Object.defineProperty(handler.metrics.operationDuration, "labels", {
-      value: () => {
-        throw new Error("histogram broken");
-      },
-    });
     calls(handler, 4);
-    expect(failures).toEqual(["handleLLMEnd"]);
+    expect(failures).toEqual(["cost"]);
     expect(handler.handlerErrorCount).toBe(4);
     expect(
-      await value(registry, "langchain_handler_errors_total", undefined, {
-        method: "handleLLMEnd",
-        service: "svc",
-      }),
+      await value(registry, "langchain_handler_errors_total", undefined, { method: "cost", service: "svc" }),
     ).toBe(4);
+    // The calls' other metrics are all there.
+    expect(await value(registry, "langchain_input_tokens_total")).toBe(12);
     expect(handler.activeRunCount).toBe(0);
   });
 });
