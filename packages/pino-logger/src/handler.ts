@@ -8,7 +8,7 @@ import {
   truncate,
 } from "@chainwatch/core";
 import type { BaseCallbackHandlerInput } from "@langchain/core/callbacks/base";
-import { symbols } from "pino";
+import { watchDestination } from "./destination.js";
 import { addLlmResult } from "./llm-result.js";
 import { resolveOptions } from "./options.js";
 import { milliseconds, type RunLogState } from "./records.js";
@@ -16,9 +16,6 @@ import type { PinoCallbackHandlerOptions } from "./types.js";
 import { type LogRecord, RecordWriter } from "./writer.js";
 
 type Kind = "llm" | "chain" | "tool" | "retriever";
-
-/** Destinations already watched: one 'error' listener per stream, however many handlers log to it. */
-const watchedDestinations = new WeakSet<object>();
 
 function newState(): RunLogState {
   return { logged: true, params: undefined, otel: undefined, streamed: false };
@@ -48,21 +45,8 @@ export class PinoCallbackHandler extends ChainwatchCallbackHandler<RunLogState> 
     super("pino_logger", options, callbackInput);
     const resolved = resolveOptions(options);
     this.writer = new RecordWriter(resolved);
-    this.watchDestination(resolved.logger);
+    watchDestination(resolved.logger, (method, error) => this.guard.report(method, error));
     this.cost = resolveCostSource(options?.cost, "PinoCallbackHandler");
-  }
-
-  /**
-   * A destination that fails asynchronously (a full disk, a closed pipe) emits 'error'; with no listener that
-   * would crash the process. The failure is reported once through the guard instead.
-   */
-  private watchDestination(logger: unknown): void {
-    const destination = (logger as Record<symbol, unknown>)[symbols.streamSym];
-    if (typeof destination !== "object" || destination === null) return;
-    const emitter = destination as { on?: (event: string, listener: (error: unknown) => void) => unknown };
-    if (typeof emitter.on !== "function" || watchedDestinations.has(destination)) return;
-    watchedDestinations.add(destination);
-    emitter.on("error", (error) => this.guard.report("destination", error));
   }
 
   /** Flushes the logger's destination (an async `pino.destination`, a transport); resolves once written. */
