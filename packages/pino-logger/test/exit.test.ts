@@ -65,37 +65,34 @@ describe.concurrent("no record is lost on a normal exit", () => {
   });
 });
 
-describe.skipIf(!existsSync("/dev/full"))(
-  "a destination that fails with ENOSPC (/dev/full)",
-  () => {
-    for (const mode of ["sync", "async"] as const) {
-      for (const ending of ["exit", "natural"] as const) {
-        it(`pino.destination (${mode}), ${ending === "exit" ? "process.exit(0)" : "event loop drained"}: the process exits, the failure reported`, async () => {
-          // Killed after 20 s: sonic-boom's flushSync() at exit used to retry ENOSPC forever.
-          const { stdout } = await run(process.execPath, ["--import", "tsx", devFullFixture, mode, ending], {
-            cwd: packageDir,
-            env,
-            timeout: 20_000,
-          });
-          const lines = stdout
-            .split("\n")
-            .filter(Boolean)
-            .map(
-              (line) =>
-                JSON.parse(line) as { done?: boolean; method?: string; code?: string; message?: string },
-            );
-          expect(lines.some((line) => line.done)).toBe(true);
-          const reports = lines.filter((line) => line.method !== undefined);
-          expect(reports.length).toBeGreaterThan(0);
-          expect(reports.every((line) => line.code === "ENOSPC")).toBe(true);
-          if (mode === "async") {
-            // What was still buffered at exit is dropped, and the report says how much.
-            expect(reports.find((line) => line.method === "destination:flushSync")?.message).toMatch(
-              /dropped [1-9]\d* bytes/,
-            );
-          }
-        }, 30_000);
-      }
+describe.skipIf(!existsSync("/dev/full"))("a destination that fails with ENOSPC (/dev/full)", () => {
+  for (const mode of ["sync", "async"] as const) {
+    for (const ending of ["exit", "natural"] as const) {
+      it(`pino.destination (${mode}), ${ending === "exit" ? "process.exit(0)" : "event loop drained"}: the process exits, the failure reported`, async () => {
+        // Killed after 20 s: sonic-boom's flushSync() at exit used to retry ENOSPC forever.
+        const { stdout } = await run(process.execPath, ["--import", "tsx", devFullFixture, mode, ending], {
+          cwd: packageDir,
+          env,
+          timeout: 20_000,
+        });
+        const lines = stdout
+          .split("\n")
+          .filter(Boolean)
+          .map(
+            (line) =>
+              JSON.parse(line) as { done?: boolean; method?: string; code?: string; message?: string },
+          );
+        expect(lines.some((line) => line.done)).toBe(true);
+        const reports = lines.filter((line) => line.method !== undefined);
+        expect(reports.length).toBeGreaterThan(0);
+        expect(reports.every((line) => line.code === "ENOSPC")).toBe(true);
+        if (mode === "async") {
+          // What was still buffered at exit is dropped, and the report says how much.
+          expect(reports.find((line) => line.method === "destination:flushSync")?.message).toMatch(
+            /dropped [1-9]\d* bytes/,
+          );
+        }
+      }, 30_000);
     }
-  },
-);
+  }
+});
