@@ -1,7 +1,7 @@
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { PrometheusCallbackHandler } from "../src/index.js";
-import { value } from "./helpers.js";
+import { callbacks, value } from "./helpers.js";
 
 const DURATION = "gen_ai_client_operation_duration_seconds";
 const METADATA = { ls_provider: "openai", ls_model_name: "gpt-4o-mini" };
@@ -13,8 +13,8 @@ const OUTPUT = {
 
 function calls(handler: PrometheusCallbackHandler, count: number, prefix = "run"): void {
   for (let i = 0; i < count; i++) {
-    handler.handleChatModelStart({}, [], `${prefix}-${i}`, undefined, {}, [], METADATA);
-    handler.handleLLMEnd(OUTPUT as never, `${prefix}-${i}`);
+    callbacks(handler).handleChatModelStart({}, [], `${prefix}-${i}`, undefined, {}, [], METADATA);
+    callbacks(handler).handleLLMEnd(OUTPUT as never, `${prefix}-${i}`);
   }
 }
 
