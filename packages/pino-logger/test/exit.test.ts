@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PinoCallbackHandler } from "../src/index.js";
+import { callbacks } from "./helpers.js";
 
 const run = promisify(execFile);
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
@@ -55,8 +56,8 @@ describe.concurrent("no record is lost on a normal exit", () => {
     const destination = pino.destination({ dest: file, sync: false, minLength: 4096 });
     const handler = new PinoCallbackHandler({ logger: pino({ level: "info" }, destination) });
     for (let index = 0; index < 50; index++) {
-      handler.handleChainStart({}, { index }, `run-${index}`);
-      handler.handleChainEnd({ index }, `run-${index}`);
+      callbacks(handler).handleChainStart({}, { index }, `run-${index}`);
+      callbacks(handler).handleChainEnd({ index }, `run-${index}`);
     }
     await handler.flush();
     const lines = (await readFile(file, "utf8")).split("\n").filter(Boolean);
