@@ -130,10 +130,13 @@ type EndHook =
   | "onRetrieverEnd"
   | "onRetrieverError";
 
-/** An end or error callback: `(payload, runId, …)`. The run leaves the tracker, then the hook sees it. */
+/**
+ * An end or error callback: `(payload, runId, …)`. The run leaves the tracker, then the hook sees it; a run
+ * evicted recently is still delivered, with `run.evicted` set.
+ */
 function runEnd(hook: EndHook): Dispatcher {
   return function (this: HookTarget, payload, runId) {
-    const run = this.runs.end(runId as string);
+    const run = this.runs.settle(runId as string);
     if (run === undefined) return undefined;
     return (this[hook] as (run: TrackedRun<unknown>, payload: unknown) => unknown)(run, payload);
   };
@@ -171,7 +174,7 @@ export const DISPATCHERS: Readonly<Partial<Record<CallbackMethod, Dispatcher>>> 
   handleToolError: runEnd("onToolError"),
   handleRetrieverStart: runStart("retriever", "onRetrieverStart"),
   handleRetrieverEnd(this: HookTarget, documents, runId) {
-    const run = this.runs.end(runId as string);
+    const run = this.runs.settle(runId as string);
     if (run === undefined) return undefined;
     return this.onRetrieverEnd(run, (Array.isArray(documents) ? documents : []) as DocumentInterface[]);
   },

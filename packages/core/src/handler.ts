@@ -16,10 +16,15 @@ import {
   type TrackedRun,
 } from "./run-tracker.js";
 
+type LegacyMethod = (...args: unknown[]) => unknown;
+
 /** Options every chainwatch handler accepts. */
 export interface ChainwatchHandlerOptions {
-  /** Bounds on per-run state: how many runs, and how long an idle run (one that never ended) is kept. */
-  runs?: Pick<RunTrackerOptions, "maxRuns" | "ttlMs" | "now">;
+  /**
+   * Bounds on per-run state: how many runs (`maxRuns`), how long an idle run is kept (`ttlMs`) and a call in
+   * flight (`inFlightTtlMs`), how many evicted runs are remembered for a late end (`maxEvicted`), and the clock.
+   */
+  runs?: Pick<RunTrackerOptions, "maxRuns" | "ttlMs" | "inFlightTtlMs" | "maxEvicted" | "now">;
   /**
    * Receives the handler's own failures (the first of each callback method).
    * @default a single `process.emitWarning` per method
@@ -139,11 +144,25 @@ export abstract class ChainwatchCallbackHandler<State = undefined> extends BaseC
       const own = self[method];
       const dispatcher = DISPATCHERS[method];
       if (typeof own === "function") {
-        self[method] = this.guard.wrap(method, own as (...args: unknown[]) => unknown, this);
+        const legacy = method === "handleLLMNewToken" ? this.withOutputMark(own as LegacyMethod) : own;
+        self[method] = this.guard.wrap(method, legacy as LegacyMethod, this);
       } else if (dispatcher !== undefined && needed.has(method)) {
         self[method] = this.guard.wrap(method, dispatcher as (...args: unknown[]) => unknown, this);
       }
     }
+  }
+
+  /**
+   * A subclass's own `handleLLMNewToken` (not yet on the hooks) may mark only content tokens, or none: the tracker
+   * must still learn that the stream started, or an abandoned stream would count as a call in flight.
+   */
+  private withOutputMark(own: LegacyMethod): LegacyMethod {
+    const runs = this.runs;
+    return function (this: unknown, token, idx, runId, ...rest) {
+      const run = runs.get(runId as string);
+      if (run !== undefined) runs.touch(run);
+      return own.call(this, token, idx, runId, ...rest);
+    };
   }
 
   /**

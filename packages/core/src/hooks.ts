@@ -41,7 +41,9 @@ export type TokenFields = HandleLLMNewTokenCallbackFields | undefined;
  *
  * `run` is the tracker's record: ids, trace root, depth, name, tags, metadata, model, timings, and the handler's
  * own `run.state`. End and error hooks get the run already removed from the tracker; a run this handler never
- * saw start (or one already dropped) gets no end hook.
+ * saw start gets no end hook. A run evicted without an end ({@link onRunEvicted}) whose end or error arrives
+ * later anyway (a slow call) still gets its end or error hook, with `run.evicted` set: move it from "abandoned"
+ * to its real status, charge it, but do not release what the eviction already released.
  */
 export interface RunEventHooks<State> {
   /** A chat model or LLM call starts (before its request is sent: throw a `RunBlockedError` to stop it). */
@@ -92,7 +94,10 @@ export interface RunEventHooks<State> {
     metadata: Readonly<Record<string, unknown>> | undefined,
     run: TrackedRun<State> | undefined,
   ): void | Promise<void>;
-  /** A run left the tracker without an end event (an abandoned stream, a crash), by idle time or capacity. */
+  /**
+   * A run left the tracker without an end event (an abandoned stream, a crash), by idle time or capacity. Its
+   * end or error may still arrive: then the end or error hook is called with `run.evicted` set.
+   */
   onRunEvicted(run: TrackedRun<State>, reason: EvictionReason): void;
 }
 

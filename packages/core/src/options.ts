@@ -41,6 +41,8 @@ export const LANGCHAIN_HANDLER_KEYS: OptionShape = {
 export const RUNS_OPTION_SHAPE: OptionShape = {
   maxRuns: true,
   ttlMs: true,
+  inFlightTtlMs: true,
+  maxEvicted: true,
   now: true,
 };
 

@@ -1,72 +1,37 @@
-/** The kinds of run LangChain reports to a callback handler. `prompt` is a prompt-template chain. */
-export type RunType = "llm" | "chain" | "prompt" | "tool" | "retriever";
+import type { EvictionReason, RunStart, RunTrackerOptions, RunType, TrackedRun } from "./run-types.js";
 
-/** What a handler knows about a run from its start event, plus the handler's own per-run state. */
-export interface TrackedRun<State = unknown> {
-  readonly runId: string;
-  readonly parentRunId: string | undefined;
-  /** The root run of the tree this run belongs to (the parent's trace when the parent was seen). */
-  readonly traceId: string;
-  /** 0 for a root run; a parent this tracker never saw counts as one level. */
-  readonly depth: number;
-  readonly runType: RunType;
-  /** Run name, else the serialized class name (`ChatOpenAI`), else the run type. */
-  readonly name: string;
-  readonly tags: readonly string[];
-  readonly metadata: Readonly<Record<string, unknown>>;
-  /** Requested model (LLM runs). */
-  model: string | undefined;
-  /** Provider, from `ls_provider` or the model class. */
-  provider: string | undefined;
-  /** Clock reading at start, in milliseconds. */
-  readonly startTime: number;
-  /** Clock reading at the first token carrying content or a tool-call delta. */
-  firstTokenTime: number | undefined;
-  /** Clock reading of the last activity; eviction keys on it. */
-  lastSeen: number;
-  /** The handler's own per-run data. */
-  state: State;
+export type { EvictionReason, RunStart, RunTrackerOptions, RunType, TrackedRun } from "./run-types.js";
+
+/** The tracker's own bookkeeping on a run (not part of the public record). */
+interface Entry<State> extends TrackedRun<State> {
+  evicted: EvictionReason | undefined;
+  /** Clock reading when the run entered (or re-entered) the back of the eviction queue. */
+  queuedAt: number;
+  /** Children started and not yet ended or evicted: a parent waiting on a live child is not idle. */
+  liveChildren: number;
+  /** A token (or other output) arrived: from then on the run idles on `ttlMs`, not `inFlightTtlMs`. */
+  outputSeen: boolean;
 }
 
-/** What a start event tells the tracker. */
-export interface RunStart<State> {
-  runId: string;
-  parentRunId?: string | undefined;
-  runType: RunType;
-  name?: string | undefined;
-  tags?: readonly string[] | undefined;
-  metadata?: Readonly<Record<string, unknown>> | undefined;
-  model?: string | undefined;
-  provider?: string | undefined;
-  state: State;
-}
-
-/** Why a run left the tracker without an end event. */
-export type EvictionReason = "ttl" | "capacity";
-
-/** Options of {@link RunTracker}. */
-export interface RunTrackerOptions<State = unknown> {
-  /**
-   * The most runs held at once; past it the least recently active run is evicted.
-   * @default 10000
-   */
-  maxRuns?: number;
-  /**
-   * A run with no activity for this long is evicted: a consumer that breaks out of a stream fires no end event.
-   * @default 600000 (10 minutes)
-   */
-  ttlMs?: number;
-  /**
-   * Monotonic clock in milliseconds.
-   * @default performance.now
-   */
-  now?: () => number;
-  /** Called for each run evicted without an end event (for example to bring an in-flight gauge down). */
-  onEvict?: (run: TrackedRun<State>, reason: EvictionReason) => void;
-}
+/** Runs that wait on one request or call and produce nothing until it answers (unless they stream). */
+const AWAITED: Readonly<Record<RunType, boolean>> = {
+  llm: true,
+  tool: true,
+  retriever: true,
+  chain: false,
+  prompt: false,
+};
 
 const EMPTY_TAGS: readonly string[] = Object.freeze([]);
 const EMPTY_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
+
+function nonNegativeInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new RangeError(`RunTracker: ${name} must be a non-negative integer, got ${String(value)}`);
+  }
+  return value;
+}
 
 function positiveOption(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -79,21 +44,42 @@ function positiveOption(name: string, value: number | undefined, fallback: numbe
 /**
  * Per-run state keyed by run id, with bounded memory.
  *
- * Runs are dropped on `end()`; runs that never end are evicted once idle for `ttlMs`, and the least recently
- * active run is evicted when `maxRuns` is reached. A Map keeps insertion order, and every touch re-inserts
- * lazily (only when the sweep meets a run that is still active), so eviction is amortised O(1).
+ * Runs are dropped on `end()`/`settle()`. Runs that never end are evicted once idle: a call in flight (no token
+ * yet) after `inFlightTtlMs`, a run whose consumer is gone (tokens, then silence) or a chain with no live child
+ * after `ttlMs`; a parent with a live child is never idle. Past `maxRuns` the least recently queued run is
+ * evicted whatever its state. Evicted runs are remembered (up to `maxEvicted`) so a late end is still delivered.
+ *
+ * A Map keeps the runs in queue order; a run that is checked and found still alive is moved to the back, and a
+ * sweep stops at the first run not yet due, so eviction is amortised O(1): a run is re-checked when its bound
+ * runs out (a parent with live children: every `ttlMs`). A run is evicted at its bound, or at most one `ttlMs`
+ * later when runs queued ahead of it are not due yet.
  */
 export class RunTracker<State = unknown> {
   readonly maxRuns: number;
   readonly ttlMs: number;
+  readonly inFlightTtlMs: number;
+  readonly maxEvicted: number;
   private readonly now: () => number;
   private readonly onEvict: ((run: TrackedRun<State>, reason: EvictionReason) => void) | undefined;
-  private readonly runs = new Map<string, TrackedRun<State>>();
+  private readonly runs = new Map<string, Entry<State>>();
+  /** Recently evicted runs, oldest first, for late ends. */
+  private readonly recentlyEvicted = new Map<string, Entry<State>>();
   private evictedCount = 0;
 
   constructor(options: RunTrackerOptions<State> = {}) {
     this.maxRuns = Math.floor(positiveOption("maxRuns", options.maxRuns, 10_000));
     this.ttlMs = positiveOption("ttlMs", options.ttlMs, 600_000);
+    this.inFlightTtlMs = positiveOption(
+      "inFlightTtlMs",
+      options.inFlightTtlMs,
+      Math.max(this.ttlMs, 600_000),
+    );
+    if (this.inFlightTtlMs < this.ttlMs) {
+      throw new RangeError(
+        `RunTracker: inFlightTtlMs (${this.inFlightTtlMs}) must not be shorter than ttlMs (${this.ttlMs})`,
+      );
+    }
+    this.maxEvicted = nonNegativeInteger("maxEvicted", options.maxEvicted, 1_000);
     this.now = options.now ?? (() => performance.now());
     this.onEvict = options.onEvict;
   }
@@ -109,6 +95,11 @@ export class RunTracker<State = unknown> {
     return this.evictedCount;
   }
 
+  /** Evicted runs remembered for a late end or error. */
+  get recentlyEvictedCount(): number {
+    return this.recentlyEvicted.size;
+  }
+
   /** Current clock reading. */
   time(): number {
     return this.now();
@@ -119,13 +110,11 @@ export class RunTracker<State = unknown> {
     const time = this.now();
     this.sweepAt(time);
     const parent = start.parentRunId === undefined ? undefined : this.runs.get(start.parentRunId);
-    // A child's activity keeps its ancestors alive; the walk is bounded in case of malformed parent ids.
-    let ancestor = parent;
-    for (let hops = 0; ancestor !== undefined && hops < 64; hops++) {
-      ancestor.lastSeen = time;
-      ancestor = ancestor.parentRunId === undefined ? undefined : this.runs.get(ancestor.parentRunId);
+    if (parent !== undefined) {
+      parent.liveChildren++;
+      parent.lastSeen = time;
     }
-    const run: TrackedRun<State> = {
+    const run: Entry<State> = {
       runId: start.runId,
       parentRunId: start.parentRunId,
       traceId: parent ? parent.traceId : (start.parentRunId ?? start.runId),
@@ -139,9 +128,17 @@ export class RunTracker<State = unknown> {
       startTime: time,
       firstTokenTime: undefined,
       lastSeen: time,
+      evicted: undefined,
       state: start.state,
+      queuedAt: time,
+      liveChildren: 0,
+      outputSeen: false,
     };
-    this.runs.delete(start.runId);
+    const replaced = this.runs.get(start.runId);
+    if (replaced !== undefined) {
+      this.runs.delete(start.runId);
+      this.release(replaced);
+    }
     this.runs.set(start.runId, run);
     if (this.runs.size > this.maxRuns) this.evictOldest("capacity");
     return run;
@@ -152,31 +149,50 @@ export class RunTracker<State = unknown> {
     return this.runs.get(runId);
   }
 
-  /** Marks activity on a run so an active long stream is not evicted. Cheap enough for the token path. */
+  /**
+   * Marks output on a run (a token): it is no longer waiting on its request, and from now on idles on `ttlMs`.
+   * Cheap enough for the token path.
+   */
   touch(run: TrackedRun<State>): void {
     run.lastSeen = this.now();
+    (run as Entry<State>).outputSeen = true;
   }
 
   /**
-   * Records the first token that carries content; later calls keep the first reading.
-   * Returns true the first time only.
+   * Records the first token that carries content (and marks output, as {@link touch}); later calls keep the
+   * first reading. Returns true the first time only.
    */
   markFirstToken(run: TrackedRun<State>): boolean {
     const time = this.now();
     run.lastSeen = time;
+    (run as Entry<State>).outputSeen = true;
     if (run.firstTokenTime !== undefined) return false;
     run.firstTokenTime = time;
     return true;
   }
 
-  /** Removes and returns the run (on its end or error event). */
+  /** Removes and returns a held run (on its end or error event); undefined for a run evicted earlier. */
   end(runId: string): TrackedRun<State> | undefined {
     const run = this.runs.get(runId);
-    if (run) this.runs.delete(runId);
+    if (run === undefined) return undefined;
+    this.runs.delete(runId);
+    this.release(run);
     return run;
   }
 
-  /** Evicts the runs idle for longer than `ttlMs`. */
+  /**
+   * Removes and returns the run on its end or error event: a held run, or one evicted recently, returned with
+   * `run.evicted` set so the end is still counted (a slow call evicted as abandoned, then answered).
+   */
+  settle(runId: string): TrackedRun<State> | undefined {
+    const run = this.end(runId);
+    if (run !== undefined) return run;
+    const late = this.recentlyEvicted.get(runId);
+    if (late !== undefined) this.recentlyEvicted.delete(runId);
+    return late;
+  }
+
+  /** Evicts the runs idle past their bound. */
   sweep(): void {
     this.sweepAt(this.now());
   }
@@ -186,25 +202,42 @@ export class RunTracker<State = unknown> {
     return this.runs.values();
   }
 
-  /** Drops every run without calling `onEvict`. */
+  /** Drops every run, and the record of evicted ones, without calling `onEvict`. */
   clear(): void {
     this.runs.clear();
+    this.recentlyEvicted.clear();
+  }
+
+  /** A run that ends or is evicted no longer keeps its parent waiting; its end is the parent's activity. */
+  private release(run: Entry<State>): void {
+    if (run.parentRunId === undefined) return;
+    const parent = this.runs.get(run.parentRunId);
+    if (parent === undefined || parent.liveChildren === 0) return;
+    parent.liveChildren--;
+    parent.lastSeen = this.now();
+  }
+
+  /** How long this run may stay silent: long for a call in flight, short otherwise. */
+  private boundOf(run: Entry<State>): number {
+    return AWAITED[run.runType] && !run.outputSeen ? this.inFlightTtlMs : this.ttlMs;
   }
 
   private sweepAt(time: number): void {
-    const deadline = time - this.ttlMs;
+    const horizon = time - this.ttlMs;
     // Bounded by the map size: every run is either evicted or moved behind the ones still to check.
     let budget = this.runs.size;
     for (const run of this.runs.values()) {
-      if (budget-- <= 0) break;
-      if (run.lastSeen > deadline) {
-        if (run.startTime > deadline) break;
-        // Started long ago but still active: move it to the back, in activity order.
+      if (budget-- <= 0 || run.queuedAt > horizon) break;
+      if (run.liveChildren === 0 && time - run.lastSeen >= this.boundOf(run)) {
+        this.evict(run, "ttl");
+      } else {
+        // Still alive (active, in flight, or waiting on a child): to the back of the queue, due again when its
+        // bound runs out (a parent: in ttlMs). Always past the horizon, so one sweep never meets it twice.
         this.runs.delete(run.runId);
+        run.queuedAt =
+          run.liveChildren > 0 ? time : Math.min(time, run.lastSeen + this.boundOf(run) - this.ttlMs);
         this.runs.set(run.runId, run);
-        continue;
       }
-      this.evict(run, "ttl");
     }
   }
 
@@ -213,9 +246,19 @@ export class RunTracker<State = unknown> {
     if (!oldest.done) this.evict(oldest.value, reason);
   }
 
-  private evict(run: TrackedRun<State>, reason: EvictionReason): void {
+  private evict(run: Entry<State>, reason: EvictionReason): void {
     this.runs.delete(run.runId);
+    this.release(run);
     this.evictedCount++;
+    run.evicted = reason;
+    if (this.maxEvicted > 0) {
+      this.recentlyEvicted.delete(run.runId);
+      this.recentlyEvicted.set(run.runId, run);
+      if (this.recentlyEvicted.size > this.maxEvicted) {
+        const oldest = this.recentlyEvicted.keys().next();
+        if (!oldest.done) this.recentlyEvicted.delete(oldest.value);
+      }
+    }
     this.onEvict?.(run, reason);
   }
 }

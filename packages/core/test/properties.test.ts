@@ -164,33 +164,62 @@ describe("properties: safeStringify", () => {
 });
 
 describe("properties: run tracker", () => {
-  it("under any sequence of starts, ends and time, holds at most maxRuns and nothing idle past the TTL", () => {
+  it("under any sequence of starts, tokens, ends and time: at most maxRuns, no call in flight evicted early, nothing held forever", () => {
+    const TTL = 1_000;
+    const IN_FLIGHT = 3_000;
     const step = fc.oneof(
       fc.record({
         kind: fc.constant("start" as const),
         id: fc.nat({ max: 50 }),
         parent: fc.option(fc.nat({ max: 50 })),
+        type: fc.constantFrom("llm" as const, "chain" as const, "tool" as const),
       }),
-      fc.record({ kind: fc.constant("end" as const), id: fc.nat({ max: 50 }) }),
+      fc.record({ kind: fc.constant("token" as const), id: fc.nat({ max: 50 }) }),
+      fc.record({ kind: fc.constant("end" as const), id: fc.nat({ max: 50 }), late: fc.boolean() }),
       fc.record({ kind: fc.constant("advance" as const), ms: fc.nat({ max: 400 }) }),
     );
     fc.assert(
       fc.property(fc.array(step, { maxLength: 200 }), (steps) => {
         const clock = manualClock();
-        const tracker = new RunTracker({ now: clock.now, ttlMs: 1_000, maxRuns: 20 });
+        const streaming = new Set<string>();
+        const tracker = new RunTracker({
+          now: clock.now,
+          ttlMs: TTL,
+          inFlightTtlMs: IN_FLIGHT,
+          maxRuns: 20,
+          onEvict: (run, reason) => {
+            // A model or tool call that never produced output is kept at least its in-flight bound.
+            if (reason === "ttl" && run.runType !== "chain" && !streaming.has(run.runId)) {
+              expect(clock.now() - run.lastSeen).toBeGreaterThanOrEqual(IN_FLIGHT);
+            }
+            if (reason === "ttl") expect(clock.now() - run.lastSeen).toBeGreaterThanOrEqual(TTL);
+          },
+        });
         for (const s of steps) {
+          const id = `r${"id" in s ? s.id : 0}`;
           if (s.kind === "start") {
+            streaming.delete(id);
             tracker.start({
-              runId: `r${s.id}`,
+              runId: id,
               parentRunId: s.parent === null ? undefined : `r${s.parent}`,
-              runType: "llm",
+              runType: s.type,
               state: undefined,
             });
-          } else if (s.kind === "end") tracker.end(`r${s.id}`);
-          else clock.advance(s.ms);
+          } else if (s.kind === "token") {
+            const run = tracker.get(id);
+            if (run) {
+              streaming.add(id);
+              tracker.touch(run);
+            }
+          } else if (s.kind === "end") {
+            const run = s.late ? tracker.settle(id) : tracker.end(id);
+            if (run?.evicted !== undefined) expect(s.late).toBe(true);
+          } else clock.advance(s.ms);
           expect(tracker.size).toBeLessThanOrEqual(20);
+          expect(tracker.recentlyEvictedCount).toBeLessThanOrEqual(1_000);
         }
-        clock.advance(1_001);
+        // Nothing is held forever: each level of a waiting tree is released within its bounds.
+        for (let round = 0; round < 60 && tracker.size > 0; round++) clock.advance(IN_FLIGHT + TTL);
         expect(tracker.size).toBe(0);
       }),
     );

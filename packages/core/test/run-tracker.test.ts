@@ -45,9 +45,10 @@ describe("RunTracker", () => {
       ttlMs: 100,
       onEvict: (run, reason) => evicted.push([run.runId, reason]),
     });
-    tracker.start({ runId: "abandoned", runType: "llm", state: undefined });
+    // Streams whose consumer went away: tokens, then silence.
+    tracker.touch(tracker.start({ runId: "abandoned", runType: "llm", state: undefined }));
     c.advance(50);
-    tracker.start({ runId: "recent", runType: "llm", state: undefined });
+    tracker.touch(tracker.start({ runId: "recent", runType: "llm", state: undefined }));
     c.advance(60);
     expect(tracker.size).toBe(1);
     expect(evicted).toEqual([["abandoned", "ttl"]]);
@@ -108,6 +109,14 @@ describe("RunTracker", () => {
   it("rejects bad options with the value in the message", () => {
     expect(() => new RunTracker({ ttlMs: -1 })).toThrow(/ttlMs must be a positive finite number, got -1/);
     expect(() => new RunTracker({ maxRuns: Number.NaN })).toThrow(/maxRuns .* got NaN/);
+    expect(() => new RunTracker({ ttlMs: 100, inFlightTtlMs: 50 })).toThrow(
+      /inFlightTtlMs \(50\) must not be shorter than ttlMs \(100\)/,
+    );
+    expect(() => new RunTracker({ maxEvicted: -1 })).toThrow(
+      /maxEvicted must be a non-negative integer, got -1/,
+    );
+    expect(new RunTracker({ ttlMs: 1_000 }).inFlightTtlMs).toBe(600_000);
+    expect(new RunTracker({ ttlMs: 900_000 }).inFlightTtlMs).toBe(900_000);
   });
 
   it("holds at most maxRuns however many runs never end", () => {
@@ -116,5 +125,109 @@ describe("RunTracker", () => {
       tracker.start({ runId: `run-${index}`, runType: "llm", state: undefined });
     expect(tracker.size).toBe(1_000);
     expect(tracker.evicted).toBe(49_000);
+  });
+});
+
+describe("RunTracker: a slow call is not an abandoned one", () => {
+  it("keeps a call in flight (no token yet) past ttlMs, and evicts it after inFlightTtlMs", () => {
+    const c = clock();
+    const evicted: [string, EvictionReason][] = [];
+    const tracker = new RunTracker({
+      now: c.now,
+      ttlMs: 1_000,
+      inFlightTtlMs: 5_000,
+      onEvict: (run, reason) => evicted.push([run.runId, reason]),
+    });
+    tracker.start({ runId: "slow-model", runType: "llm", state: undefined });
+    tracker.start({ runId: "slow-tool", runType: "tool", state: undefined });
+    tracker.start({ runId: "slow-retriever", runType: "retriever", state: undefined });
+    c.advance(2_500);
+    expect(tracker.size).toBe(3);
+    c.advance(2_499);
+    expect(tracker.size).toBe(3);
+    c.advance(1);
+    expect(tracker.size).toBe(0);
+    expect(evicted.map(([id]) => id).sort()).toEqual(["slow-model", "slow-retriever", "slow-tool"]);
+    expect(evicted.every(([, reason]) => reason === "ttl")).toBe(true);
+  });
+
+  it("a stream that produced tokens and then went silent idles on the short ttlMs", () => {
+    const c = clock();
+    const tracker = new RunTracker({ now: c.now, ttlMs: 1_000, inFlightTtlMs: 60_000 });
+    const run = tracker.start({ runId: "stream", runType: "llm", state: undefined });
+    c.advance(10_000);
+    tracker.markFirstToken(run);
+    c.advance(999);
+    expect(tracker.size).toBe(1);
+    c.advance(1);
+    expect(tracker.size).toBe(0);
+  });
+
+  it("a parent chain waiting on a live child is not idle; it idles from the child's end", () => {
+    const c = clock();
+    const tracker = new RunTracker({ now: c.now, ttlMs: 1_000, inFlightTtlMs: 60_000 });
+    tracker.start({ runId: "agent", runType: "chain", state: undefined });
+    tracker.start({ runId: "step", parentRunId: "agent", runType: "chain", state: undefined });
+    tracker.start({ runId: "model", parentRunId: "step", runType: "llm", state: undefined });
+    c.advance(30_000);
+    expect(tracker.size).toBe(3);
+    tracker.end("model");
+    c.advance(999);
+    tracker.sweep();
+    expect(tracker.get("step")).toBeDefined();
+    c.advance(1);
+    tracker.sweep();
+    expect(tracker.get("step")).toBeUndefined();
+    // The step's eviction was the agent's last activity.
+    expect(tracker.get("agent")).toBeDefined();
+    c.advance(2_001);
+    expect(tracker.size).toBe(0);
+  });
+
+  it("a restarted run id does not leave its parent waiting forever", () => {
+    const c = clock();
+    const tracker = new RunTracker({ now: c.now, ttlMs: 1_000, inFlightTtlMs: 1_000 });
+    tracker.start({ runId: "chain", runType: "chain", state: undefined });
+    tracker.start({ runId: "child", parentRunId: "chain", runType: "llm", state: undefined });
+    tracker.start({ runId: "child", parentRunId: "chain", runType: "llm", state: undefined });
+    tracker.end("child");
+    c.advance(2_001);
+    expect(tracker.size).toBe(0);
+  });
+});
+
+describe("RunTracker: late ends of evicted runs", () => {
+  it("settle() returns a run evicted by ttl or capacity once, marked with the reason; end() does not", () => {
+    const c = clock();
+    const tracker = new RunTracker<string>({ now: c.now, ttlMs: 100, inFlightTtlMs: 100, maxRuns: 2 });
+    tracker.start({ runId: "a", runType: "llm", state: "state of a" });
+    tracker.start({ runId: "b", runType: "llm", state: "b" });
+    tracker.start({ runId: "c", runType: "llm", state: "c" });
+    c.advance(300);
+    expect(tracker.size).toBe(0);
+    expect(tracker.recentlyEvictedCount).toBe(3);
+    expect(tracker.end("a")).toBeUndefined();
+    const late = tracker.settle("a");
+    expect(late).toMatchObject({ runId: "a", evicted: "capacity", state: "state of a" });
+    expect(tracker.settle("b")?.evicted).toBe("ttl");
+    expect(tracker.settle("a")).toBeUndefined();
+    expect(tracker.recentlyEvictedCount).toBe(1);
+    // A run that ended normally is not marked.
+    tracker.start({ runId: "d", runType: "llm", state: "d" });
+    expect(tracker.settle("d")?.evicted).toBeUndefined();
+  });
+
+  it("remembers at most maxEvicted runs, the most recent ones; 0 turns late delivery off", () => {
+    const tracker = new RunTracker({ now: clock().now, maxRuns: 1, maxEvicted: 3 });
+    for (let index = 0; index < 10; index++)
+      tracker.start({ runId: `r${index}`, runType: "llm", state: undefined });
+    expect(tracker.recentlyEvictedCount).toBe(3);
+    expect(tracker.settle("r5")).toBeUndefined();
+    expect(tracker.settle("r8")?.evicted).toBe("capacity");
+    const off = new RunTracker({ now: clock().now, maxRuns: 1, maxEvicted: 0 });
+    off.start({ runId: "x", runType: "llm", state: undefined });
+    off.start({ runId: "y", runType: "llm", state: undefined });
+    expect(off.settle("x")).toBeUndefined();
+    expect(off.recentlyEvictedCount).toBe(0);
   });
 });
