@@ -23,6 +23,20 @@ export interface RunState {
 
 type Run = TrackedRun<RunState>;
 
+/**
+ * Counts a run's outcome once. A run evicted as abandoned whose end arrives late (a call slower than the
+ * tracker's in-flight bound) is moved from `abandoned` to its real status while that `abandoned` is still
+ * pending; once a scrape has exported it, it stays counted as abandoned (a counter never goes down) and is not
+ * counted a second time. Its duration, tokens and cost are recorded either way.
+ */
+function countOutcome(series: RunSeries, run: Run, status: "ok" | "error"): void {
+  if (run.evicted !== undefined) {
+    if (series.abandoned <= 0) return;
+    series.abandoned--;
+  }
+  series[status]++;
+}
+
 function seconds(from: number, to: number): number {
   return Math.max((to - from) / 1000, 0);
 }
@@ -70,7 +84,7 @@ export function recordModelEnd(
   cost: CostFunction | undefined,
   guard: HandlerGuard,
 ): void {
-  run.state.series.ok++;
+  countOutcome(run.state.series, run, "ok");
   const series = seriesOf(set, run, responseModel(output));
   recordUsage(series, extractUsage(output));
   if (cost !== undefined) addCost(series, output, run, cost, guard);
@@ -82,7 +96,7 @@ export function recordModelEnd(
 
 /** Records a failed model call, its duration labelled with the error's `error_type`. */
 export function recordModelError(set: MetricSet, run: Run, error: unknown, end: number): void {
-  run.state.series.error++;
+  countOutcome(run.state.series, run, "error");
   const series = seriesOf(set, run, undefined);
   series.failed(errorType(error)).observe(seconds(run.startTime, end));
   if (run.firstTokenTime !== undefined) {
@@ -94,8 +108,7 @@ export function recordModelError(set: MetricSet, run: Run, error: unknown, end: 
 export function recordRunEnd(set: MetricSet, run: Run, error: unknown, end: number): void {
   const { state } = run;
   const failed = error !== undefined;
-  if (failed) state.series.error++;
-  else state.series.ok++;
+  countOutcome(state.series, run, failed ? "error" : "ok");
   const errorLabel = failed ? errorType(error) : "";
   runObserver(set, run.runType, run.name, errorLabel, state.extra, state.extraKey).observe(
     seconds(run.startTime, end),
