@@ -1,9 +1,7 @@
 import {
   ChainwatchCallbackHandler,
-  type CostFunction,
   handlerOptionShape,
   type ModelStartInput,
-  resolveCostSource,
   type TokenFields,
   type TrackedRun,
   truncate,
@@ -13,7 +11,7 @@ import type { AgentAction, AgentFinish } from "@langchain/core/agents";
 import type { BaseCallbackHandlerInput } from "@langchain/core/callbacks/base";
 import type { DocumentInterface } from "@langchain/core/documents";
 import type { LLMResult } from "@langchain/core/outputs";
-import { addCost } from "./cost.js";
+import { addCost, type CostOfCall, costOf } from "./cost.js";
 import { watchDestination } from "./destination.js";
 import { addLlmResult } from "./llm-result.js";
 import { resolveOptions } from "./options.js";
@@ -55,7 +53,7 @@ const OPTION_SHAPE = handlerOptionShape({
 export class PinoCallbackHandler extends ChainwatchCallbackHandler<RunLogState> {
   name = "pino_logger";
   private readonly writer: RecordWriter;
-  private readonly cost: CostFunction | undefined;
+  private readonly cost: CostOfCall | undefined;
 
   constructor(options: PinoCallbackHandlerOptions = {}, callbackInput?: BaseCallbackHandlerInput) {
     validateOptions("PinoCallbackHandler", options, OPTION_SHAPE);
@@ -63,7 +61,7 @@ export class PinoCallbackHandler extends ChainwatchCallbackHandler<RunLogState> 
     const resolved = resolveOptions(options);
     this.writer = new RecordWriter(resolved);
     watchDestination(resolved.logger, (method, error) => this.guard.report(method, error));
-    this.cost = resolveCostSource(options?.cost, "PinoCallbackHandler");
+    this.cost = costOf(options.cost, "PinoCallbackHandler");
   }
 
   /** Flushes the logger's destination (an async `pino.destination`, a transport); resolves once written. */

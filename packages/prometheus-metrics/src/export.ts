@@ -182,6 +182,9 @@ export function exportAll(set: MetricSet): void {
     addPending(set, "collect:cost", set.costUsd, series.labels, series.costUsd, (usd) => {
       series.costUsd -= usd;
     });
+    addPending(set, "collect:cost", set.costEstimatedUsd, series.labels, series.costEstimatedUsd, (usd) => {
+      series.costEstimatedUsd -= usd;
+    });
   }
 }
 

@@ -1,19 +1,24 @@
 import {
   ChainwatchCallbackHandler,
-  type CostFunction,
   handlerOptionShape,
   type RunType,
-  resolveCostSource,
   type TrackedRun,
   validateOptions,
 } from "@chainwatch/core";
 import type { LLMResult } from "@langchain/core/outputs";
 import { register as globalRegister } from "prom-client";
+import { callCost } from "./cost.js";
 import { addSweepable, countGuardFailures } from "./export.js";
 import { metadataValue } from "./labels.js";
 import { assertPrefix, type MetricSet, type PrometheusMetrics, resolveMetricSet } from "./metrics.js";
 import { extraLabels } from "./options.js";
-import { type RunState, recordModelEnd, recordModelError, recordRunEnd } from "./record.js";
+import {
+  type CallCostFunction,
+  type RunState,
+  recordModelEnd,
+  recordModelError,
+  recordRunEnd,
+} from "./record.js";
 import { runSeries } from "./series.js";
 import type { PrometheusCallbackHandlerOptions } from "./types.js";
 
@@ -61,13 +66,13 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
   /** Extra label values and key when there are no metadata labels (the common case): no per-run work. */
   private readonly fixedExtra: readonly string[];
   private readonly fixedExtraKey: string;
-  private readonly cost: CostFunction | undefined;
+  private readonly cost: CallCostFunction | undefined;
 
   constructor(options: PrometheusCallbackHandlerOptions = {}) {
     validateOptions("PrometheusCallbackHandler", options, OPTION_SHAPE);
     // LangChain's own handler options (`ignoreChain`, …) are accepted in the same object and go to LangChain.
     super("prometheus_metrics", options, options);
-    this.cost = resolveCostSource(options.cost, "PrometheusCallbackHandler");
+    this.cost = callCost(options.cost, "PrometheusCallbackHandler");
     const prefix = options.prefix ?? "langchain_";
     assertPrefix(prefix);
     const extra = extraLabels(options);

@@ -1,5 +1,5 @@
 import {
-  type CostFunction,
+  type CostHint,
   extractUsage,
   type HandlerGuard,
   responseModel,
@@ -54,22 +54,30 @@ function seriesOf(set: MetricSet, run: Run, response: string | undefined): Model
   );
 }
 
+/** A cost source's answer for one call: USD, and whether it is a tokenizer estimate. */
+export type CallCost = { usd: number; estimated: boolean } | undefined;
+
+/** The handler's cost source as one function (see `cost.ts`). */
+export type CallCostFunction = (output: unknown, hint: CostHint & { runId: string }) => CallCost;
+
 /** Adds the call's cost to its series; a throwing cost source is reported and the call's other metrics stay. */
 function addCost(
   series: ModelSeries,
   output: unknown,
   run: Run,
-  cost: CostFunction,
+  cost: CallCostFunction,
   guard: HandlerGuard,
 ): void {
-  let usd: number | undefined;
+  let answer: CallCost;
   try {
-    usd = cost(output, { model: run.model, provider: run.provider });
+    answer = cost(output, { model: run.model, provider: run.provider, runId: run.runId });
   } catch (error) {
     guard.report("cost", error);
     return;
   }
-  if (usd !== undefined) series.costUsd += usd;
+  if (answer === undefined) return;
+  series.costUsd += answer.usd;
+  if (answer.estimated) series.costEstimatedUsd += answer.usd;
 }
 
 /**
@@ -81,7 +89,7 @@ export function recordModelEnd(
   run: Run,
   output: unknown,
   end: number,
-  cost: CostFunction | undefined,
+  cost: CallCostFunction | undefined,
   guard: HandlerGuard,
 ): void {
   countOutcome(run.state.series, run, "ok");
