@@ -1,11 +1,12 @@
 /**
  * @chainwatch/pino-logger: one structured pino record per run event, for a chain and a tool-calling agent —
- * as JSON on stdout, through pino-pretty, and to a file (flushed before exit).
+ * as JSON on stdout, through pino-pretty, and to a file (flushed before exit, reopened on SIGHUP for log rotation).
  *
  *   npx tsx src/pino-logger.ts                      # embedded OpenAI-compatible server, no key needed
  *   OPENAI_API_KEY=sk-... npx tsx src/pino-logger.ts
  */
-import { readFile } from "node:fs/promises";
+import { once } from "node:events";
+import { readFile, rename } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PinoCallbackHandler } from "@chainwatch/pino-logger";
@@ -53,13 +54,38 @@ export async function main(): Promise<void> {
   heading("pino-logger: to a file (async destination, flushed before exit)");
   const file = process.env.PINO_LOGGER_EXAMPLE_FILE ?? join(tmpdir(), `chainwatch-pino-${process.pid}.log`);
   const destination = pino.destination({ dest: file, sync: false });
+  // Log rotation: logrotate moves the file, then sends SIGHUP (`postrotate kill -HUP <pid>`); reopening the path
+  // makes the next records go to a new file instead of the moved one.
+  const reopen = () => destination.reopen();
+  process.on("SIGHUP", reopen);
   const handler = new PinoCallbackHandler({ logger: pino({ level: "debug" }, destination) });
-  await runWorkloads(handler);
-  await handler.flush();
-  const lines = (await readFile(file, "utf8")).split("\n").filter(Boolean);
-  const events = lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
-  process.stdout.write(`wrote ${lines.length} records to ${file}: ${[...new Set(events)].join(", ")}\n`);
-  destination.end();
+  try {
+    await runWorkloads(handler);
+    await handler.flush();
+    const lines = (await readFile(file, "utf8")).split("\n").filter(Boolean);
+    const events = lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+    process.stdout.write(`wrote ${lines.length} records to ${file}: ${[...new Set(events)].join(", ")}\n`);
+
+    heading("pino-logger: log rotation (the file is moved away, SIGHUP reopens its path)");
+    const rotated = `${file}.1`;
+    await rename(file, rotated);
+    const reopened = once(destination, "ready");
+    process.kill(process.pid, "SIGHUP");
+    // A signal listener does not keep the process alive: the timer does, until the reopened file is ready.
+    const timer = setTimeout(() => {}, 10_000);
+    await reopened;
+    clearTimeout(timer);
+    await runWorkloads(handler);
+    await handler.flush();
+    const fresh = (await readFile(file, "utf8")).split("\n").filter(Boolean);
+    const old = (await readFile(rotated, "utf8")).split("\n").filter(Boolean);
+    process.stdout.write(
+      `after rotation: ${old.length} records in ${rotated}, ${fresh.length} new in ${file}\n`,
+    );
+  } finally {
+    process.off("SIGHUP", reopen);
+    destination.end();
+  }
 }
 
 runIfMain(import.meta.url, main);

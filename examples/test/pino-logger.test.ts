@@ -36,6 +36,12 @@ it("pino-logger example: JSON on stdout, pino-pretty, and a flushed file", async
     expect(stdout).toContain(`wrote ${written.length} records to ${file}`);
     expect(written.length).toBeGreaterThan(20);
     expect(stdout + written.join("")).not.toContain(TEST_API_KEY);
+    // After the rotation the moved file kept its records, and the path got the new ones.
+    const moved = (await readFile(`${file}.1`, "utf8")).split("\n").filter(Boolean);
+    expect(stdout).toContain(
+      `after rotation: ${moved.length} records in ${file}.1, ${written.length} new in ${file}`,
+    );
+    expect(moved.length).toBe(written.length);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -152,7 +152,8 @@ export const DISPATCHERS: Readonly<Partial<Record<CallbackMethod, Dispatcher>>> 
   handleLLMNewToken(this: HookTarget, token, _idx, runId, _parentRunId, _tags, fields) {
     const run = this.runs.get(runId as string);
     if (run === undefined) return undefined;
-    const text = token as string;
+    // A token that is not a string (garbage from a custom model) counts as empty, never as a failure.
+    const text = typeof token === "string" ? token : "";
     let first = false;
     if (carriesContent(text, fields)) first = this.runs.markFirstToken(run);
     else this.runs.touch(run);

@@ -1,28 +1,39 @@
 import {
   ChainwatchCallbackHandler,
-  type CostFunction,
-  carriesContent,
-  chainRunType,
-  type RunType,
-  resolveCostSource,
+  handlerOptionShape,
+  type ModelStartInput,
+  type TokenFields,
+  type TrackedRun,
   truncate,
+  validateOptions,
 } from "@chainwatch/core";
+import type { AgentAction, AgentFinish } from "@langchain/core/agents";
 import type { BaseCallbackHandlerInput } from "@langchain/core/callbacks/base";
-import { symbols } from "pino";
+import type { DocumentInterface } from "@langchain/core/documents";
+import type { LLMResult } from "@langchain/core/outputs";
+import { addCost, type CostOfCall, costOf } from "./cost.js";
+import { watchDestination } from "./destination.js";
 import { addLlmResult } from "./llm-result.js";
 import { resolveOptions } from "./options.js";
 import { milliseconds, type RunLogState } from "./records.js";
 import type { PinoCallbackHandlerOptions } from "./types.js";
 import { type LogRecord, RecordWriter } from "./writer.js";
 
-type Kind = "llm" | "chain" | "tool" | "retriever";
+type Run = TrackedRun<RunLogState>;
+type Kind = "chain" | "tool" | "retriever";
 
-/** Destinations already watched: one 'error' listener per stream, however many handlers log to it. */
-const watchedDestinations = new WeakSet<object>();
-
-function newState(): RunLogState {
-  return { logged: true, params: undefined, otel: undefined, streamed: false };
-}
+/** The option keys {@link PinoCallbackHandler} knows (unknown ones throw, nested too). */
+const OPTION_SHAPE = handlerOptionShape({
+  logger: true,
+  levels: { start: true, end: true, error: true, firstToken: true, token: true, agent: true, custom: true },
+  content: true,
+  maxLength: true,
+  mask: true,
+  metadataKeys: true,
+  sample: true,
+  filter: { runTypes: true, ignoreNames: true, ignoreTags: true },
+  cost: true,
+});
 
 /**
  * Logs one structured pino record per LangChain run event (`llm.start`, `llm.first_token`, `llm.end`,
@@ -42,27 +53,15 @@ function newState(): RunLogState {
 export class PinoCallbackHandler extends ChainwatchCallbackHandler<RunLogState> {
   name = "pino_logger";
   private readonly writer: RecordWriter;
-  private readonly cost: CostFunction | undefined;
+  private readonly cost: CostOfCall | undefined;
 
   constructor(options: PinoCallbackHandlerOptions = {}, callbackInput?: BaseCallbackHandlerInput) {
-    super("pino_logger", options, callbackInput);
+    validateOptions("PinoCallbackHandler", options, OPTION_SHAPE);
+    super("pino_logger", options, callbackInput ?? options);
     const resolved = resolveOptions(options);
     this.writer = new RecordWriter(resolved);
-    this.watchDestination(resolved.logger);
-    this.cost = resolveCostSource(options?.cost, "PinoCallbackHandler");
-  }
-
-  /**
-   * A destination that fails asynchronously (a full disk, a closed pipe) emits 'error'; with no listener that
-   * would crash the process. The failure is reported once through the guard instead.
-   */
-  private watchDestination(logger: unknown): void {
-    const destination = (logger as Record<symbol, unknown>)[symbols.streamSym];
-    if (typeof destination !== "object" || destination === null) return;
-    const emitter = destination as { on?: (event: string, listener: (error: unknown) => void) => unknown };
-    if (typeof emitter.on !== "function" || watchedDestinations.has(destination)) return;
-    watchedDestinations.add(destination);
-    emitter.on("error", (error) => this.guard.report("destination", error));
+    watchDestination(resolved.logger, (method, error) => this.guard.report(method, error));
+    this.cost = costOf(options.cost, "PinoCallbackHandler");
   }
 
   /** Flushes the logger's destination (an async `pino.destination`, a transport); resolves once written. */
@@ -70,263 +69,172 @@ export class PinoCallbackHandler extends ChainwatchCallbackHandler<RunLogState> 
     return this.writer.flush();
   }
 
-  override handleLLMStart(
-    llm: unknown,
-    prompts: string[],
-    runId: string,
-    parentRunId?: string,
-    extraParams?: Record<string, unknown>,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
-  ): void {
-    this.startLLM(llm, prompts, runId, parentRunId, extraParams, tags, metadata, runName);
+  protected override createRunState(): RunLogState {
+    return { logged: false, params: undefined, otel: undefined, streamed: false };
   }
 
-  override handleChatModelStart(
-    llm: unknown,
-    messages: unknown[][],
-    runId: string,
-    parentRunId?: string,
-    extraParams?: Record<string, unknown>,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
-  ): void {
-    this.startLLM(llm, messages, runId, parentRunId, extraParams, tags, metadata, runName);
+  protected override onModelStart(run: Run, input: ModelStartInput): void {
+    const { writer } = this;
+    if (!this.decide(run)) return;
+    // Kept by reference: read only when a record needs them.
+    run.state.params = input.extraParams;
+    if (!writer.enabled(writer.levels.start, run)) return;
+    const record = writer.llmFields(run, run.runId, run.parentRunId);
+    // Read defensively: LangChain passes what the caller gave, not always an array.
+    const prompts: unknown = input.kind === "chat" ? input.messages : input.prompts;
+    const single = Array.isArray(prompts) && prompts.length === 1;
+    writer.content.add(record, "llm.start", "input", single ? prompts[0] : prompts);
+    writer.write(writer.levels.start, record, "llm.start");
   }
 
-  override handleLLMNewToken(
-    token: string,
-    _idx: unknown,
-    runId: string,
-    _parentRunId?: string,
-    _tags?: string[],
-    fields?: unknown,
-  ): void {
-    const run = this.runs.get(runId);
-    if (!run) return;
+  /**
+   * `llm.end` carries `ttft_ms` and `streamed` at info, so tokens are delivered to this handler; past the first
+   * one a token costs a flag and two level checks unless `levels.token` is on (see BENCHMARKS.md).
+   */
+  protected override onToken(run: Run, token: string, _fields: TokenFields, first: boolean): void {
     run.state.streamed = true;
-    if (typeof token !== "string" || !carriesContent(token, fields)) {
-      this.runs.touch(run);
-    } else if (this.runs.markFirstToken(run) && this.writer.enabled(this.writer.levels.firstToken, run)) {
-      const record = this.writer.llmFields(run, run.runId, run.parentRunId);
+    const { writer } = this;
+    if (first && writer.enabled(writer.levels.firstToken, run)) {
+      const record = writer.llmFields(run, run.runId, run.parentRunId);
       record.ttft_ms = milliseconds((run.firstTokenTime ?? run.startTime) - run.startTime);
-      this.writer.write(this.writer.levels.firstToken, record, "llm.first_token");
+      writer.write(writer.levels.firstToken, record, "llm.first_token");
     }
-    if (this.writer.enabled(this.writer.levels.token, run)) {
-      const record = this.writer.fields(run, runId, run.parentRunId, "llm");
-      this.writer.content.add(record, "llm.token", "token", token);
-      this.writer.write(this.writer.levels.token, record, "llm.token");
+    if (writer.enabled(writer.levels.token, run)) {
+      const record = writer.fields(run, run.runId, run.parentRunId, "llm");
+      writer.content.add(record, "llm.token", "token", token);
+      writer.write(writer.levels.token, record, "llm.token");
     }
   }
 
-  override handleLLMEnd(output: unknown, runId: string, parentRunId?: string): void {
-    const run = this.runs.end(runId);
+  protected override onModelEnd(run: Run, output: LLMResult): void {
     const { writer } = this;
     if (!writer.enabled(writer.levels.end, run)) return;
-    const record = writer.llmFields(run, runId, parentRunId);
+    const record = writer.llmFields(run, run.runId, run.parentRunId);
     addLlmResult(record, run, output, this.runs.time(), writer.content);
-    if (this.cost !== undefined) this.addCost(record, output, run?.model, run?.provider);
+    if (this.cost !== undefined) addCost(record, this.cost, output, run, this.guard);
     writer.write(writer.levels.end, record, "llm.end");
   }
 
-  override handleLLMError(error: unknown, runId: string, parentRunId?: string): void {
-    this.fail("llm", error, runId, parentRunId);
+  protected override onModelError(run: Run, error: unknown): void {
+    this.fail("llm", run, error);
   }
 
-  override handleChainStart(
-    chain: unknown,
-    inputs: unknown,
-    runId: string,
-    parentRunId?: string,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runType?: string,
-    runName?: string,
-  ): void {
-    this.begin("chain", chainRunType(runType), chain, inputs, runId, parentRunId, tags, metadata, runName);
+  protected override onChainStart(run: Run, inputs: unknown): void {
+    this.begin("chain", run, inputs);
   }
 
-  override handleChainEnd(outputs: unknown, runId: string, parentRunId?: string): void {
-    this.finish("chain", runId, parentRunId, outputs);
+  protected override onChainEnd(run: Run, outputs: unknown): void {
+    this.finish("chain", run, outputs);
   }
 
-  override handleChainError(error: unknown, runId: string, parentRunId?: string): void {
-    this.fail("chain", error, runId, parentRunId);
+  protected override onChainError(run: Run, error: unknown): void {
+    this.fail("chain", run, error);
   }
 
-  override handleToolStart(
-    tool: unknown,
-    input: string,
-    runId: string,
-    parentRunId?: string,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
-    toolCallId?: string,
-  ): void {
-    const extra = typeof toolCallId === "string" ? { tool_call_id: truncate(toolCallId, 200) } : undefined;
-    this.begin("tool", "tool", tool, input, runId, parentRunId, tags, metadata, runName, extra);
+  protected override onToolStart(run: Run, input: string, toolCallId: string | undefined): void {
+    this.begin(
+      "tool",
+      run,
+      input,
+      toolCallId === undefined ? undefined : { tool_call_id: truncate(toolCallId, 200) },
+    );
   }
 
-  override handleToolEnd(output: unknown, runId: string, parentRunId?: string): void {
-    this.finish("tool", runId, parentRunId, output);
+  protected override onToolEnd(run: Run, output: unknown): void {
+    this.finish("tool", run, output);
   }
 
-  override handleToolError(error: unknown, runId: string, parentRunId?: string): void {
-    this.fail("tool", error, runId, parentRunId);
+  protected override onToolError(run: Run, error: unknown): void {
+    this.fail("tool", run, error);
   }
 
-  override handleRetrieverStart(
-    retriever: unknown,
-    query: string,
-    runId: string,
-    parentRunId?: string,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    name?: string,
-  ): void {
-    this.begin("retriever", "retriever", retriever, query, runId, parentRunId, tags, metadata, name);
+  protected override onRetrieverStart(run: Run, query: string): void {
+    this.begin("retriever", run, query);
   }
 
-  override handleRetrieverEnd(documents: unknown, runId: string, parentRunId?: string): void {
-    const extra = Array.isArray(documents) ? { document_count: documents.length } : undefined;
-    this.finish("retriever", runId, parentRunId, documents, extra);
+  protected override onRetrieverEnd(run: Run, documents: readonly DocumentInterface[]): void {
+    this.finish("retriever", run, documents, { document_count: documents.length });
   }
 
-  override handleRetrieverError(error: unknown, runId: string, parentRunId?: string): void {
-    this.fail("retriever", error, runId, parentRunId);
+  protected override onRetrieverError(run: Run, error: unknown): void {
+    this.fail("retriever", run, error);
   }
 
-  override handleAgentAction(action: unknown, runId: string, parentRunId?: string): void {
-    const run = this.runs.get(runId);
-    if (!this.writer.enabled(this.writer.levels.agent, run)) return;
-    const record = this.writer.fields(run, runId, parentRunId, "chain");
-    const fields = typeof action === "object" && action !== null ? (action as Record<string, unknown>) : {};
+  protected override onAgentAction(run: Run | undefined, action: AgentAction, runId: string): void {
+    const { writer } = this;
+    if (!writer.enabled(writer.levels.agent, run)) return;
+    const record = writer.fields(run, runId, run?.parentRunId, "chain");
+    const fields = typeof action === "object" && action !== null ? (action as Partial<AgentAction>) : {};
     if (typeof fields.tool === "string") record.tool = truncate(fields.tool, 200);
-    this.writer.content.add(record, "agent.action", "tool_input", fields.toolInput);
-    this.writer.content.add(record, "agent.action", "log", fields.log);
-    this.writer.write(this.writer.levels.agent, record, "agent.action");
+    writer.content.add(record, "agent.action", "tool_input", fields.toolInput);
+    writer.content.add(record, "agent.action", "log", fields.log);
+    writer.write(writer.levels.agent, record, "agent.action");
   }
 
-  override handleAgentEnd(action: unknown, runId: string, parentRunId?: string): void {
-    const run = this.runs.get(runId);
-    if (!this.writer.enabled(this.writer.levels.agent, run)) return;
-    const record = this.writer.fields(run, runId, parentRunId, "chain");
-    const fields = typeof action === "object" && action !== null ? (action as Record<string, unknown>) : {};
-    this.writer.content.add(record, "agent.end", "output", fields.returnValues);
-    this.writer.write(this.writer.levels.agent, record, "agent.end");
+  protected override onAgentEnd(run: Run | undefined, finish: AgentFinish, runId: string): void {
+    const { writer } = this;
+    if (!writer.enabled(writer.levels.agent, run)) return;
+    const record = writer.fields(run, runId, run?.parentRunId, "chain");
+    const fields = typeof finish === "object" && finish !== null ? (finish as Partial<AgentFinish>) : {};
+    writer.content.add(record, "agent.end", "output", fields.returnValues);
+    writer.write(writer.levels.agent, record, "agent.end");
   }
 
-  override handleCustomEvent(eventName: string, data: unknown, runId: string): void {
-    const run = this.runs.get(runId);
-    if (!this.writer.enabled(this.writer.levels.custom, run)) return;
-    const record = this.writer.fields(run, runId, undefined, run?.runType ?? "chain");
-    record.name = truncate(String(eventName), 200);
-    this.writer.content.add(record, "custom", "data", data);
-    this.writer.write(this.writer.levels.custom, record, "custom");
-  }
-
-  /** `cost_usd` from the cost source; a throwing source is reported and the record is still written. */
-  private addCost(
-    record: LogRecord,
-    output: unknown,
-    model: string | undefined,
-    provider: string | undefined,
-  ): void {
-    try {
-      const usd = this.cost?.(output, { model, provider });
-      if (usd !== undefined) record.cost_usd = usd;
-    } catch (error) {
-      this.guard.report("cost", error);
-    }
-  }
-
-  private startLLM(
-    serialized: unknown,
-    input: unknown,
+  protected override onCustomEvent(
+    name: string,
+    data: unknown,
     runId: string,
-    parentRunId: string | undefined,
-    extraParams: unknown,
-    tags: unknown,
-    metadata: unknown,
-    runName: unknown,
+    _tags: unknown,
+    _metadata: unknown,
+    run: Run | undefined,
   ): void {
-    if (!this.writer.anyLevelEnabled()) return;
-    const state = newState();
-    const run = this.trackLLMStart(
-      serialized,
-      runId,
-      parentRunId,
-      extraParams,
-      tags,
-      metadata,
-      runName,
-      state,
-    );
+    const { writer } = this;
+    if (!writer.enabled(writer.levels.custom, run)) return;
+    const record = writer.fields(run, runId, undefined, run?.runType ?? "chain");
+    record.name = truncate(name, 200);
+    writer.content.add(record, "custom", "data", data);
+    writer.write(writer.levels.custom, record, "custom");
+  }
+
+  /**
+   * Sampling and filters, decided once at the run's start. While the logger wants nothing this handler writes,
+   * the run is not logged, even if the level is raised before it ends.
+   */
+  private decide(run: Run): boolean {
+    if (!this.writer.anyLevelEnabled()) return false;
     this.writer.decide(run);
-    // Kept by reference: read only when a record needs them.
-    state.params = extraParams;
-    if (!this.writer.enabled(this.writer.levels.start, run)) return;
-    const record = this.writer.llmFields(run, runId, parentRunId);
-    this.writer.content.add(
-      record,
-      "llm.start",
-      "input",
-      Array.isArray(input) && input.length === 1 ? input[0] : input,
-    );
-    this.writer.write(this.writer.levels.start, record, "llm.start");
+    return run.state.logged;
   }
 
-  private begin(
-    kind: Exclude<Kind, "llm">,
-    runType: RunType,
-    serialized: unknown,
-    input: unknown,
-    runId: string,
-    parentRunId: string | undefined,
-    tags: unknown,
-    metadata: unknown,
-    runName: unknown,
-    extra?: LogRecord,
-  ): void {
-    if (!this.writer.anyLevelEnabled()) return;
-    const run = this.trackStart(runType, serialized, runId, parentRunId, tags, metadata, runName, newState());
-    this.writer.decide(run);
-    if (!this.writer.enabled(this.writer.levels.start, run)) return;
-    const record = this.writer.fields(run, runId, parentRunId, runType);
+  private begin(kind: Kind, run: Run, input: unknown, extra?: LogRecord): void {
+    const { writer } = this;
+    if (!this.decide(run) || !writer.enabled(writer.levels.start, run)) return;
+    const record = writer.fields(run, run.runId, run.parentRunId, run.runType);
     if (extra) Object.assign(record, extra);
-    this.writer.content.add(record, `${kind}.start`, "input", input);
-    this.writer.write(this.writer.levels.start, record, `${kind}.start`);
+    writer.content.add(record, `${kind}.start`, "input", input);
+    writer.write(writer.levels.start, record, `${kind}.start`);
   }
 
-  private finish(
-    kind: Exclude<Kind, "llm">,
-    runId: string,
-    parentRunId: string | undefined,
-    output: unknown,
-    extra?: LogRecord,
-  ): void {
-    const run = this.runs.end(runId);
-    if (!this.writer.enabled(this.writer.levels.end, run)) return;
-    const record = this.writer.fields(run, runId, parentRunId, kind);
-    if (run) record.duration_ms = milliseconds(this.runs.time() - run.startTime);
+  private finish(kind: Kind, run: Run, output: unknown, extra?: LogRecord): void {
+    const { writer } = this;
+    if (!writer.enabled(writer.levels.end, run)) return;
+    const record = writer.fields(run, run.runId, run.parentRunId, kind);
+    record.duration_ms = milliseconds(this.runs.time() - run.startTime);
     if (extra) Object.assign(record, extra);
-    this.writer.content.add(record, `${kind}.end`, "output", output);
-    this.writer.write(this.writer.levels.end, record, `${kind}.end`);
+    writer.content.add(record, `${kind}.end`, "output", output);
+    writer.write(writer.levels.end, record, `${kind}.end`);
   }
 
-  private fail(kind: Kind, error: unknown, runId: string, parentRunId: string | undefined): void {
-    const run = this.runs.end(runId);
-    if (!this.writer.enabled(this.writer.levels.error, run)) return;
+  private fail(kind: Kind | "llm", run: Run, error: unknown): void {
+    const { writer } = this;
+    if (!writer.enabled(writer.levels.error, run)) return;
     const event = `${kind}.error`;
     const record =
       kind === "llm"
-        ? this.writer.llmFields(run, runId, parentRunId)
-        : this.writer.fields(run, runId, parentRunId, kind);
-    if (run) record.duration_ms = milliseconds(this.runs.time() - run.startTime);
-    record.err = this.writer.error(event, error);
-    this.writer.write(this.writer.levels.error, record, event);
+        ? writer.llmFields(run, run.runId, run.parentRunId)
+        : writer.fields(run, run.runId, run.parentRunId, kind);
+    record.duration_ms = milliseconds(this.runs.time() - run.startTime);
+    record.err = writer.error(event, error);
+    writer.write(writer.levels.error, record, event);
   }
 }

@@ -49,16 +49,36 @@ export function llmParams(extraParams: unknown): LlmParams | undefined {
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-/** `usage` of an `llm.end` record; counts a provider did not report are left out. */
-export function usageFields(usage: TokenUsage): Record<string, number | boolean> {
-  const out: Record<string, number | boolean> = {};
-  if (usage.inputTokens !== undefined) out.input = usage.inputTokens;
-  if (usage.outputTokens !== undefined) out.output = usage.outputTokens;
-  if (usage.totalTokens !== undefined) out.total = usage.totalTokens;
-  if (usage.cacheReadTokens !== undefined) out.cache_read = usage.cacheReadTokens;
-  if (usage.cacheWriteTokens !== undefined) out.cache_write = usage.cacheWriteTokens;
-  if (usage.reasoningTokens !== undefined) out.reasoning = usage.reasoningTokens;
+/**
+ * The most tokens of one kind one call can report: the largest context windows are around 10 million tokens, so a
+ * count past 100 million is a broken counter or a corrupted response, logged as invalid, never as a count.
+ */
+export const MAX_TOKENS_PER_CALL = 100_000_000;
+
+const USAGE_FIELDS = [
+  ["input", "inputTokens"],
+  ["output", "outputTokens"],
+  ["total", "totalTokens"],
+  ["cache_read", "cacheReadTokens"],
+  ["cache_write", "cacheWriteTokens"],
+  ["reasoning", "reasoningTokens"],
+] as const;
+
+/**
+ * `usage` of an `llm.end` record; counts a provider did not report are left out, and counts no call can have
+ * (see {@link MAX_TOKENS_PER_CALL}) or that were not numbers are named in `invalid` instead.
+ */
+export function usageFields(usage: TokenUsage): Record<string, number | boolean | string[]> {
+  const out: Record<string, number | boolean | string[]> = {};
+  const invalid = [...usage.invalid];
+  for (const [name, field] of USAGE_FIELDS) {
+    const count = usage[field];
+    if (count === undefined) continue;
+    if (count > MAX_TOKENS_PER_CALL) invalid.push(field);
+    else out[name] = count;
+  }
   if (usage.source === "estimated") out.estimated = true;
+  if (invalid.length > 0) out.invalid = invalid;
   return out;
 }
 

@@ -1,4 +1,5 @@
 import type { ChainwatchHandlerOptions, CostOption, RunType } from "@chainwatch/core";
+import type { BaseCallbackHandlerInput } from "@langchain/core/callbacks/base";
 import type { BaseLogger, Bindings, ChildLoggerOptions, Level } from "pino";
 
 /** A level of the logger (pino's, or one of its custom levels) for one kind of event, or `false` to never log it. */
@@ -63,7 +64,7 @@ export interface PinoLogger extends BaseLogger {
 }
 
 /** Options of {@link PinoCallbackHandler}. */
-export interface PinoCallbackHandlerOptions extends ChainwatchHandlerOptions {
+export interface PinoCallbackHandlerOptions extends ChainwatchHandlerOptions, BaseCallbackHandlerInput {
   /**
    * The pino logger to write through. The handler writes through a child of it and never changes its level,
    * destination or serializers.

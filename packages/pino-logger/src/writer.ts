@@ -67,7 +67,10 @@ export class RecordWriter {
 
   /** The fields every record of the run carries. */
   fields(run: Run | undefined, runId: string, parentRunId: string | undefined, runType: string): LogRecord {
-    return runFields(run, runId, parentRunId, runType, this.metadataKeys, renderMetadata);
+    const record = runFields(run, runId, parentRunId, runType, this.metadataKeys, renderMetadata);
+    // A late end of a run evicted as abandoned (a call slower than the in-flight bound): said, not hidden.
+    if (run?.evicted !== undefined) record.evicted = run.evicted;
+    return record;
   }
 
   /** The fields every record of an LLM run carries: the run's, then provider, model and request parameters. */

@@ -3,7 +3,7 @@ import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { HumanMessage } from "@langchain/core/messages";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PinoCallbackHandler } from "../src/index.js";
-import { captureLogger } from "./helpers.js";
+import { callbacks, captureLogger } from "./helpers.js";
 
 let server: FakeOpenAI;
 beforeAll(async () => {
@@ -70,8 +70,10 @@ describe("bad input is logged safely, never thrown", () => {
     const { handler, events, lines } = setup("full");
     const payload = Buffer.from(Array.from({ length: 50_000 }, (_, i) => (i * 37) % 256)).toString("base64");
     const prose = "word ".repeat(1_000);
-    handler.handleToolEnd(payload, "run-1");
-    handler.handleToolEnd({ screenshot: payload.replaceAll("+", "-"), caption: prose }, "run-2");
+    callbacks(handler).handleToolStart({}, "", "run-1");
+    callbacks(handler).handleToolStart({}, "", "run-2");
+    callbacks(handler).handleToolEnd(payload, "run-1");
+    callbacks(handler).handleToolEnd({ screenshot: payload.replaceAll("+", "-"), caption: prose }, "run-2");
     expect(events("tool.end")[0]?.output).toBe(`[base64 ${payload.length} chars]`);
     expect(events("tool.end")[1]?.output).toEqual({
       screenshot: `[base64 ${payload.length} chars]`,
@@ -96,7 +98,7 @@ describe("bad input is logged safely, never thrown", () => {
     const { handler, events, failures } = setup("full");
     const circular: Record<string, unknown> = { name: "loop" };
     circular.self = circular;
-    handler.handleChainStart(
+    callbacks(handler).handleChainStart(
       {},
       {
         circular,
@@ -150,12 +152,12 @@ describe("bad input is logged safely, never thrown", () => {
         },
       },
     );
-    handler.handleChainStart(
+    callbacks(handler).handleChainStart(
       {},
       { list: Array.from({ length: 100_000 }, (_, i) => i), deep, getter },
       "run-2",
     );
-    handler.handleChainEnd(proxy, "run-2");
+    callbacks(handler).handleChainEnd(proxy, "run-2");
     const input = events("chain.start")[0]?.input as Record<string, unknown>;
     const list = input.list as unknown[];
     expect(list).toHaveLength(101);
@@ -168,7 +170,7 @@ describe("bad input is logged safely, never thrown", () => {
 
   it("garbage where LangChain objects belong", () => {
     const { handler, events, failures } = setup();
-    handler.handleChatModelStart(
+    callbacks(handler).handleChatModelStart(
       null,
       undefined as never,
       "run-3",
@@ -176,16 +178,22 @@ describe("bad input is logged safely, never thrown", () => {
       "params" as never,
       42 as never,
     );
-    handler.handleLLMNewToken(undefined as never, undefined, "run-3", undefined, undefined, { chunk: 7 });
-    handler.handleLLMEnd(
+    callbacks(handler).handleLLMNewToken(undefined as never, undefined, "run-3", undefined, undefined, {
+      chunk: 7,
+    });
+    callbacks(handler).handleLLMEnd(
       { generations: "not an array", llmOutput: { tokenUsage: { promptTokens: -1 } } },
       "run-3",
     );
-    handler.handleLLMEnd(undefined, "never-started");
-    handler.handleLLMError("a string, not an Error", "run-4");
-    handler.handleToolEnd(undefined, "run-5");
-    expect(events("llm.start")).toHaveLength(1);
-    expect(events("llm.end")).toHaveLength(2);
+    // A run never seen start is not logged: its trace, sampling and filters are unknown.
+    callbacks(handler).handleLLMEnd(undefined, "never-started");
+    callbacks(handler).handleChatModelStart({}, [[]], "run-4", undefined, null as never, null as never);
+    callbacks(handler).handleLLMError("a string, not an Error", "run-4");
+    callbacks(handler).handleToolStart(undefined, undefined as never, "run-5", undefined, 7 as never);
+    callbacks(handler).handleToolEnd(undefined, "run-5");
+    expect(events("llm.start")).toHaveLength(2);
+    expect(events("llm.end")).toHaveLength(1);
+    expect(events("llm.end")[0]?.run_id).toBe("run-3");
     expect(events("llm.error")[0]?.err).toMatchObject({ message: "a string, not an Error" });
     expect(events("tool.end")).toHaveLength(1);
     expect(failures).toEqual([]);

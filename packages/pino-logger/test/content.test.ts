@@ -8,7 +8,7 @@ import {
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MaskContext, PinoCallbackHandler } from "../src/index.js";
-import { captureLogger } from "./helpers.js";
+import { callbacks, captureLogger } from "./helpers.js";
 
 let server: FakeOpenAI;
 beforeAll(async () => {
@@ -112,7 +112,7 @@ describe("mask", () => {
       },
     });
     const text = `${"z".repeat(30)} secret@example.com`;
-    handler.handleChainStart({}, { text, when: new Date(0) }, "run-1");
+    callbacks(handler).handleChainStart({}, { text, when: new Date(0) }, "run-1");
     expect(received).toEqual([{ text, when: "1970-01-01T00:00:00.000Z" }]);
     const [record] = events("chain.start");
     expect(record?.input).toBe(`${"z".repeat(20)}…[+18 chars]`);
@@ -126,7 +126,8 @@ describe("mask", () => {
       content: "none",
       mask: (value) => (typeof value === "string" ? value.replace("jane@example.com", "<email>") : value),
     });
-    handler.handleToolError(new Error("no account for jane@example.com"), "run-1");
+    callbacks(handler).handleToolStart({}, "", "run-1");
+    callbacks(handler).handleToolError(new Error("no account for jane@example.com"), "run-1");
     const [record] = events("tool.error");
     expect(JSON.stringify(record)).not.toContain("jane@example.com");
     expect(record?.err).toHaveProperty("message", "no account for <email>");
@@ -142,8 +143,8 @@ describe("mask", () => {
       },
       onHandlerError: (_error, context) => failures.push(context.method),
     });
-    handler.handleChainStart({}, { secret: "value" }, "run-1");
-    handler.handleChainStart({}, { secret: "value" }, "run-2");
+    callbacks(handler).handleChainStart({}, { secret: "value" }, "run-1");
+    callbacks(handler).handleChainStart({}, { secret: "value" }, "run-2");
     expect(lines).toEqual([]);
     expect(failures).toEqual(["handleChainStart"]);
     expect(handler.handlerErrorCount).toBe(2);
@@ -156,12 +157,13 @@ describe("pino redact", () => {
       redact: ["input", "output", "tool_calls[*].args", "err.message", "err.stack", "metadata.user_id"],
     });
     const handler = new PinoCallbackHandler({ logger, metadataKeys: ["user_id", "tenant"] });
-    handler.handleChainStart({}, { question: "private" }, "run-1", undefined, [], {
+    callbacks(handler).handleChainStart({}, { question: "private" }, "run-1", undefined, [], {
       user_id: "u-1",
       tenant: "acme",
     });
-    handler.handleChainError(new Error("private failure"), "run-1");
-    handler.handleLLMEnd(
+    callbacks(handler).handleChainError(new Error("private failure"), "run-1");
+    callbacks(handler).handleChatModelStart({}, [[]], "run-2");
+    callbacks(handler).handleLLMEnd(
       {
         generations: [
           [

@@ -97,4 +97,33 @@ describe("cost_usd on llm.end", () => {
       'PinoCallbackHandler: cost must be a function or have a costOfLLMResult() method (a TokenCostCallbackHandler), got "cheap"',
     );
   });
+
+  it("no usage from the provider: the cost source's estimate is logged, marked cost_estimated", async () => {
+    server.setScript({ usage: null, content: "no usage reported" });
+    const capture = captureLogger("info");
+    // The shape of TokenCostCallbackHandler's source: a figure, and whether it is its tokenizer estimate.
+    const source = {
+      costOfLLMResult: () => 0.000006899999999999999,
+      costDetailOfLLMResult: () => ({ usd: 0.000006899999999999999, estimated: true }),
+    };
+    const handler = new PinoCallbackHandler({ logger: capture.logger, cost: source });
+    await fakeChatOpenAI(server).invoke("hi", { callbacks: [handler] });
+    await awaitAllCallbacks();
+    const [end] = capture.events("llm.end");
+    expect(end).toMatchObject({ cost_usd: 0.0000069, cost_estimated: true });
+    expect(capture.lines.join("")).not.toContain("0.0000068999");
+  });
+
+  it("a usage of 1e20 tokens is logged as invalid, never as a count", async () => {
+    server.setScript({ usage: { promptTokens: 1e20, completionTokens: 10 } });
+    const capture = captureLogger("info");
+    const handler = new PinoCallbackHandler({ logger: capture.logger });
+    await fakeChatOpenAI(server).invoke("hi", { callbacks: [handler] });
+    await awaitAllCallbacks();
+    const usage = capture.events("llm.end")[0]?.usage as Record<string, unknown>;
+    expect(usage.input).toBeUndefined();
+    expect(usage.total).toBeUndefined();
+    expect(usage.output).toBe(10);
+    expect(usage.invalid).toEqual(["inputTokens", "totalTokens"]);
+  });
 });

@@ -3,7 +3,7 @@ import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { tool } from "@langchain/core/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PinoCallbackHandler } from "../src/index.js";
-import { captureLogger } from "./helpers.js";
+import { callbacks, captureLogger } from "./helpers.js";
 
 let server: FakeOpenAI;
 beforeAll(async () => {
@@ -110,7 +110,8 @@ describe("errors", () => {
       config: { headers: { Authorization: "Bearer sk-should-not-appear" } },
       cause: new TypeError("socket hang up"),
     });
-    handler.handleLLMError(error, "run-x");
+    callbacks(handler).handleChatModelStart({}, [[]], "run-x");
+    callbacks(handler).handleLLMError(error, "run-x");
     const [record] = events("llm.error");
     expect(record?.err).toMatchObject({
       type: "Error",

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,10 +8,13 @@ import { promisify } from "node:util";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PinoCallbackHandler } from "../src/index.js";
+import { callbacks } from "./helpers.js";
 
 const run = promisify(execFile);
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
 const fixture = fileURLToPath(new URL("./fixtures/log-and-exit.ts", import.meta.url));
+const devFullFixture = fileURLToPath(new URL("./fixtures/log-to-dev-full.ts", import.meta.url));
+const env = { ...process.env, LANGCHAIN_TRACING_V2: "false", LANGSMITH_TRACING: "false" };
 
 let dir: string;
 beforeAll(async () => {
@@ -34,7 +38,7 @@ describe.concurrent("no record is lost on a normal exit", () => {
         const file = join(dir, `${mode}-${ending}.log`);
         await run(process.execPath, ["--import", "tsx", fixture, file, mode, ending], {
           cwd: packageDir,
-          env: { ...process.env, LANGCHAIN_TRACING_V2: "false", LANGSMITH_TRACING: "false" },
+          env,
         });
         const lines = (await readFile(file, "utf8")).split("\n").filter(Boolean);
         expect(lines).toHaveLength(10_000);
@@ -43,7 +47,7 @@ describe.concurrent("no record is lost on a normal exit", () => {
         const ends = new Set(records.filter((r) => r.msg === "llm.end").map((r) => r.run_id));
         expect(starts.size).toBe(5_000);
         expect(ends).toEqual(starts);
-      }, 60_000);
+      }, 180_000); // five child processes of 5,000 calls each: minutes on a loaded 2-core machine
     }
   }
 
@@ -52,12 +56,44 @@ describe.concurrent("no record is lost on a normal exit", () => {
     const destination = pino.destination({ dest: file, sync: false, minLength: 4096 });
     const handler = new PinoCallbackHandler({ logger: pino({ level: "info" }, destination) });
     for (let index = 0; index < 50; index++) {
-      handler.handleChainStart({}, { index }, `run-${index}`);
-      handler.handleChainEnd({ index }, `run-${index}`);
+      callbacks(handler).handleChainStart({}, { index }, `run-${index}`);
+      callbacks(handler).handleChainEnd({ index }, `run-${index}`);
     }
     await handler.flush();
     const lines = (await readFile(file, "utf8")).split("\n").filter(Boolean);
     expect(lines).toHaveLength(50);
     destination.end();
   });
+});
+
+describe.skipIf(!existsSync("/dev/full"))("a destination that fails with ENOSPC (/dev/full)", () => {
+  for (const mode of ["sync", "async"] as const) {
+    for (const ending of ["exit", "natural"] as const) {
+      it(`pino.destination (${mode}), ${ending === "exit" ? "process.exit(0)" : "event loop drained"}: the process exits, the failure reported`, async () => {
+        // Killed after 20 s: sonic-boom's flushSync() at exit used to retry ENOSPC forever.
+        const { stdout } = await run(process.execPath, ["--import", "tsx", devFullFixture, mode, ending], {
+          cwd: packageDir,
+          env,
+          timeout: 20_000,
+        });
+        const lines = stdout
+          .split("\n")
+          .filter(Boolean)
+          .map(
+            (line) =>
+              JSON.parse(line) as { done?: boolean; method?: string; code?: string; message?: string },
+          );
+        expect(lines.some((line) => line.done)).toBe(true);
+        const reports = lines.filter((line) => line.method !== undefined);
+        expect(reports.length).toBeGreaterThan(0);
+        expect(reports.every((line) => line.code === "ENOSPC")).toBe(true);
+        if (mode === "async") {
+          // What was still buffered at exit is dropped, and the report says how much.
+          expect(reports.find((line) => line.method === "destination:flushSync")?.message).toMatch(
+            /dropped [1-9]\d* bytes/,
+          );
+        }
+      }, 30_000);
+    }
+  }
 });

@@ -1,3 +1,4 @@
+import type { CallbackMethod } from "@chainwatch/core";
 import { type Level, type Logger, pino } from "pino";
 
 /** One parsed record as pino wrote it. */
@@ -28,4 +29,12 @@ export async function drain(pending: Promise<AsyncIterable<{ content: unknown }>
   let text = "";
   for await (const chunk of await pending) text += typeof chunk.content === "string" ? chunk.content : "";
   return text;
+}
+
+/** LangChain's callback methods as the tests call them directly (the base class installs them per instance). */
+export type DirectCallbacks = Record<CallbackMethod, (...args: unknown[]) => unknown>;
+
+/** The handler's callback methods, called directly as LangChain would. */
+export function callbacks(handler: object): DirectCallbacks {
+  return handler as DirectCallbacks;
 }

@@ -2,7 +2,7 @@ import { type FakeOpenAI, fakeChatOpenAI, promptChain, startFakeOpenAI } from "@
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PinoCallbackHandler } from "../src/index.js";
-import { captureLogger, drain } from "./helpers.js";
+import { callbacks, captureLogger, drain } from "./helpers.js";
 
 let server: FakeOpenAI;
 beforeAll(async () => {
@@ -82,8 +82,8 @@ describe("levels", () => {
     const inputs = watchedInput();
     const outputs = watchedInput();
     const metadata = watchedInput();
-    handler.handleChainStart({}, inputs.proxy, "run-1", undefined, [], metadata.proxy);
-    handler.handleChainEnd(outputs.proxy, "run-1");
+    callbacks(handler).handleChainStart({}, inputs.proxy, "run-1", undefined, [], metadata.proxy);
+    callbacks(handler).handleChainEnd(outputs.proxy, "run-1");
     expect(lines).toEqual([]);
     expect(masked).toEqual([]);
     expect(outputs.reads()).toBe(0);

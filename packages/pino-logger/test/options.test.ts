@@ -18,7 +18,10 @@ describe("options are validated at construction, naming the bad value", () => {
       { logger, levels: { end: "silent" as never } },
       /levels.end must be a level of the logger or false, got "silent"/,
     ],
-    [{ logger, levels: { finish: "info" } as never }, /levels.finish is not an event kind/],
+    [
+      { logger, levels: { finish: "info" } as never },
+      /unknown option "levels.finish".* Known options of "levels": start, end, error/,
+    ],
     [{ logger, mask: "redact" as never }, /mask must be a function, got "redact"/],
     [{ logger, metadataKeys: "tenant" as never }, /metadataKeys must be an array of strings, got "tenant"/],
     [{ logger, filter: { runTypes: "llm" as never } }, /filter.runTypes must be an array, got "llm"/],

@@ -17,7 +17,7 @@ import { RunnableLambda } from "@langchain/core/runnables";
 import { FakeLLM } from "@langchain/core/utils/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PinoCallbackHandler } from "../src/index.js";
-import { captureLogger, drain } from "./helpers.js";
+import { callbacks, captureLogger, drain } from "./helpers.js";
 
 let server: FakeOpenAI;
 beforeAll(async () => {
@@ -230,12 +230,16 @@ describe("run tree", () => {
       return input;
     });
     await step.invoke("x", { callbacks: [handler], runName: "stepper" });
-    await handler.handleAgentAction(
+    await callbacks(handler).handleAgentAction(
       { tool: "search", toolInput: { q: "pino" }, log: "I should search" },
       "agent-run",
       undefined,
     );
-    await handler.handleAgentEnd({ returnValues: { output: "done" }, log: "" }, "agent-run", undefined);
+    await callbacks(handler).handleAgentEnd(
+      { returnValues: { output: "done" }, log: "" },
+      "agent-run",
+      undefined,
+    );
     await awaitAllCallbacks();
     expect(events("custom")[0]).toMatchObject({
       level: 30,
@@ -257,24 +261,24 @@ describe("timing", () => {
   it("duration, time to first token and tokens per second from the run clock", () => {
     const clock = manualClock(1_000);
     const { handler, events } = setup({ runs: { now: clock.now } });
-    handler.handleChatModelStart({ id: ["ChatOpenAI"] }, [[]], "run-1", undefined, {}, [], {
+    callbacks(handler).handleChatModelStart({ id: ["ChatOpenAI"] }, [[]], "run-1", undefined, {}, [], {
       ls_provider: "openai",
       ls_model_name: "gpt-4o-mini",
     });
     clock.advance(40);
     const empty = new ChatGenerationChunk({ text: "", message: new AIMessageChunk({ content: "" }) });
-    handler.handleLLMNewToken("", { prompt: 0, completion: 0 }, "run-1", undefined, undefined, {
+    callbacks(handler).handleLLMNewToken("", { prompt: 0, completion: 0 }, "run-1", undefined, undefined, {
       chunk: empty,
     });
     clock.advance(60);
-    handler.handleLLMNewToken("Hi", { prompt: 0, completion: 0 }, "run-1");
+    callbacks(handler).handleLLMNewToken("Hi", { prompt: 0, completion: 0 }, "run-1");
     clock.advance(1_000);
-    handler.handleLLMNewToken(" there", { prompt: 0, completion: 0 }, "run-1");
+    callbacks(handler).handleLLMNewToken(" there", { prompt: 0, completion: 0 }, "run-1");
     const message = new AIMessage({
       content: "Hi there",
       usage_metadata: { input_tokens: 5, output_tokens: 50, total_tokens: 55 },
     });
-    handler.handleLLMEnd({ generations: [[{ text: "Hi there", message }]] }, "run-1");
+    callbacks(handler).handleLLMEnd({ generations: [[{ text: "Hi there", message }]] }, "run-1");
     expect(events("llm.first_token")[0]?.ttft_ms).toBe(100);
     expect(events("llm.end")[0]).toMatchObject({
       duration_ms: 1_100,

@@ -12,7 +12,7 @@ import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import type { ChatOpenAIFields } from "@langchain/openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PinoCallbackHandler } from "../src/index.js";
-import { captureLogger, drain } from "./helpers.js";
+import { callbacks, captureLogger, drain } from "./helpers.js";
 
 const KEYS = {
   apiKey: "sk-top-level-KEY-1111111111111111",
@@ -97,7 +97,7 @@ describe("no API key or secret in any record", () => {
   it("credential-looking keys inside inputs and outputs are redacted", async () => {
     const capture = captureLogger("trace");
     const handler = new PinoCallbackHandler({ logger: capture.logger, content: "full" });
-    handler.handleChainStart(
+    callbacks(handler).handleChainStart(
       { lc: 1, type: "constructor", id: ["x", "Chain"], kwargs: { apiKey: "sk-in-serialized" } },
       {
         question: "q",

@@ -10,6 +10,7 @@ import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { Registry } from "prom-client";
 import { Bench } from "tinybench";
 import { PrometheusCallbackHandler } from "../src/index.js";
+import { callbacks } from "../test/helpers.js";
 
 // Handlers run inline, so their cost lands inside the measured call instead of on the background queue.
 process.env.LANGCHAIN_CALLBACKS_BACKGROUND = "false";
@@ -95,14 +96,14 @@ async function main(): Promise<void> {
 
   // The token callback alone, called directly on a run past its first token: what the handler adds per token.
   const direct = new PrometheusCallbackHandler({ registry: new Registry() });
-  direct.handleChatModelStart({}, [], "direct-run", undefined, {}, [], { ls_provider: "openai" });
-  direct.handleLLMNewToken("first", 0, "direct-run");
+  callbacks(direct).handleChatModelStart({}, [], "direct-run", undefined, {}, [], { ls_provider: "openai" });
+  callbacks(direct).handleLLMNewToken("first", 0, "direct-run");
   const fields = { chunk: { message: { content: "tok " } } };
   const tokenBench = new Bench({ time: 1_000, warmupTime: 200 });
   tokenBench
-    .add("noop: token callback", () => noop.handleLLMNewToken())
+    .add("noop: token callback", () => callbacks(noop).handleLLMNewToken())
     .add("prometheus: token callback", () =>
-      direct.handleLLMNewToken("tok ", 0, "direct-run", undefined, undefined, fields),
+      callbacks(direct).handleLLMNewToken("tok ", 0, "direct-run", undefined, undefined, fields),
     );
   await tokenBench.run();
   const tokenNoop = median(tokenBench, "noop: token callback") * 1000;

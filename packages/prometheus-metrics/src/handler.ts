@@ -1,47 +1,48 @@
 import {
   ChainwatchCallbackHandler,
-  type CostFunction,
-  carriesContent,
-  chainRunType,
-  extractUsage,
+  handlerOptionShape,
   type RunType,
-  resolveCostSource,
-  responseModel,
   type TrackedRun,
+  validateOptions,
 } from "@chainwatch/core";
+import type { LLMResult } from "@langchain/core/outputs";
 import { register as globalRegister } from "prom-client";
-import { errorType } from "./error-type.js";
+import { callCost } from "./cost.js";
 import { addSweepable, countGuardFailures } from "./export.js";
 import { metadataValue } from "./labels.js";
-import {
-  assertPrefix,
-  type MetricSet,
-  type ModelSeries,
-  type PrometheusMetrics,
-  type RunSeries,
-  resolveMetricSet,
-} from "./metrics.js";
+import { assertPrefix, type MetricSet, type PrometheusMetrics, resolveMetricSet } from "./metrics.js";
 import { extraLabels } from "./options.js";
-import { modelSeries, recordUsage, runObserver, runSeries } from "./series.js";
+import {
+  type CallCostFunction,
+  type RunState,
+  recordModelEnd,
+  recordModelError,
+  recordRunEnd,
+} from "./record.js";
+import { runSeries } from "./series.js";
 import type { PrometheusCallbackHandlerOptions } from "./types.js";
 
-/** What the handler keeps per run. */
-interface RunState {
-  /** Static then metadata label values, fixed at start. */
-  extra: readonly string[];
-  /** `extra` joined, for cache keys. */
-  extraKey: string;
-  /** Operation name of LLM runs (`chat`, `text_completion`). */
-  operation: string;
-  /** In-flight and outcome counts of the run's type and labels. */
-  series: RunSeries;
-}
+type Run = TrackedRun<RunState>;
 
 const SEP = "\u0000";
 
-function seconds(from: number, to: number): number {
-  return Math.max((to - from) / 1000, 0);
-}
+/** The option keys {@link PrometheusCallbackHandler} knows (unknown ones throw, nested too). */
+const OPTION_SHAPE = handlerOptionShape({
+  registry: true,
+  prefix: true,
+  buckets: {
+    operationDuration: true,
+    timeToFirstChunk: true,
+    tokenUsage: true,
+    toolDuration: true,
+    chainDuration: true,
+    retrieverDuration: true,
+  },
+  labels: true,
+  metadataLabels: true,
+  maxLabelValues: { models: true, providers: true, tools: true, chains: true, metadata: true },
+  cost: true,
+});
 
 /**
  * Exports OpenTelemetry GenAI metrics (operation duration, token usage, time to first chunk, tool duration) and
@@ -65,11 +66,13 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
   /** Extra label values and key when there are no metadata labels (the common case): no per-run work. */
   private readonly fixedExtra: readonly string[];
   private readonly fixedExtraKey: string;
-  private readonly cost: CostFunction | undefined;
+  private readonly cost: CallCostFunction | undefined;
 
   constructor(options: PrometheusCallbackHandlerOptions = {}) {
-    super("prometheus_metrics", options);
-    this.cost = resolveCostSource(options.cost, "PrometheusCallbackHandler");
+    validateOptions("PrometheusCallbackHandler", options, OPTION_SHAPE);
+    // LangChain's own handler options (`ignoreChain`, …) are accepted in the same object and go to LangChain.
+    super("prometheus_metrics", options, options);
+    this.cost = callCost(options.cost, "PrometheusCallbackHandler");
     const prefix = options.prefix ?? "langchain_";
     assertPrefix(prefix);
     const extra = extraLabels(options);
@@ -118,205 +121,87 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
     this.guard.report(method, error);
   }
 
-  override handleLLMStart(
-    llm: unknown,
-    _prompts: unknown,
-    runId: string,
-    parentRunId?: string,
-    extraParams?: unknown,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
-  ): void {
-    this.begin("llm", metadata, "text_completion", (state) =>
-      this.trackLLMStart(llm, runId, parentRunId, extraParams, tags, metadata, runName, state),
-    );
+  /** Every run starts with the static labels' series; metadata labels, if any, are read at its start hook. */
+  protected override createRunState(runType: RunType): RunState {
+    return {
+      extra: this.fixedExtra,
+      extraKey: this.fixedExtraKey,
+      operation: "",
+      series: runSeries(this.set, runType, this.fixedExtra, this.fixedExtraKey),
+    };
   }
 
-  override handleChatModelStart(
-    llm: unknown,
-    _messages: unknown,
-    runId: string,
-    parentRunId?: string,
-    extraParams?: unknown,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
-  ): void {
-    this.begin("llm", metadata, "chat", (state) =>
-      this.trackLLMStart(llm, runId, parentRunId, extraParams, tags, metadata, runName, state),
-    );
+  protected override onModelStart(run: Run, input: { kind: "chat" | "text" }): void {
+    run.state.operation = input.kind === "chat" ? "chat" : "text_completion";
+    if (this.metadataKeys.length > 0) this.labelFromMetadata(run);
   }
 
-  /** Only the first token carrying content or a tool-call delta matters; later tokens cost one lookup. */
-  override handleLLMNewToken(
-    token: string,
-    _idx: unknown,
-    runId: string,
-    _parentRunId?: string,
-    _tags?: string[],
-    fields?: unknown,
-  ): void {
-    const run = this.runs.get(runId);
-    if (run === undefined || run.firstTokenTime !== undefined) return;
-    if (carriesContent(token, fields)) this.runs.markFirstToken(run);
+  /**
+   * Time to first chunk needs the first token carrying content, which the base class marks before this hook;
+   * overriding it is what makes LangChain deliver tokens at all. Every later token costs LangChain's dispatch,
+   * one run lookup and a content check (see BENCHMARKS.md), and nothing here.
+   */
+  protected override onToken(): void {}
+
+  protected override onModelEnd(run: Run, output: LLMResult): void {
+    recordModelEnd(this.set, run, output, this.runs.time(), this.cost, this.guard);
   }
 
-  override handleLLMEnd(output: unknown, runId: string): void {
-    const run = this.runs.end(runId);
-    if (run === undefined) return;
-    const end = this.runs.time();
-    run.state.series.ok++;
-    const series = this.modelSeries(run, responseModel(output));
-    series.duration.observe(seconds(run.startTime, end));
-    if (run.firstTokenTime !== undefined) {
-      series.timeToFirstChunk.observe(seconds(run.startTime, run.firstTokenTime));
-    }
-    recordUsage(series, extractUsage(output));
-    if (this.cost !== undefined) this.addCost(series, output, run);
+  protected override onModelError(run: Run, error: unknown): void {
+    recordModelError(this.set, run, error, this.runs.time());
   }
 
-  override handleLLMError(error: unknown, runId: string): void {
-    const run = this.runs.end(runId);
-    if (run === undefined) return;
-    const end = this.runs.time();
-    run.state.series.error++;
-    const series = this.modelSeries(run, undefined);
-    series.failed(errorType(error)).observe(seconds(run.startTime, end));
-    if (run.firstTokenTime !== undefined) {
-      series.timeToFirstChunk.observe(seconds(run.startTime, run.firstTokenTime));
-    }
+  protected override onChainStart(run: Run): void {
+    if (this.metadataKeys.length > 0) this.labelFromMetadata(run);
   }
 
-  override handleChainStart(
-    chain: unknown,
-    _inputs: unknown,
-    runId: string,
-    parentRunId?: string,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runType?: string,
-    runName?: string,
-  ): void {
-    const type = chainRunType(runType);
-    this.begin(type, metadata, "", (state) =>
-      this.trackStart(type, chain, runId, parentRunId, tags, metadata, runName, state),
-    );
+  protected override onChainEnd(run: Run): void {
+    recordRunEnd(this.set, run, undefined, this.runs.time());
   }
 
-  override handleChainEnd(_outputs: unknown, runId: string): void {
-    this.finish(runId, undefined);
+  protected override onChainError(run: Run, error: unknown): void {
+    recordRunEnd(this.set, run, error, this.runs.time());
   }
 
-  override handleChainError(error: unknown, runId: string): void {
-    this.finish(runId, error);
+  protected override onToolStart(run: Run): void {
+    if (this.metadataKeys.length > 0) this.labelFromMetadata(run);
   }
 
-  override handleToolStart(
-    tool: unknown,
-    _input: unknown,
-    runId: string,
-    parentRunId?: string,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
-  ): void {
-    this.begin("tool", metadata, "", (state) =>
-      this.trackStart("tool", tool, runId, parentRunId, tags, metadata, runName, state),
-    );
+  protected override onToolEnd(run: Run): void {
+    recordRunEnd(this.set, run, undefined, this.runs.time());
   }
 
-  override handleToolEnd(_output: unknown, runId: string): void {
-    this.finish(runId, undefined);
+  protected override onToolError(run: Run, error: unknown): void {
+    recordRunEnd(this.set, run, error, this.runs.time());
   }
 
-  override handleToolError(error: unknown, runId: string): void {
-    this.finish(runId, error);
+  protected override onRetrieverStart(run: Run): void {
+    if (this.metadataKeys.length > 0) this.labelFromMetadata(run);
   }
 
-  override handleRetrieverStart(
-    retriever: unknown,
-    _query: unknown,
-    runId: string,
-    parentRunId?: string,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    name?: string,
-  ): void {
-    this.begin("retriever", metadata, "", (state) =>
-      this.trackStart("retriever", retriever, runId, parentRunId, tags, metadata, name, state),
-    );
+  protected override onRetrieverEnd(run: Run): void {
+    recordRunEnd(this.set, run, undefined, this.runs.time());
   }
 
-  override handleRetrieverEnd(_documents: unknown, runId: string): void {
-    this.finish(runId, undefined);
-  }
-
-  override handleRetrieverError(error: unknown, runId: string): void {
-    this.finish(runId, error);
+  protected override onRetrieverError(run: Run, error: unknown): void {
+    recordRunEnd(this.set, run, error, this.runs.time());
   }
 
   /** A run that never ended (a stream the consumer broke out of) counts as abandoned. */
-  protected override onRunEvicted(run: TrackedRun<RunState>): void {
+  protected override onRunEvicted(run: Run): void {
     run.state.series.abandoned++;
   }
 
-  /** Starts tracking a run (a repeated start of a live run id replaces it). */
-  private begin(
-    runType: RunType,
-    metadata: Record<string, unknown> | undefined,
-    operation: string,
-    track: (state: RunState) => unknown,
-  ): void {
-    let extra = this.fixedExtra;
-    let extraKey = this.fixedExtraKey;
-    if (this.metadataKeys.length > 0) {
-      const values = [...this.staticValues];
-      for (const [index, key] of this.metadataKeys.entries()) {
-        const cap = this.set.caps.metadata[index];
-        values.push(cap ? cap.admit(metadataValue(metadata?.[key])) : "");
-      }
-      extra = values;
-      extraKey = values.join(SEP);
+  /** Sets the run's metadata label values (capped) and the series they select. */
+  private labelFromMetadata(run: Run): void {
+    const values = [...this.staticValues];
+    for (const [index, key] of this.metadataKeys.entries()) {
+      const cap = this.set.caps.metadata[index];
+      values.push(cap ? cap.admit(metadataValue(run.metadata?.[key])) : "");
     }
-    track({ extra, extraKey, operation, series: runSeries(this.set, runType, extra, extraKey) });
-  }
-
-  /** Ends a chain, prompt, tool or retriever run. */
-  private finish(runId: string, error: unknown): void {
-    const run = this.runs.end(runId);
-    if (run === undefined) return;
-    const duration = seconds(run.startTime, this.runs.time());
     const { state } = run;
-    const failed = error !== undefined;
-    if (failed) state.series.error++;
-    else state.series.ok++;
-    const errorLabel = failed ? errorType(error) : "";
-    runObserver(this.set, run.runType, run.name, errorLabel, state.extra, state.extraKey).observe(duration);
-  }
-
-  /** Adds the call's cost to its series; a throwing cost source is reported and the call's other metrics stay. */
-  private addCost(series: ModelSeries, output: unknown, run: TrackedRun<RunState>): void {
-    let usd: number | undefined;
-    try {
-      usd = this.cost?.(output, { model: run.model, provider: run.provider });
-    } catch (error) {
-      this.guard.report("cost", error);
-      return;
-    }
-    if (usd !== undefined) series.costUsd += usd;
-  }
-
-  private modelSeries(run: TrackedRun<RunState>, response: string | undefined) {
-    const { caps } = this.set;
-    return modelSeries(
-      this.set,
-      run.state.operation,
-      caps.provider.admit(run.provider),
-      caps.requestModel.admit(run.model),
-      caps.responseModel.admit(response),
-      run.state.extra,
-      run.state.extraKey,
-    );
+    state.extra = values;
+    state.extraKey = values.join(SEP);
+    state.series = runSeries(this.set, run.runType, state.extra, state.extraKey);
   }
 }

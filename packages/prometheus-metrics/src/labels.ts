@@ -40,11 +40,14 @@ export class LabelValueCap {
     return this.overflowCount;
   }
 
-  /** Values refused since the last call (for the overflow counter, at scrape time). */
-  takeOverflowed(): number {
-    const count = this.overflowCount - this.exportedCount;
-    this.exportedCount = this.overflowCount;
-    return count;
+  /** Values refused and not yet exported to the overflow counter (read at scrape time). */
+  pendingOverflows(): number {
+    return this.overflowCount - this.exportedCount;
+  }
+
+  /** Marks `count` refused values as exported, once the overflow counter took them. */
+  exported(count: number): void {
+    this.exportedCount += count;
   }
 
   /** The value to record: itself if admitted (or room remains), else `_OTHER`. Empty stays empty. */

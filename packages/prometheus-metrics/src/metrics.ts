@@ -59,6 +59,8 @@ export interface ModelSeries {
   readonly tokens: PendingTokens;
   /** USD of the series' calls not yet added to the cost counter. */
   costUsd: number;
+  /** The estimated part of `costUsd`, not yet added to the estimated-cost counter. */
+  costEstimatedUsd: number;
   /** The duration child for a failed call of this series, by `error_type` (a bounded set). */
   failed(errorType: string): Observer;
 }
@@ -95,6 +97,8 @@ export interface PrometheusMetrics {
   readonly reasoningTokens: Counter<string>;
   /** USD of LLM calls, from the handler's `cost` source. */
   readonly costUsd: Counter<string>;
+  /** The part of `costUsd` that is a tokenizer estimate (calls the provider reported no usage for). */
+  readonly costEstimatedUsd: Counter<string>;
   readonly toolDuration: Histogram<string>;
   readonly runs: Counter<string>;
   readonly chainDuration: Histogram<string>;
@@ -292,6 +296,11 @@ export function resolveMetricSet(config: MetricSetConfig): MetricSet {
     costUsd: counter(
       `${prefix}cost_usd_total`,
       "USD cost of LLM calls, from the handler's cost source (e.g. @chainwatch/token-cost); unpriced calls add nothing",
+      model([]),
+    ),
+    costEstimatedUsd: counter(
+      `${prefix}cost_estimated_usd_total`,
+      "The part of cost_usd_total that is the cost source's tokenizer estimate (calls the provider reported no usage for)",
       model([]),
     ),
     toolDuration: histogram(

@@ -1,6 +1,6 @@
 import type { TokenUsage } from "@chainwatch/core";
 import type { Histogram } from "prom-client";
-import { BufferedObserver, exportAll } from "./export.js";
+import { BufferedObserver, exportAll, reportFailure } from "./export.js";
 import type { MetricSet, ModelSeries, Observer, RunSeries } from "./metrics.js";
 
 /**
@@ -22,7 +22,11 @@ function withExtra(
 }
 
 function child(set: MetricSet, metric: Histogram<string>, labels: Record<string, string>): Observer {
-  return new BufferedObserver(metric.labels(labels), set.pendingObservers);
+  return new BufferedObserver(
+    () => metric.labels(labels),
+    set.pendingObservers,
+    (error) => reportFailure(set, "observe", error),
+  );
 }
 
 function prune(set: MetricSet): void {
@@ -66,6 +70,7 @@ export function modelSeries(
     outputUsage: child(set, set.tokenUsage, { ...labels, gen_ai_token_type: "output" }),
     tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 },
     costUsd: 0,
+    costEstimatedUsd: 0,
     failed(errorType: string): Observer {
       let observer = failures.get(errorType);
       if (observer === undefined) {
@@ -143,9 +148,28 @@ export function runObserver(
   return namedObserver(set, set.chainDuration, "chain_name", name, errorType, extra, extraKey);
 }
 
-/** Records a call's token usage: the usage histogram now, the counters at scrape time. Missing counts are skipped. */
+/**
+ * The most tokens of one kind one call can report: the largest context windows are around 10 million tokens, so a
+ * count past 100 million is a broken counter or a corrupted response, not usage.
+ */
+export const MAX_TOKENS_PER_CALL = 100_000_000;
+
+function absurd(usage: TokenUsage): boolean {
+  return (
+    (usage.inputTokens ?? 0) > MAX_TOKENS_PER_CALL ||
+    (usage.outputTokens ?? 0) > MAX_TOKENS_PER_CALL ||
+    (usage.cacheReadTokens ?? 0) > MAX_TOKENS_PER_CALL ||
+    (usage.cacheWriteTokens ?? 0) > MAX_TOKENS_PER_CALL ||
+    (usage.reasoningTokens ?? 0) > MAX_TOKENS_PER_CALL
+  );
+}
+
+/**
+ * Records a call's token usage: the usage histogram now, the counters at scrape time. Missing counts are skipped;
+ * a usage with a count no call can have ({@link MAX_TOKENS_PER_CALL}) is invalid and recorded not at all.
+ */
 export function recordUsage(series: ModelSeries, usage: TokenUsage | undefined): void {
-  if (usage === undefined) return;
+  if (usage === undefined || absurd(usage)) return;
   const { tokens } = series;
   if (usage.inputTokens !== undefined) {
     series.inputUsage.observe(usage.inputTokens);

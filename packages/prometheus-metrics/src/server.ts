@@ -1,5 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { validateOptions } from "@chainwatch/core";
 import { register as globalRegister, type Registry } from "prom-client";
 import type { MetricsServer, MetricsServerOptions } from "./types.js";
 
@@ -104,6 +105,7 @@ function assertServerOptions(port: number, host: string, path: string): void {
  * ```
  */
 export async function startMetricsServer(options: MetricsServerOptions = {}): Promise<MetricsServer> {
+  validateOptions("startMetricsServer", options, { port: true, host: true, path: true, registry: true });
   const { port = 9464, host = "127.0.0.1", path = "/metrics", registry = globalRegister } = options;
   assertServerOptions(port, host, path);
   const handle = metricsRequestHandler(registry);

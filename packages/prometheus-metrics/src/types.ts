@@ -1,4 +1,5 @@
 import type { ChainwatchHandlerOptions, CostOption } from "@chainwatch/core";
+import type { BaseCallbackHandlerInput } from "@langchain/core/callbacks/base";
 import type { Registry } from "prom-client";
 
 /** Histogram bucket boundaries, per histogram. Each list must be non-empty, finite and strictly increasing. */
@@ -53,7 +54,7 @@ export interface LabelValueLimits {
 }
 
 /** Options of {@link PrometheusCallbackHandler}. */
-export interface PrometheusCallbackHandlerOptions extends ChainwatchHandlerOptions {
+export interface PrometheusCallbackHandlerOptions extends ChainwatchHandlerOptions, BaseCallbackHandlerInput {
   /**
    * The prom-client registry the metrics are registered on. Handlers given the same registry share one set of
    * metrics (their options must agree on prefix, buckets and label names).

@@ -3,7 +3,7 @@ import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { PrometheusCallbackHandler } from "../src/index.js";
-import { samples, value } from "./helpers.js";
+import { callbacks, samples, value } from "./helpers.js";
 
 const DURATION = "gen_ai_client_operation_duration_seconds";
 const USAGE = "gen_ai_client_token_usage";
@@ -46,8 +46,8 @@ describe("bad input", () => {
       42,
     ];
     for (const [i, output] of outputs.entries()) {
-      handler.handleChatModelStart({}, [], `r-${i}`, undefined, undefined, undefined, undefined);
-      handler.handleLLMEnd(output as never, `r-${i}`);
+      callbacks(handler).handleChatModelStart({}, [], `r-${i}`, undefined, undefined, undefined, undefined);
+      callbacks(handler).handleLLMEnd(output as never, `r-${i}`);
     }
     expect(errors).toEqual([]);
     expect(await value(registry, DURATION, `${DURATION}_count`)).toBe(outputs.length);
@@ -60,12 +60,12 @@ describe("bad input", () => {
 
   it("an unknown provider and model are labelled as given or left empty, never invented", async () => {
     const { registry, handler, errors } = handlerWithErrors();
-    handler.handleChatModelStart({ id: ["x", "MysteryChat"] }, [], "u1", undefined, {}, [], {
+    callbacks(handler).handleChatModelStart({ id: ["x", "MysteryChat"] }, [], "u1", undefined, {}, [], {
       ls_provider: "acme-llm",
     });
-    handler.handleLLMEnd({ generations: [] }, "u1");
-    handler.handleChatModelStart(null, [], "u2", undefined, null, null as never, null as never);
-    handler.handleLLMError("a string, not an Error", "u2");
+    callbacks(handler).handleLLMEnd({ generations: [] }, "u1");
+    callbacks(handler).handleChatModelStart(null, [], "u2", undefined, null, null as never, null as never);
+    callbacks(handler).handleLLMError("a string, not an Error", "u2");
     expect(errors).toEqual([]);
     const series = await samples(registry, DURATION, `${DURATION}_count`);
     expect(
@@ -82,10 +82,10 @@ describe("bad input", () => {
 
   it("a completion (non-chat) model is recorded as text_completion", async () => {
     const { registry, handler } = handlerWithErrors();
-    handler.handleLLMStart({ id: ["x", "OpenAI"] }, ["prompt"], "c1", undefined, {
+    callbacks(handler).handleLLMStart({ id: ["x", "OpenAI"] }, ["prompt"], "c1", undefined, {
       invocation_params: { model: "gpt-3.5-turbo-instruct" },
     });
-    handler.handleLLMEnd(
+    callbacks(handler).handleLLMEnd(
       {
         generations: [[{ text: "done" }]],
         llmOutput: { tokenUsage: { promptTokens: 2, completionTokens: 1 } },
@@ -105,10 +105,10 @@ describe("bad input", () => {
 
   it("end and error events for runs it never saw are ignored", async () => {
     const { registry, handler, errors } = handlerWithErrors();
-    handler.handleLLMEnd({ generations: [] }, "never-started");
-    handler.handleChainError(new Error("x"), "never-started");
-    handler.handleToolEnd("", "never-started");
-    handler.handleLLMNewToken("t", 0 as never, "never-started");
+    callbacks(handler).handleLLMEnd({ generations: [] }, "never-started");
+    callbacks(handler).handleChainError(new Error("x"), "never-started");
+    callbacks(handler).handleToolEnd("", "never-started");
+    callbacks(handler).handleLLMNewToken("t", 0 as never, "never-started");
     expect(errors).toEqual([]);
     expect(await value(registry, "langchain_runs_total")).toBe(0);
     expect(await value(registry, "langchain_runs_in_flight")).toBe(0);

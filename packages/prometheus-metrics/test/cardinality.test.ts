@@ -3,7 +3,7 @@ import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { OTHER, PrometheusCallbackHandler } from "../src/index.js";
-import { samples, value } from "./helpers.js";
+import { callbacks, samples, value } from "./helpers.js";
 
 const DURATION = "gen_ai_client_operation_duration_seconds";
 const SERIALIZED = {
@@ -18,8 +18,8 @@ function call(
   metadata: Record<string, unknown>,
   output: unknown,
 ) {
-  handler.handleChatModelStart(SERIALIZED, [], runId, undefined, {}, [], metadata);
-  handler.handleLLMEnd(output as never, runId);
+  callbacks(handler).handleChatModelStart(SERIALIZED, [], runId, undefined, {}, [], metadata);
+  callbacks(handler).handleLLMEnd(output as never, runId);
 }
 
 describe("label cardinality", () => {
@@ -79,11 +79,11 @@ describe("label cardinality", () => {
     const registry = new Registry();
     const handler = new PrometheusCallbackHandler({ registry, maxLabelValues: { tools: 1, chains: 1 } });
     for (const [i, name] of ["search", "calculator", "search"].entries()) {
-      handler.handleToolStart({ id: ["tool"] } as never, "{}", `t-${i}`, undefined, [], {}, name);
-      handler.handleToolEnd("", `t-${i}`);
+      callbacks(handler).handleToolStart({ id: ["tool"] } as never, "{}", `t-${i}`, undefined, [], {}, name);
+      callbacks(handler).handleToolEnd("", `t-${i}`);
     }
     for (const name of ["Alpha", "Beta"]) {
-      handler.handleChainStart(
+      callbacks(handler).handleChainStart(
         { id: [name] } as never,
         {},
         name,
@@ -93,7 +93,7 @@ describe("label cardinality", () => {
         undefined as never,
         name,
       );
-      handler.handleChainEnd({}, name);
+      callbacks(handler).handleChainEnd({}, name);
     }
     const tools = await samples(
       registry,

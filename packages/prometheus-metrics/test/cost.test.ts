@@ -67,9 +67,10 @@ describe("cost counter from a cost source", () => {
     await fakeChatOpenAI(server).batch(["a", "b"], { callbacks: [handler] });
     await awaitAllCallbacks();
     expect(await value(registry, COST, COST, { service: "billing" })).toBe(1);
+    // The run id rides along, so a source can estimate a call it has not seen end yet.
     expect(hints).toEqual([
-      { model: "gpt-4o-mini", provider: "openai" },
-      { model: "gpt-4o-mini", provider: "openai" },
+      { model: "gpt-4o-mini", provider: "openai", runId: expect.any(String) },
+      { model: "gpt-4o-mini", provider: "openai", runId: expect.any(String) },
     ]);
   });
 
@@ -137,5 +138,34 @@ describe("cost counter from a cost source", () => {
       stdout: "",
       stderr: "",
     });
+  });
+
+  it("no usage from the provider: the cost source's estimate is counted, and marked as the estimated part", async () => {
+    const registry = new Registry();
+    // The shape of TokenCostCallbackHandler's source: a figure, and whether it is its tokenizer estimate.
+    const source = {
+      costOfLLMResult: () => 0.25,
+      costDetailOfLLMResult: () => ({ usd: 0.25, estimated: true }),
+    };
+    const handler = new PrometheusCallbackHandler({ registry, cost: source });
+    server.setScript({ usage: null, content: "no usage reported" });
+    await fakeChatOpenAI(server).invoke("hi", { callbacks: [handler] });
+    await awaitAllCallbacks();
+    expect(await value(registry, COST)).toBe(0.25);
+    expect(await value(registry, "langchain_cost_estimated_usd_total")).toBe(0.25);
+    expect(await value(registry, "langchain_input_tokens_total")).toBe(0);
+  });
+
+  it("a usage of 1e20 tokens is invalid: no token count recorded, and the source's answer for it is kept", async () => {
+    const registry = new Registry();
+    const handler = new PrometheusCallbackHandler({ registry, cost: () => undefined });
+    server.setScript({ usage: { promptTokens: 1e20, completionTokens: 10 } });
+    await fakeChatOpenAI(server).invoke("hi", { callbacks: [handler] });
+    await awaitAllCallbacks();
+    expect(await value(registry, "langchain_input_tokens_total")).toBe(0);
+    expect(await value(registry, "langchain_output_tokens_total")).toBe(0);
+    expect(await value(registry, "gen_ai_client_token_usage", "gen_ai_client_token_usage_count")).toBe(0);
+    expect(await value(registry, COST)).toBe(0);
+    expect(await value(registry, "langchain_runs_total", undefined, { status: "ok" })).toBe(1);
   });
 });

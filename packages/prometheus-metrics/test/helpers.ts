@@ -1,3 +1,4 @@
+import type { CallbackMethod } from "@chainwatch/core";
 import type { Registry } from "prom-client";
 
 interface Sample {
@@ -39,4 +40,12 @@ export async function value(
 /** Drains a `.stream()` call. */
 export async function drain(stream: Promise<AsyncIterable<unknown>>): Promise<void> {
   for await (const _ of await stream);
+}
+
+/** LangChain's callback methods as the tests call them directly (the base class installs them per instance). */
+export type DirectCallbacks = Record<CallbackMethod, (...args: unknown[]) => unknown>;
+
+/** The handler's callback methods, called directly as LangChain would. */
+export function callbacks(handler: object): DirectCallbacks {
+  return handler as DirectCallbacks;
 }

@@ -1,6 +1,6 @@
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { PrometheusCallbackHandler } from "../src/index.js";
+import { PrometheusCallbackHandler, startMetricsServer } from "../src/index.js";
 
 describe("option validation", () => {
   const registry = () => new Registry();
@@ -34,5 +34,33 @@ describe("option validation", () => {
     expect((handler.metrics.operationDuration as unknown as { upperBounds: number[] }).upperBounds).toEqual([
       0.5, 1, 5,
     ]);
+  });
+
+  it.each([
+    [{ prefx: "app_" }, /unknown option "prefx"\. Did you mean "prefix"\?/],
+    [
+      { maxLabelValues: { model: 5 } },
+      /unknown option "maxLabelValues\.model"\. Did you mean "maxLabelValues\.models"\?/,
+    ],
+    [{ buckets: { duration: [1, 2] } }, /unknown option "buckets\.duration"/],
+    [{ runs: { ttl: 1000 } }, /unknown option "runs\.ttl"\. Did you mean "runs\.ttlMs"\?/],
+  ])("refuses the unknown key in %j, naming it and the closest known one", (options, message) => {
+    const build = () => new PrometheusCallbackHandler({ registry: registry(), ...(options as object) });
+    expect(build).toThrow(TypeError);
+    expect(build).toThrow(message);
+  });
+
+  it("accepts LangChain's own handler options", () => {
+    const handler = new PrometheusCallbackHandler({
+      registry: registry(),
+      ...({ ignoreChain: true, raiseError: false, awaitHandlers: false } as object),
+    });
+    expect(handler.ignoreChain).toBe(true);
+  });
+
+  it("startMetricsServer refuses an unknown key before binding", async () => {
+    await expect(startMetricsServer({ port: 0, hots: "0.0.0.0" } as never)).rejects.toThrow(
+      /startMetricsServer: unknown option "hots"\. Did you mean "host"\?/,
+    );
   });
 });

@@ -5,7 +5,7 @@ import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { PrometheusCallbackHandler } from "../src/index.js";
 import { requireBinary } from "./binaries.js";
-import { drain } from "./helpers.js";
+import { callbacks, drain } from "./helpers.js";
 
 describe("promtool check metrics", () => {
   const promtool = requireBinary("promtool");
@@ -35,8 +35,8 @@ describe("promtool check metrics", () => {
       await fakeChatOpenAI(server, { model: "other-model" }).invoke("c", { callbacks: [handler] });
       server.setScript({ status: 500, error: { message: "down" } });
       await expect(model.invoke("d", { callbacks: [handler] })).rejects.toThrow();
-      handler.handleToolStart({}, "{}", "tool-1", undefined, [], {}, "lookup");
-      handler.handleToolEnd("", "tool-1");
+      callbacks(handler).handleToolStart({}, "{}", "tool-1", undefined, [], {}, "lookup");
+      callbacks(handler).handleToolEnd("", "tool-1");
       await awaitAllCallbacks();
       const text = await registry.metrics();
       expect(text).toContain("gen_ai_client_operation_time_to_first_chunk_seconds_count");

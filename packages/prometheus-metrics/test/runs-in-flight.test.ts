@@ -7,7 +7,7 @@ import { ChatGenerationChunk } from "@langchain/core/outputs";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { PrometheusCallbackHandler } from "../src/index.js";
-import { value } from "./helpers.js";
+import { callbacks, value } from "./helpers.js";
 
 const TTFC = "gen_ai_client_operation_time_to_first_chunk_seconds";
 const DURATION = "gen_ai_client_operation_duration_seconds";
@@ -27,15 +27,36 @@ describe("time to first chunk, durations and runs in flight", () => {
     const clock = manualClock(1_000);
     const registry = new Registry();
     const handler = new PrometheusCallbackHandler({ registry, runs: { now: clock.now } });
-    handler.handleChatModelStart(SERIALIZED, [], "run-1", undefined, {}, [], METADATA);
+    callbacks(handler).handleChatModelStart(SERIALIZED, [], "run-1", undefined, {}, [], METADATA);
     clock.advance(100);
-    handler.handleLLMNewToken("", undefined, "run-1", undefined, undefined, chunk({ content: "" }));
+    callbacks(handler).handleLLMNewToken(
+      "",
+      undefined,
+      "run-1",
+      undefined,
+      undefined,
+      chunk({ content: "" }),
+    );
     clock.advance(150);
-    handler.handleLLMNewToken("Hel", undefined, "run-1", undefined, undefined, chunk({ content: "Hel" }));
+    callbacks(handler).handleLLMNewToken(
+      "Hel",
+      undefined,
+      "run-1",
+      undefined,
+      undefined,
+      chunk({ content: "Hel" }),
+    );
     clock.advance(500);
-    handler.handleLLMNewToken("lo", undefined, "run-1", undefined, undefined, chunk({ content: "lo" }));
+    callbacks(handler).handleLLMNewToken(
+      "lo",
+      undefined,
+      "run-1",
+      undefined,
+      undefined,
+      chunk({ content: "lo" }),
+    );
     clock.advance(250);
-    handler.handleLLMEnd({ generations: [] }, "run-1");
+    callbacks(handler).handleLLMEnd({ generations: [] }, "run-1");
     return Promise.all([
       expect(value(registry, TTFC, `${TTFC}_sum`)).resolves.toBeCloseTo(0.25, 9),
       expect(value(registry, DURATION, `${DURATION}_sum`)).resolves.toBeCloseTo(1.0, 9),
@@ -46,9 +67,9 @@ describe("time to first chunk, durations and runs in flight", () => {
     const clock = manualClock(0);
     const registry = new Registry();
     const handler = new PrometheusCallbackHandler({ registry, runs: { now: clock.now } });
-    handler.handleChatModelStart(SERIALIZED, [], "run-2", undefined, {}, [], METADATA);
+    callbacks(handler).handleChatModelStart(SERIALIZED, [], "run-2", undefined, {}, [], METADATA);
     clock.advance(40);
-    handler.handleLLMNewToken(
+    callbacks(handler).handleLLMNewToken(
       "",
       undefined,
       "run-2",
@@ -57,7 +78,7 @@ describe("time to first chunk, durations and runs in flight", () => {
       chunk({ content: "", tool_call_chunks: [{ index: 0, id: "call_1", name: "get_weather", args: "" }] }),
     );
     clock.advance(60);
-    handler.handleLLMEnd({ generations: [] }, "run-2");
+    callbacks(handler).handleLLMEnd({ generations: [] }, "run-2");
     expect(await value(registry, TTFC, `${TTFC}_sum`)).toBeCloseTo(0.04, 9);
   });
 
@@ -87,11 +108,11 @@ describe("time to first chunk, durations and runs in flight", () => {
     const gc = runInNewContext("gc") as () => void;
     const registry = new Registry();
     const keeper = new PrometheusCallbackHandler({ registry });
-    keeper.handleChatModelStart(SERIALIZED, [], "kept", undefined, {}, [], METADATA);
+    callbacks(keeper).handleChatModelStart(SERIALIZED, [], "kept", undefined, {}, [], METADATA);
     (() => {
       // A per-request handler whose stream was abandoned, then the whole request dropped.
       const dropped = new PrometheusCallbackHandler({ registry });
-      dropped.handleChatModelStart(SERIALIZED, [], "lost", undefined, {}, [], METADATA);
+      callbacks(dropped).handleChatModelStart(SERIALIZED, [], "lost", undefined, {}, [], METADATA);
     })();
     expect(await value(registry, "langchain_runs_in_flight")).toBe(2);
     for (let i = 0; i < 3; i++) {
@@ -119,9 +140,9 @@ describe("time to first chunk, durations and runs in flight", () => {
   it("keeps the gauge right when a run id starts twice", () => {
     const registry = new Registry();
     const handler = new PrometheusCallbackHandler({ registry });
-    handler.handleChatModelStart(SERIALIZED, [], "dup", undefined, {}, [], METADATA);
-    handler.handleChatModelStart(SERIALIZED, [], "dup", undefined, {}, [], METADATA);
-    handler.handleLLMEnd({ generations: [] }, "dup");
+    callbacks(handler).handleChatModelStart(SERIALIZED, [], "dup", undefined, {}, [], METADATA);
+    callbacks(handler).handleChatModelStart(SERIALIZED, [], "dup", undefined, {}, [], METADATA);
+    callbacks(handler).handleLLMEnd({ generations: [] }, "dup");
     return expect(value(registry, "langchain_runs_in_flight")).resolves.toBe(0);
   });
 });

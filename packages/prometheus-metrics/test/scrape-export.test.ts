@@ -1,7 +1,7 @@
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { PrometheusCallbackHandler } from "../src/index.js";
-import { value } from "./helpers.js";
+import { callbacks, value } from "./helpers.js";
 
 const DURATION = "gen_ai_client_operation_duration_seconds";
 const METADATA = { ls_provider: "openai", ls_model_name: "gpt-4o-mini" };
@@ -13,8 +13,8 @@ const OUTPUT = {
 
 function calls(handler: PrometheusCallbackHandler, count: number, prefix = "run"): void {
   for (let i = 0; i < count; i++) {
-    handler.handleChatModelStart({}, [], `${prefix}-${i}`, undefined, {}, [], METADATA);
-    handler.handleLLMEnd(OUTPUT as never, `${prefix}-${i}`);
+    callbacks(handler).handleChatModelStart({}, [], `${prefix}-${i}`, undefined, {}, [], METADATA);
+    callbacks(handler).handleLLMEnd(OUTPUT as never, `${prefix}-${i}`);
   }
 }
 
@@ -57,22 +57,19 @@ describe("scrape-time export", () => {
     const handler = new PrometheusCallbackHandler({
       registry,
       labels: { service: "svc" },
+      cost: () => {
+        throw new Error("price table broken");
+      },
       onHandlerError: (_error, context) => failures.push(context.method),
     });
-    Object.defineProperty(handler.metrics.operationDuration, "labels", {
-      value: () => {
-        throw new Error("histogram broken");
-      },
-    });
     calls(handler, 4);
-    expect(failures).toEqual(["handleLLMEnd"]);
+    expect(failures).toEqual(["cost"]);
     expect(handler.handlerErrorCount).toBe(4);
     expect(
-      await value(registry, "langchain_handler_errors_total", undefined, {
-        method: "handleLLMEnd",
-        service: "svc",
-      }),
+      await value(registry, "langchain_handler_errors_total", undefined, { method: "cost", service: "svc" }),
     ).toBe(4);
+    // The calls' other metrics are all there.
+    expect(await value(registry, "langchain_input_tokens_total")).toBe(12);
     expect(handler.activeRunCount).toBe(0);
   });
 });

@@ -3,7 +3,7 @@ import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { Counter, Registry, register } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { PrometheusCallbackHandler } from "../src/index.js";
-import { value } from "./helpers.js";
+import { callbacks, value } from "./helpers.js";
 
 describe("handlers sharing a registry", () => {
   afterEach(() => {
@@ -41,8 +41,8 @@ describe("handlers sharing a registry", () => {
       [first, "model-a"],
       [second, "model-b"],
     ] as const) {
-      handler.handleChatModelStart({}, [], model, undefined, {}, [], { ls_model_name: model });
-      handler.handleLLMEnd({ generations: [] } as never, model);
+      callbacks(handler).handleChatModelStart({}, [], model, undefined, {}, [], { ls_model_name: model });
+      callbacks(handler).handleLLMEnd({ generations: [] } as never, model);
     }
     const text = await registry.metrics();
     expect(text).toMatch(/gen_ai_request_model="model-a"/);
