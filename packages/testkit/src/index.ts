@@ -6,6 +6,8 @@ export {
   type ConformanceContext,
   type ConformanceEnv,
   type ConformanceOptions,
+  type ConformanceResult,
+  ConformanceSkip,
   type ConformanceSubject,
   type HandlerFactory,
   type ReportedFailure,
