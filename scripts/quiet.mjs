@@ -18,7 +18,6 @@ const chunks = [];
 const child = spawn(command, args, {
   stdio: ["ignore", "pipe", "pipe"],
   shell: process.platform === "win32",
-  env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? (process.stdout.isTTY ? "1" : "0") },
 });
 child.stdout.on("data", (chunk) => chunks.push(chunk));
 child.stderr.on("data", (chunk) => chunks.push(chunk));
