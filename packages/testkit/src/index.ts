@@ -13,9 +13,11 @@ export {
   type ReportedFailure,
   runConformanceCheck,
 } from "./conformance-checks.js";
+export { type ConsoleCapture, captureConsole } from "./console-capture.js";
 export {
   type ChatCompletionBody,
   type FakeOpenAI,
+  type FakeOpenAIOptions,
   type FakeReply,
   type FakeScript,
   type FakeToolCall,
