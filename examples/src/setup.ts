@@ -46,6 +46,9 @@ export function runIfMain(moduleUrl: string, main: () => Promise<void>): void {
 }
 
 /** A heading for each section of the demo. */
-export function heading(title: string): void {
-  process.stdout.write(`\n=== ${title} ===\n`);
+export function heading(
+  title: string,
+  write: (text: string) => void = (text) => void process.stdout.write(text),
+): void {
+  write(`\n=== ${title} ===\n`);
 }
