@@ -18,7 +18,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createObservability, type Observability } from "@chainwatch/observability";
-import { fakeChatOpenAI, weatherAgent, weatherAgentScript } from "@chainwatch/testkit";
+import { fakeChatOpenAI, hasToolResult, weatherAgent, weatherAgentScript } from "@chainwatch/testkit";
 import { BudgetExceededError, formatUsd } from "@chainwatch/token-cost";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { StringOutputParser } from "@langchain/core/output_parsers";
@@ -44,6 +44,9 @@ export const MISSING_MODEL = "chainwatch-demo-missing-model";
  * a person watching sees the tokens arrive, as from a real model. Tests run at full speed (0).
  */
 export const DEMO_TOKENS_PER_SECOND = 60;
+
+/** Prompt tokens the embedded server reports as read from its cache on the agent's second turn. */
+export const DEMO_CACHED_TOKENS = 64;
 
 /** What one round of the workload did. */
 export interface WorkloadResult {
@@ -110,7 +113,12 @@ export async function startStackDemo(options: StackDemoOptions = {}): Promise<St
             },
           }
         : request.body?.tools?.length
-          ? agentTurn(request)
+          ? // The agent's second turn resends the first one's prefix (tool definitions, question): the provider
+            // serves part of it from its prompt cache, which the cache panels and the cost table show.
+            {
+              ...agentTurn(request),
+              ...(hasToolResult(request) ? { usage: { cachedTokens: DEMO_CACHED_TOKENS } } : {}),
+            }
           : {},
     {},
     // Usage is counted from the text sent and received (o200k_base), as the API reports it.

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
+import { captureConsole } from "@chainwatch/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   eventually,
@@ -21,6 +22,8 @@ import { assetsDir, dashboardExpressions, readAlertRules, runnable } from "./obs
 import { runExample } from "./run-example.js";
 
 const RAW_PII = Object.values(DEMO_PII);
+/** One round's cost in millionths of a dollar: 285 uncached + 64 cached input tokens, 119 output (gpt-4o-mini). */
+const ROUND_COST_MILLIONTHS = 285 * 0.15 + 64 * 0.075 + 119 * 0.6;
 
 describe("npm run demo: the stack demo", () => {
   it("is what `npm run demo` runs; the walkthrough moved to `npm run examples`", () => {
@@ -41,13 +44,14 @@ describe("npm run demo: the stack demo", () => {
     expect(stdout).toContain("✗ failed with HTTP 404: counted as an error");
     expect(stdout).toMatch(/■ stopped after 7 calls: Trace budget of \$0\.00005 reached/);
     // The /metrics summary: the embedded server counts the tokens of what it received and sent (o200k_base), so
-    // ten short calls are a few hundred tokens — 349 input, 119 output — at gpt-4o-mini's $0.15 / $0.60 per million.
+    // ten short calls are a few hundred tokens — 349 input (64 of them cached), 119 output — at gpt-4o-mini's
+    // $0.15 (cached $0.075) and $0.60 per million.
     expect(stdout).toContain("LLM calls    10 ok, 1 failed, 1 stopped by the budget before sending");
-    expect(stdout).toContain("tokens       349 input (0 cached), 119 output");
+    expect(stdout).toContain("tokens       349 input (64 cached), 119 output");
     expect(stdout).toContain("tool calls   1");
-    expect(stdout).toMatch(/cost {9}\$0\.00012\d* \(langchain_cost_usd_total\)/);
+    expect(stdout).toMatch(/cost {9}\$0\.000119\d* \(langchain_cost_usd_total\)/);
     expect(stdout).toContain("budget       1 limit reached");
-    expect(stdout).toMatch(/total\s+10\s+349\s+0\s+119\s+0\s+\$0\.00012/);
+    expect(stdout).toMatch(/total\s+10\s+349\s+64\s+119\s+0\s+\$0\.000119/);
     const logFile = /JSON logs \(redacted\): {2}(\S+)/.exec(stdout)?.[1] ?? "";
     expect(stdout).toMatch(/metrics: {15}http:\/\/127\.0\.0\.1:\d+\/metrics/);
     expect(stdout).toContain("stack demo finished");
@@ -64,10 +68,9 @@ describe("npm run demo: the stack demo", () => {
     const ends = events.filter((record) => record.msg === "llm.end");
     expect(ends).toHaveLength(10);
     expect(events.filter((record) => record.msg === "llm.error")).toHaveLength(1);
-    // Every call's cost is in its log record, and they add up to the table's total (349 × $0.15 + 119 × $0.60 per
-    // million tokens).
+    // Every call's cost is in its log record, and they add up to the table's total.
     const logged = ends.reduce((sum, record) => sum + (record.cost_usd ?? Number.NaN), 0);
-    expect(logged).toBeCloseTo((349 * 0.15 + 119 * 0.6) / 1e6, 9);
+    expect(logged).toBeCloseTo(ROUND_COST_MILLIONTHS / 1e6, 9);
   }, 60_000);
 });
 
@@ -132,10 +135,21 @@ describe("the demo scraped by a real Prometheus, with the example config, rules 
     prometheus = await startPrometheus(binary, dir, config);
     prometheusUrl = prometheus.url;
     await scraped('up{job="chainwatch-demo"}', 1);
-    // Round one creates the series; round two, scraped after, gives the rates something to measure.
-    rounds.push(await demo.runWorkload());
-    await scraped('sum(langchain_runs_total{run_type="llm"})', 11);
-    rounds.push(await demo.runWorkload());
+    // Round one creates the series; round two, scraped after, gives the rates something to measure. LangChain may
+    // print the budget's refusal as `Error in handler TokenCostCallbackHandler, …`: captured, and nothing else.
+    const console = captureConsole();
+    try {
+      rounds.push(await demo.runWorkload());
+      await scraped('sum(langchain_runs_total{run_type="llm"})', 11);
+      rounds.push(await demo.runWorkload());
+    } finally {
+      console.restore();
+    }
+    for (const line of console.lines) {
+      expect(line).toMatch(
+        /^error: Error in handler TokenCostCallbackHandler, handleLLMStart: BudgetExceededError/,
+      );
+    }
     await scraped('sum(langchain_runs_total{run_type="llm"})', 22);
     await scraped("sum(langchain_budget_exceeded_total)", 2);
   }, 90_000);
@@ -173,7 +187,7 @@ describe("the demo scraped by a real Prometheus, with the example config, rules 
       // Cost: Prometheus's sum equals token-cost's own total.
       "Spend/A": (samples) => {
         expect(Number(samples[0]?.value[1])).toBeCloseTo(cost.costUsd, 15);
-        expect(cost.costUsd).toBeCloseTo((rounds.length * (349 * 0.15 + 119 * 0.6)) / 1e6, 9);
+        expect(cost.costUsd).toBeCloseTo((rounds.length * ROUND_COST_MILLIONTHS) / 1e6, 9);
       },
       "Budget limits reached/A": (samples) =>
         expect(samples.map((sample) => [sample.metric.scope, Number(sample.value[1])]).sort()).toEqual([
