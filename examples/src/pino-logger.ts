@@ -5,7 +5,7 @@
  *   npx tsx src/pino-logger.ts                      # embedded OpenAI-compatible server, no key needed
  *   OPENAI_API_KEY=sk-... npx tsx src/pino-logger.ts
  */
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PinoCallbackHandler } from "@chainwatch/pino-logger";
@@ -51,15 +51,24 @@ export async function main(): Promise<void> {
   );
 
   heading("pino-logger: to a file (async destination, flushed before exit)");
-  const file = process.env.PINO_LOGGER_EXAMPLE_FILE ?? join(tmpdir(), `chainwatch-pino-${process.pid}.log`);
+  // PINO_LOGGER_EXAMPLE_FILE keeps the file; otherwise it goes to a directory of its own, removed at the end.
+  const keep = process.env.PINO_LOGGER_EXAMPLE_FILE;
+  const dir = keep ? undefined : await mkdtemp(join(tmpdir(), "chainwatch-pino-example-"));
+  const file = keep ?? join(dir ?? "", "runs.log");
   const destination = pino.destination({ dest: file, sync: false });
-  const handler = new PinoCallbackHandler({ logger: pino({ level: "debug" }, destination) });
-  await runWorkloads(handler);
-  await handler.flush();
-  const lines = (await readFile(file, "utf8")).split("\n").filter(Boolean);
-  const events = lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
-  process.stdout.write(`wrote ${lines.length} records to ${file}: ${[...new Set(events)].join(", ")}\n`);
-  destination.end();
+  try {
+    const handler = new PinoCallbackHandler({ logger: pino({ level: "debug" }, destination) });
+    await runWorkloads(handler);
+    await handler.flush();
+    const lines = (await readFile(file, "utf8")).split("\n").filter(Boolean);
+    const events = lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+    process.stdout.write(
+      `wrote ${lines.length} records to ${file}${dir ? " (removed now; PINO_LOGGER_EXAMPLE_FILE keeps it)" : ""}: ${[...new Set(events)].join(", ")}\n`,
+    );
+  } finally {
+    destination.end();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }
 }
 
 runIfMain(import.meta.url, main);
