@@ -312,3 +312,15 @@ describe("startFakeOpenAI usage counting and pace", () => {
     await expect(fakeChatOpenAI(server).invoke("x")).rejects.toThrow(/unknown option "chunkDelay"/);
   });
 });
+
+describe("startFakeOpenAI with long unbroken text", () => {
+  it("counts a 20,000-character run without stalling (js-tiktoken is quadratic on one long piece)", async () => {
+    const run = "y".repeat(20_000);
+    server.setScript({ content: `start ${run} end` });
+    const message = await fakeChatOpenAI(server).invoke(run);
+    // About four characters a token either way; exact counting would take minutes here.
+    expect(message.usage_metadata?.input_tokens).toBeGreaterThan(20_000 / 8);
+    expect(message.usage_metadata?.input_tokens).toBeLessThan(20_000 / 2);
+    expect(message.usage_metadata?.output_tokens).toBeGreaterThan(20_000 / 8);
+  });
+});
