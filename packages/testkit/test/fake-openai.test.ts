@@ -314,7 +314,7 @@ describe("startFakeOpenAI usage counting and pace", () => {
 });
 
 describe("startFakeOpenAI with long unbroken text", () => {
-  it("counts a 20,000-character run without stalling (js-tiktoken is quadratic on one long piece)", async () => {
+  it("counts a 20,000-character run and a 10 MB prompt without stalling (js-tiktoken is quadratic on one long piece)", async () => {
     const run = "y".repeat(20_000);
     server.setScript({ content: `start ${run} end` });
     const message = await fakeChatOpenAI(server).invoke(run);
@@ -322,5 +322,10 @@ describe("startFakeOpenAI with long unbroken text", () => {
     expect(message.usage_metadata?.input_tokens).toBeGreaterThan(20_000 / 8);
     expect(message.usage_metadata?.input_tokens).toBeLessThan(20_000 / 2);
     expect(message.usage_metadata?.output_tokens).toBeGreaterThan(20_000 / 8);
+    server.setScript({ content: "ok" });
+    const huge = "x".repeat(10 * 1024 * 1024);
+    const hugeMessage = await fakeChatOpenAI(server).invoke(huge);
+    expect(hugeMessage.usage_metadata?.input_tokens).toBeGreaterThan(huge.length / 8);
+    expect(hugeMessage.usage_metadata?.input_tokens).toBeLessThan(huge.length / 2);
   });
 });
