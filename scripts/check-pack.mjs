@@ -3,8 +3,9 @@
 // would), and proves that `import` and `require` both load each package with the same exports. Then every complete
 // README snippet (a ```ts block with imports) of every package, as published in the tarball, is type-checked
 // (strict) in that project, and run: vitest snippets with vitest, the others with tsx, against the testkit's fake
-// OpenAI server (OPENAI_BASE_URL) — so that no snippet can drift from the API again. Snippets without imports are
-// fragments of the one before and are not compiled on their own; the script lists them.
+// OpenAI server (OPENAI_BASE_URL) — so that no snippet can drift from the API again. Snippets without imports, or
+// marked `<!-- fragment: … -->` on the line above the fence, use names from their context and are not compiled on
+// their own; the script lists them.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -114,9 +115,10 @@ function checkSnippets(project, packages) {
     const short = manifest.name.split("/").pop();
     const readme = readFileSync(join(project, "node_modules", manifest.name, "README.md"), "utf8");
     let index = 0;
-    for (const [, code] of readme.matchAll(/```ts\n([\s\S]*?)```/g)) {
+    for (const [, marker, code] of readme.matchAll(/(<!-- fragment[^>]*-->\n)?```ts\n([\s\S]*?)```/g)) {
       index++;
-      if (!/^import /m.test(code)) {
+      // A fragment (no imports, or marked `<!-- fragment: … -->` above its fence) uses names from the text around it.
+      if (marker || !/^import /m.test(code)) {
         fragments.push(`${short}#${index}`);
         continue;
       }
