@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import type { Tiktoken } from "js-tiktoken/lite";
 import { assertKnownKeys } from "./options.js";
-import { countTokens, countWords, loadEncoder } from "./tokens.js";
+import { countTokens, countWords, loadEncoder, type TokenEncoding } from "./tokens.js";
 
 /** One tool call a scripted reply makes. */
 export interface FakeToolCall {
@@ -197,7 +196,7 @@ const TOKENS_PER_MESSAGE = 3;
 const TOKENS_PER_REPLY = 3;
 
 /** Prompt tokens of a request: every message's role, content and tool calls, the tool definitions, the overheads. */
-function promptTokens(body: ChatCompletionBody | undefined, encoding: Tiktoken | undefined): number {
+function promptTokens(body: ChatCompletionBody | undefined, encoding: TokenEncoding | undefined): number {
   const messages = body?.messages ?? [];
   if (!encoding) {
     let words = 0;
@@ -215,7 +214,7 @@ function promptTokens(body: ChatCompletionBody | undefined, encoding: Tiktoken |
 }
 
 /** Completion tokens of a reply: its text, reasoning and tool calls (at least 1, as the API reports). */
-function completionTokens(resolved: ResolvedReply, encoding: Tiktoken | undefined): number {
+function completionTokens(resolved: ResolvedReply, encoding: TokenEncoding | undefined): number {
   if (!encoding) return Math.max(1, resolved.chunks.length + resolved.toolCalls.length * 8);
   let tokens = countTokens(encoding, resolved.content);
   if (resolved.reply.reasoning !== undefined) tokens += countTokens(encoding, resolved.reply.reasoning);
@@ -256,7 +255,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 interface ResolvedReply {
   reply: FakeReply;
   /** Undefined when counting words. */
-  encoding: Tiktoken | undefined;
+  encoding: TokenEncoding | undefined;
   content: string;
   chunks: string[];
   model: string;
@@ -266,7 +265,7 @@ interface ResolvedReply {
 function resolveReply(
   reply: FakeReply,
   request: RecordedRequest,
-  encoding: Tiktoken | undefined,
+  encoding: TokenEncoding | undefined,
 ): ResolvedReply {
   const toolCalls = (reply.toolCalls ?? []).map((call, index) => ({
     id: call.id ?? `call_${index + 1}`,

@@ -11,6 +11,7 @@ import {
   startFakeOpenAI,
   TEST_API_KEY,
 } from "../src/index.js";
+import { countTokens, loadEncoder } from "../src/tokens.js";
 
 let server: FakeOpenAI;
 
@@ -313,8 +314,27 @@ describe("startFakeOpenAI usage counting and pace", () => {
   });
 });
 
+describe("the token counter", () => {
+  it("agrees with js-tiktoken's own o200k_base encoder", async () => {
+    const { Tiktoken } = await import("js-tiktoken/lite");
+    const { default: ranks } = await import("js-tiktoken/ranks/o200k_base");
+    const reference = new Tiktoken(ranks);
+    const encoding = await loadEncoder();
+    for (const text of [
+      "hello there",
+      "The quick brown fox jumps over the lazy dog.",
+      "Grüße aus Köln — ça va? 東京は晴れ、21°C 🌤️ naïve café",
+      'function add(a, b) {\n  return a + b; // sum\n}\n\n{"city":"Paris","days":[1,2,3]}',
+      "  leading and trailing spaces  \n\n\t tabs",
+      "I'm ann.lee@example.com, call me on +44 20 7946 0958.",
+    ]) {
+      expect(countTokens(encoding, text), text).toBe(reference.encode(text).length);
+    }
+  });
+});
+
 describe("startFakeOpenAI with long unbroken text", () => {
-  it("counts a 20,000-character run and a 10 MB prompt without stalling (js-tiktoken is quadratic on one long piece)", async () => {
+  it("counts a 20,000-character run and a 10 MB prompt without stalling (the merge is quadratic in one long piece)", async () => {
     const run = "y".repeat(20_000);
     server.setScript({ content: `start ${run} end` });
     const message = await fakeChatOpenAI(server).invoke(run);
