@@ -177,8 +177,10 @@ function checkSnippets(project, packages) {
                env: { ...process.env, OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: "sk-snippet-check" },
                stdio: ["ignore", "inherit", "inherit"],
              });
-             const timer = setTimeout(() => child.kill(), 30000);
+             let timedOut = false;
+             const timer = setTimeout(() => { timedOut = true; child.kill(); }, 90000);
              const code = await new Promise((resolve) => child.on("close", (status) => resolve(status ?? 1)));
+             if (timedOut) console.error("still running after 90 s: stopped");
              clearTimeout(timer);
              await server.close();
              process.exit(code);`,
