@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { captureConsole } from "@chainwatch/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import {
   eventually,
   type RunningPrometheus,
@@ -35,7 +35,11 @@ describe("npm run demo: the stack demo", () => {
   });
 
   it("runs a chain and an agent through all five handlers, redacted, and closes with a summary and a cost table", async () => {
-    const { stdout, stderr, code } = await runExample("stack-demo.ts", { METRICS_PORT: "0" });
+    // The demo writes its log to the system's temporary directory and leaves it for the user: here that directory
+    // is one the test removes, pass or fail.
+    const tmp = await mkdtemp(join(tmpdir(), "chainwatch-demo-run-"));
+    onTestFinished(() => rm(tmp, { recursive: true, force: true }));
+    const { stdout, stderr, code } = await runExample("stack-demo.ts", { METRICS_PORT: "0", TMPDIR: tmp });
     expect(code, stderr).toBe(0);
     expect(stdout).toContain("no OPENAI_API_KEY: using the embedded OpenAI-compatible server on 127.0.0.1");
     // Tokens streamed to the terminal, redacted.
@@ -55,8 +59,8 @@ describe("npm run demo: the stack demo", () => {
     const logFile = /JSON logs \(redacted\): {2}(\S+)/.exec(stdout)?.[1] ?? "";
     expect(stdout).toMatch(/metrics: {15}http:\/\/127\.0\.0\.1:\d+\/metrics/);
     expect(stdout).toContain("stack demo finished");
+    expect(logFile.startsWith(tmp)).toBe(true);
     const log = await readFile(logFile, "utf8");
-    await rm(logFile, { force: true });
     for (const raw of RAW_PII) {
       expect(stdout).not.toContain(raw);
       expect(log).not.toContain(raw);
