@@ -19,6 +19,7 @@ import {
 } from "@chainwatch/pii-redact";
 import { lastUserMessage } from "@chainwatch/testkit";
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
+import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { LLMResult } from "@langchain/core/outputs";
 import { ChatPromptTemplate } from "@langchain/core/prompts";
@@ -77,19 +78,26 @@ export async function main(
       ["human", "{message}"],
     ]);
     const redactor = createRedactor({ strategies: { CREDIT_CARD: "mask" } });
+    // The log lines go to their own sink (as a log pipeline's would), not into the middle of the streamed sentence:
+    // the two wrappers release text at different moments (the token printer's holds back a possible partial
+    // match until the next token or the end).
+    const logLines: string[] = [];
     const callbacks = [
-      withRedaction(new JsonLinesLogger(write), redactor),
+      withRedaction(new JsonLinesLogger((line) => logLines.push(line)), redactor),
       withRedaction(new TokenPrinter((text) => write(text)), redactor),
     ];
 
-    heading("Logs and streamed tokens, redacted (the customer gets the real reply)");
+    heading("Logs and streamed tokens, redacted (the customer gets the real reply)", write);
+    write("streamed: ");
     let reply = "";
     for await (const chunk of await prompt.pipe(model).stream({ message: CUSTOMER }, { callbacks })) {
       reply += String(chunk.content);
     }
+    await awaitAllCallbacks();
+    write(`logged:\n${logLines.map((line) => `  ${line}`).join("")}`);
     write(`(reply delivered to the customer: ${reply.length} characters, unredacted)\n`);
 
-    heading("PII guard: a prompt with a card number is blocked before it is sent");
+    heading("PII guard: a prompt with a card number is blocked before it is sent", write);
     const guard = new PiiGuardCallbackHandler({ mode: "block", types: ["CREDIT_CARD", "US_SSN"] });
     try {
       await model.invoke(CUSTOMER, { callbacks: [guard] });
@@ -98,7 +106,7 @@ export async function main(
       write(`${error.name}: ${error.message}\n`);
     }
 
-    heading("Redaction step: the provider only ever sees placeholders");
+    heading("Redaction step: the provider only ever sees placeholders", write);
     const safe = prompt.pipe(piiRedactionStep()).pipe(model);
     const answer = await safe.invoke({ message: CUSTOMER });
     write(`model saw and answered: ${String(answer.content).slice(0, 160)}\n`);

@@ -6,7 +6,7 @@
  *   OPENAI_API_KEY=sk-... npx tsx src/pino-logger.ts
  */
 import { once } from "node:events";
-import { readFile, rename } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PinoCallbackHandler } from "@chainwatch/pino-logger";
@@ -52,7 +52,10 @@ export async function main(): Promise<void> {
   );
 
   heading("pino-logger: to a file (async destination, flushed before exit)");
-  const file = process.env.PINO_LOGGER_EXAMPLE_FILE ?? join(tmpdir(), `chainwatch-pino-${process.pid}.log`);
+  // PINO_LOGGER_EXAMPLE_FILE keeps the file; otherwise it goes to a directory of its own, removed at the end.
+  const keep = process.env.PINO_LOGGER_EXAMPLE_FILE;
+  const dir = keep ? undefined : await mkdtemp(join(tmpdir(), "chainwatch-pino-example-"));
+  const file = keep ?? join(dir ?? "", "runs.log");
   const destination = pino.destination({ dest: file, sync: false });
   // Log rotation: logrotate moves the file, then sends SIGHUP (`postrotate kill -HUP <pid>`); reopening the path
   // makes the next records go to a new file instead of the moved one.
@@ -64,7 +67,9 @@ export async function main(): Promise<void> {
     await handler.flush();
     const lines = (await readFile(file, "utf8")).split("\n").filter(Boolean);
     const events = lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
-    process.stdout.write(`wrote ${lines.length} records to ${file}: ${[...new Set(events)].join(", ")}\n`);
+    process.stdout.write(
+      `wrote ${lines.length} records to ${file}${dir ? " (removed at the end; PINO_LOGGER_EXAMPLE_FILE keeps it)" : ""}: ${[...new Set(events)].join(", ")}\n`,
+    );
 
     heading("pino-logger: log rotation (the file is moved away, SIGHUP reopens its path)");
     const rotated = `${file}.1`;
@@ -85,6 +90,7 @@ export async function main(): Promise<void> {
   } finally {
     process.off("SIGHUP", reopen);
     destination.end();
+    if (dir) await rm(dir, { recursive: true, force: true });
   }
 }
 

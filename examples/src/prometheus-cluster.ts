@@ -3,6 +3,8 @@
  * served from one /metrics endpoint. Each worker runs its own handler on its own (global) registry.
  *
  *   npx tsx src/prometheus-cluster.ts            (CLUSTER_WORKERS=2, CALLS_PER_WORKER=3 by default)
+ *   CLUSTER_FAILING_WORKER=2 npx tsx src/prometheus-cluster.ts   (worker 2 fails: the example stops at once, with
+ *                                                                 that worker's error and exit code 1)
  */
 import cluster from "node:cluster";
 import { createServer } from "node:http";
@@ -14,6 +16,7 @@ import { exampleModel, runIfMain } from "./setup.js";
 
 const WORKERS = Number(process.env.CLUSTER_WORKERS ?? 2);
 const CALLS = Number(process.env.CALLS_PER_WORKER ?? 3);
+const FAILING_WORKER = Number(process.env.CLUSTER_FAILING_WORKER ?? 0);
 
 /** A worker: answers the primary's metric requests (that is what its AggregatorRegistry sets up), runs calls. */
 async function worker(): Promise<void> {
@@ -22,6 +25,7 @@ async function worker(): Promise<void> {
   const metrics = new PrometheusCallbackHandler(); // prom-client's global register, which workers report
   const { model, close } = await exampleModel({ content: `Answer from worker ${cluster.worker?.id}` });
   try {
+    if (cluster.worker?.id === FAILING_WORKER) throw new Error(`worker ${FAILING_WORKER} failed on purpose`);
     for (let i = 0; i < CALLS; i++) await model.invoke(`question ${i}`, { callbacks: [metrics] });
     await awaitAllCallbacks();
   } finally {
@@ -30,17 +34,43 @@ async function worker(): Promise<void> {
   process.send?.({ done: true });
 }
 
+/** What a worker tells the primary. */
+type WorkerMessage = { done: true } | { error: string };
+
 /** The primary: forks workers, waits for their calls, serves and prints the aggregated metrics. */
 export async function main(): Promise<void> {
   const aggregator = new AggregatorRegistry();
+  const stopWorkers = () => {
+    for (const forked of Object.values(cluster.workers ?? {})) {
+      forked?.removeAllListeners("exit");
+      forked?.process.kill();
+    }
+  };
   const finished = Array.from({ length: WORKERS }, () => {
     const forked = cluster.fork();
     return new Promise<void>((resolve, reject) => {
-      forked.on("message", (message: { done?: boolean }) => message.done && resolve());
-      forked.on("exit", (code) => reject(new Error(`worker exited early with code ${code}`)));
+      let reported: string | undefined;
+      forked.on("message", (message: WorkerMessage) => {
+        if ("done" in message) resolve();
+        else reported = message.error;
+      });
+      // A worker that exits before it is done fails the example at once, with the worker's own error.
+      forked.on("exit", (code, signal) =>
+        reject(
+          new Error(
+            `worker ${forked.id} exited before finishing (${signal ?? `code ${code}`})${reported ? `: ${reported}` : ""}`,
+          ),
+        ),
+      );
     });
   });
-  await Promise.all(finished);
+  try {
+    await Promise.all(finished);
+  } catch (error) {
+    // The other workers would keep the primary alive (their IPC channels): stop them, then fail.
+    stopWorkers();
+    throw error;
+  }
 
   const server = createServer(async (req, res) => {
     if (req.url !== "/metrics") {
@@ -83,6 +113,13 @@ export async function main(): Promise<void> {
 if (cluster.isPrimary) runIfMain(import.meta.url, main);
 else
   worker().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
+    // The primary prints it, with the worker's id, as the reason the example failed.
+    const message: WorkerMessage = {
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    };
+    if (process.send) process.send(message, () => process.exit(1));
+    else {
+      console.error(error);
+      process.exit(1);
+    }
   });

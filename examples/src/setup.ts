@@ -1,5 +1,11 @@
 import { pathToFileURL } from "node:url";
-import { type FakeOpenAI, type FakeScript, fakeChatOpenAI, startFakeOpenAI } from "@chainwatch/testkit";
+import {
+  type FakeOpenAI,
+  type FakeOpenAIOptions,
+  type FakeScript,
+  fakeChatOpenAI,
+  startFakeOpenAI,
+} from "@chainwatch/testkit";
 import { ChatOpenAI, type ChatOpenAIFields } from "@langchain/openai";
 
 /** A chat model for an example, and how to clean up after it. */
@@ -14,12 +20,14 @@ export interface ExampleModel {
 
 /**
  * With `OPENAI_API_KEY` set: the real API (`OPENAI_MODEL`, default gpt-4o-mini). Without it: the testkit's
- * OpenAI-compatible server on 127.0.0.1, answering from `script`. Examples never use `streaming: true` with
+ * OpenAI-compatible server on 127.0.0.1, answering from `script` (`server` options: e.g. a human streaming pace), with
+ * usage counted from the text as the API would. Examples never use `streaming: true` with
  * `invoke()`, which stalls offline while it downloads a tokenizer.
  */
 export async function exampleModel(
   script?: FakeScript,
   fields: ChatOpenAIFields = {},
+  server: FakeOpenAIOptions = {},
 ): Promise<ExampleModel> {
   const apiKey = process.env.OPENAI_API_KEY;
   if (apiKey) {
@@ -30,8 +38,8 @@ export async function exampleModel(
       close: async () => {},
     };
   }
-  const server = await startFakeOpenAI(script);
-  return { model: fakeChatOpenAI(server, fields), live: false, server, close: () => server.close() };
+  const fake = await startFakeOpenAI(script, server);
+  return { model: fakeChatOpenAI(fake, fields), live: false, server: fake, close: () => fake.close() };
 }
 
 /** Runs `main` when the file is executed directly (not when the demo imports it). */
@@ -46,6 +54,9 @@ export function runIfMain(moduleUrl: string, main: () => Promise<void>): void {
 }
 
 /** A heading for each section of the demo. */
-export function heading(title: string): void {
-  process.stdout.write(`\n=== ${title} ===\n`);
+export function heading(
+  title: string,
+  write: (text: string) => void = (text) => void process.stdout.write(text),
+): void {
+  write(`\n=== ${title} ===\n`);
 }

@@ -22,7 +22,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createObservability, type Observability } from "@chainwatch/observability";
 import { TreeSpanExporter } from "@chainwatch/otel-tracing";
-import { fakeChatOpenAI, weatherAgent, weatherAgentScript } from "@chainwatch/testkit";
+import { fakeChatOpenAI, hasToolResult, weatherAgent, weatherAgentScript } from "@chainwatch/testkit";
 import { BudgetExceededError, formatUsd } from "@chainwatch/token-cost";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { StringOutputParser } from "@langchain/core/output_parsers";
@@ -50,10 +50,16 @@ export const DEMO_PII = {
 /** A model no provider has: the one call that fails (HTTP 404), for the error panels. */
 export const MISSING_MODEL = "chainwatch-demo-missing-model";
 
-/** What the embedded server reports for every call: 2,000 prompt tokens (500 cached), 400 completion. */
-export const DEMO_USAGE = { promptTokens: 2_000, cachedTokens: 500, completionTokens: 400 };
+/**
+ * Streaming pace of the embedded server when `npm run demo` runs, in tokens per second (`DEMO_TOKENS_PER_SECOND`):
+ * a person watching sees the tokens arrive, as from a real model. Tests run at full speed (0).
+ */
+export const DEMO_TOKENS_PER_SECOND = 60;
 
-/** What one round of the workload did (offline figures are fixed: see `DEMO_USAGE`). */
+/** Prompt tokens the embedded server reports as read from its cache on the agent's second turn. */
+export const DEMO_CACHED_TOKENS = 64;
+
+/** What one round of the workload did. */
 export interface WorkloadResult {
   /** Model calls that completed: 1 in the chain, 2 in the agent, the runaway loop's. */
   okCalls: number;
@@ -75,6 +81,8 @@ export interface StackDemoOptions {
   metricsPort?: number;
   /** The registry the metrics go to. @default a new one */
   registry?: Registry;
+  /** Streaming pace of the embedded server, tokens per second; 0 streams as fast as it can. @default 0 */
+  tokensPerSecond?: number;
 }
 
 /** A running demo: the stack, and the workload to run through it. */
@@ -104,17 +112,28 @@ export async function startStackDemo(options: StackDemoOptions = {}): Promise<St
     live,
     server,
     close: closeModel,
-  } = await exampleModel((request) =>
-    request.body?.model === MISSING_MODEL
-      ? {
-          status: 404,
-          error: {
-            message: `The model \`${MISSING_MODEL}\` does not exist`,
-            type: "invalid_request_error",
-            code: "model_not_found",
-          },
-        }
-      : { ...(request.body?.tools?.length ? agentTurn(request) : {}), usage: DEMO_USAGE, chunkDelayMs: 3 },
+  } = await exampleModel(
+    (request) =>
+      request.body?.model === MISSING_MODEL
+        ? {
+            status: 404,
+            error: {
+              message: `The model \`${MISSING_MODEL}\` does not exist`,
+              type: "invalid_request_error",
+              code: "model_not_found",
+            },
+          }
+        : request.body?.tools?.length
+          ? // The agent's second turn resends the first one's prefix (tool definitions, question): the provider
+            // serves part of it from its prompt cache, which the cache panels and the cost table show.
+            {
+              ...agentTurn(request),
+              ...(hasToolResult(request) ? { usage: { cachedTokens: DEMO_CACHED_TOKENS } } : {}),
+            }
+          : {},
+    {},
+    // Usage is counted from the text sent and received (o200k_base), as the API reports it.
+    { tokensPerSecond: options.tokensPerSecond ?? 0 },
   );
   const missing = server
     ? fakeChatOpenAI(server, { model: MISSING_MODEL })
@@ -139,7 +158,7 @@ export async function startStackDemo(options: StackDemoOptions = {}): Promise<St
       registry,
       metrics: { labels: { service: "chainwatch-demo" } },
       // Per run tree: the chain and the agent stay well under it; the runaway loop does not.
-      budget: { perTraceUsd: live ? 0.0001 : 0.0025, onBudgetExceeded: () => {} },
+      budget: { perTraceUsd: live ? 0.0001 : 0.00005, onBudgetExceeded: () => {} },
       stdout: { stream: out, show: "final", errorOutput: false },
       metricsServer: { port },
       tracing: { tracerProvider, spans: "genai" },
@@ -203,6 +222,11 @@ export async function startStackDemo(options: StackDemoOptions = {}): Promise<St
     }
 
     await section("a runaway loop in one run tree, stopped by the per-trace budget");
+    // LangChain prints its own "Error in handler …" line on stderr for any handler that refuses a call, before the
+    // error reaches the caller: @langchain/core offers a plain model no quieter way to refuse. Say so up front.
+    write(
+      '(LangChain prints an "Error in handler" line when the budget refuses a call; the caught error below is the report)\n',
+    );
     const loop = RunnableLambda.from(async (_input: string, config) => {
       for (;;) {
         await model.invoke(`Step ${result.loopCalls + 1}: keep going.`, config);
@@ -280,7 +304,8 @@ export async function startStackDemo(options: StackDemoOptions = {}): Promise<St
 }
 
 export async function main(): Promise<void> {
-  const demo = await startStackDemo();
+  const pace = Number(process.env.DEMO_TOKENS_PER_SECOND ?? DEMO_TOKENS_PER_SECOND);
+  const demo = await startStackDemo({ tokensPerSecond: Number.isFinite(pace) && pace >= 0 ? pace : 0 });
   try {
     process.stdout.write(
       demo.live

@@ -48,6 +48,29 @@ describe("examples/prometheus-cluster (node:cluster + AggregatorRegistry)", () =
     expect(stdout).toMatch(/input tokens: [1-9]\d*$/m);
     expect(stdout).toMatch(/runs in flight: 0$/m);
   }, 70_000);
+
+  it("fails at once, with the worker's error, when a worker exits early", async () => {
+    const started = Date.now();
+    const failure = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", "src/prometheus-cluster.ts"],
+      {
+        cwd: examplesDir,
+        env: { ...process.env, CLUSTER_WORKERS: "3", CALLS_PER_WORKER: "2", CLUSTER_FAILING_WORKER: "2" },
+        timeout: 60_000,
+      },
+    ).then(
+      () => undefined,
+      (error: { code?: unknown; stderr?: string; killed?: boolean }) => error,
+    );
+    expect(failure?.killed).toBe(false);
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr).toMatch(
+      /worker 2 exited before finishing \(code 1\): Error: worker 2 failed on purpose/,
+    );
+    // Not the 60 s timeout: the primary stops the other workers and exits.
+    expect(Date.now() - started).toBeLessThan(45_000);
+  }, 70_000);
 });
 
 describe("examples/prometheus-pushgateway (a real Pushgateway)", () => {

@@ -7,4 +7,7 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   tsconfig: "tsconfig.build.json",
+  // Quiet when it works: the CJS build is deliberate (require users), and plugin timings are not actionable here.
+  checks: { legacyCjs: false, pluginTimings: false },
+  logLevel: "warn",
 });

@@ -1,4 +1,10 @@
-import type { HandlerErrorReporter } from "@chainwatch/core";
+import {
+  type ChainwatchHandlerOptions,
+  type HandlerErrorReporter,
+  type OptionShape,
+  RUNS_OPTION_SHAPE,
+  validateOptions,
+} from "@chainwatch/core";
 import {
   OpenTelemetryCallbackHandler,
   type OpenTelemetryCallbackHandlerOptions,
@@ -25,6 +31,29 @@ import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { budgetMetrics } from "./budget-metrics.js";
 import type { Observability, ObservabilityOptions } from "./types.js";
+
+/** Default bound on `close()`, in milliseconds. */
+const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
+
+/**
+ * The keys createObservability knows. The options of each part (`metrics`, `cost`, `stdout`, …) are checked by that
+ * part's own constructor, which names itself in the error.
+ */
+const OPTION_SHAPE: OptionShape = {
+  redact: true,
+  piiGuard: true,
+  logger: true,
+  registry: true,
+  metrics: true,
+  budget: true,
+  cost: true,
+  stdout: true,
+  tracing: true,
+  metricsServer: true,
+  onHandlerError: true,
+  runs: RUNS_OPTION_SHAPE,
+  closeTimeoutMs: true,
+};
 
 function fail(message: string): never {
   throw new TypeError(`createObservability: ${message}`);
@@ -70,14 +99,29 @@ function loggerRecords(logger: ObservabilityOptions["logger"]): RecordedContent 
   return content === "truncate" ? { content, maxLength: options.maxLength ?? 2048 } : { content };
 }
 
-/** Adds the shared error reporter to a handler's options, unless they name their own. */
-function withReporter<T extends { onHandlerError?: HandlerErrorReporter }>(
-  options: T,
-  reporter: HandlerErrorReporter | undefined,
-): T {
-  return reporter === undefined || options.onHandlerError !== undefined
-    ? options
-    : { ...options, onHandlerError: reporter };
+/** What the stack gives every part: the error reporter and the run bounds, unless the part's options name its own. */
+interface Shared {
+  reporter: HandlerErrorReporter | undefined;
+  runs: ChainwatchHandlerOptions["runs"];
+}
+
+/** Adds the shared error reporter and run bounds to a part's options, unless they name their own. */
+function withShared<T extends ChainwatchHandlerOptions>(options: T, shared: Shared): T {
+  const result = { ...options };
+  if (shared.reporter !== undefined && result.onHandlerError === undefined)
+    result.onHandlerError = shared.reporter;
+  if (shared.runs !== undefined && result.runs === undefined) result.runs = shared.runs;
+  return result;
+}
+
+/** Resolves with `"done"`, or with `"timeout"` once `ms` have passed (the timer never holds the process open). */
+function withinBound(work: Promise<unknown>, ms: number): Promise<"done" | "timeout"> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), ms);
+    timer.unref();
+  });
+  return Promise.race([work.then(() => "done" as const), timeout]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -100,10 +144,19 @@ export async function createObservability(options: ObservabilityOptions = {}): P
   if (typeof options !== "object" || options === null) {
     fail(`options must be an object, got ${describe(options)}`);
   }
+  validateOptions("createObservability", options, OPTION_SHAPE);
   const reporter = options.onHandlerError;
   if (!(reporter === undefined || typeof reporter === "function")) {
     fail(`onHandlerError must be a function, got ${describe(reporter)}`);
   }
+  if (options.runs !== undefined && !isObject(options.runs)) {
+    fail(`runs must be an object ({ maxRuns, ttlMs }), got ${describe(options.runs)}`);
+  }
+  const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+  if (typeof closeTimeoutMs !== "number" || !(closeTimeoutMs > 0) || !Number.isFinite(closeTimeoutMs)) {
+    fail(`closeTimeoutMs must be a positive number of milliseconds, got ${describe(closeTimeoutMs)}`);
+  }
+  const shared: Shared = { reporter, runs: options.runs };
   if (options.metrics !== undefined && options.metrics !== false && !isObject(options.metrics)) {
     fail(`metrics must be an options object or false, got ${describe(options.metrics)}`);
   }
@@ -126,37 +179,36 @@ export async function createObservability(options: ObservabilityOptions = {}): P
     budget = { ...budget, onBudgetExceeded: budgetMetrics(budget, options.registry, prefix) };
   }
   const cost = new TokenCostCallbackHandler(
-    withReporter({ ...options.cost, ...(budget ? { budget } : {}) }, reporter),
+    withShared({ ...options.cost, ...(budget ? { budget } : {}) }, shared),
   );
   const metrics =
     options.metrics === false
       ? undefined
       : new PrometheusCallbackHandler(
-          withReporter({ ...options.metrics, registry: options.registry, cost }, reporter),
+          withShared({ ...options.metrics, registry: options.registry, cost }, shared),
         );
   let logger: PinoCallbackHandler | undefined;
   if (options.logger !== undefined) {
     const logOptions: PinoCallbackHandlerOptions = isPinoLogger(options.logger)
       ? { logger: options.logger }
       : { ...options.logger };
-    logger = new PinoCallbackHandler(withReporter({ ...logOptions, cost }, reporter));
+    logger = new PinoCallbackHandler(withShared({ ...logOptions, cost }, shared));
   }
   const stdout =
     stdoutOptions === undefined
       ? undefined
-      : new StdoutStreamCallbackHandler(withReporter(stdoutOptions, reporter));
+      : new StdoutStreamCallbackHandler(withShared(stdoutOptions, shared));
 
   const tracing =
     tracingOptions === undefined
       ? undefined
-      : new OpenTelemetryCallbackHandler(withReporter({ ...tracingOptions, cost }, reporter));
+      : new OpenTelemetryCallbackHandler(withShared({ ...tracingOptions, cost }, shared));
 
   const piiGuard =
-    guardOptions === undefined
-      ? undefined
-      : new PiiGuardCallbackHandler(withReporter(guardOptions, reporter));
+    guardOptions === undefined ? undefined : new PiiGuardCallbackHandler(withShared(guardOptions, shared));
   // Only the handlers that see content go behind redaction: metrics and cost never do. Each wrapper is told what its
   // handler records, so it redacts nothing the handler would not write (unless the handler declares it itself).
+  const redactingOptions = withShared({}, shared);
   const wrap = (
     handler: BaseCallbackHandler | undefined,
     recordedContent: RecordedContent,
@@ -164,7 +216,7 @@ export async function createObservability(options: ObservabilityOptions = {}): P
     handler === undefined || redactor === undefined
       ? undefined
       : withRedaction(handler, redactor, {
-          ...(reporter === undefined ? {} : { onHandlerError: reporter }),
+          ...redactingOptions,
           ...("recordedContent" in handler ? {} : { recordedContent }),
         });
   const redacted = {
@@ -193,13 +245,55 @@ export async function createObservability(options: ObservabilityOptions = {}): P
       ? undefined
       : await startMetricsServer({ ...serverOptions, registry: options.registry });
 
+  // close(): every part is closed whatever another does (a token stream that never drains must not keep /metrics
+  // up), and the whole finishes within closeTimeoutMs; what did not finish in time is reported once.
+  const reportClose = (error: Error, part: string) => {
+    const context = { handler: "createObservability", method: `close(${part})` };
+    if (reporter) reporter(error, context);
+    else process.emitWarning(error.message, { code: "CHAINWATCH_CLOSE" });
+  };
+  const closeAll = async (): Promise<void> => {
+    const deadline = Date.now() + closeTimeoutMs;
+    const remaining = () => Math.max(0, deadline - Date.now());
+    // LangChain's queue first (the last events of the runs), but never past the bound.
+    const queue = await withinBound(awaitAllCallbacks(), remaining()).catch(() => "done" as const);
+    const parts: [string, (() => Promise<unknown>) | undefined][] = [
+      ["metricsServer", metricsServer && (() => metricsServer.close())],
+      ["logger", logger && (() => logger.flush())],
+      ["stdout", stdout && (() => stdout.flush())],
+    ];
+    const outcomes = await Promise.all(
+      parts.map(async ([part, work]) => {
+        if (!work) return undefined;
+        try {
+          return (await withinBound(Promise.resolve().then(work), remaining())) === "timeout"
+            ? part
+            : undefined;
+        } catch (error) {
+          reportClose(error instanceof Error ? error : new Error(String(error)), part);
+          return undefined;
+        }
+      }),
+    );
+    const late = outcomes.filter((part): part is string => part !== undefined);
+    if (queue === "timeout") late.unshift("LangChain's callback queue");
+    if (late.length > 0) {
+      const dropped = stdout?.droppedChars;
+      reportClose(
+        new Error(
+          `close() gave up after ${closeTimeoutMs} ms on: ${late.join(", ")} (what they still held is dropped${
+            late.includes("stdout") && typeof dropped === "number"
+              ? `; the token stream had dropped ${dropped} characters`
+              : ""
+          }); every other part is closed`,
+        ),
+        late.join(", "),
+      );
+    }
+  };
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
-    closing ??= (async () => {
-      await awaitAllCallbacks();
-      await Promise.all([logger?.flush(), stdout?.flush()]);
-      await metricsServer?.close();
-    })();
+    closing ??= closeAll();
     return closing;
   };
 

@@ -1,4 +1,4 @@
-import type { HandlerErrorReporter } from "@chainwatch/core";
+import type { ChainwatchHandlerOptions, HandlerErrorReporter } from "@chainwatch/core";
 import type {
   OpenTelemetryCallbackHandler,
   OpenTelemetryCallbackHandlerOptions,
@@ -96,6 +96,20 @@ export interface ObservabilityOptions {
    * @default each handler's default: one `process.emitWarning` per failing method
    */
   onHandlerError?: HandlerErrorReporter;
+  /**
+   * Run bounds for every part of the stack — cost, metrics, logs, stream, guard and the redaction wrappers —
+   * unless a part's own options set `runs`: how many runs each keeps state for (`maxRuns`) and how long an idle
+   * run (a stream the consumer broke out of) is kept (`ttlMs`).
+   * @default each part's default
+   */
+  runs?: ChainwatchHandlerOptions["runs"];
+  /**
+   * Upper bound on `close()`, in milliseconds: past it, whatever a part still holds (a token stream that never
+   * drains, a log destination that hangs) is dropped and reported once through `onHandlerError` (or a process
+   * warning); every other part is closed regardless.
+   * @default 5000
+   */
+  closeTimeoutMs?: number;
 }
 
 /** The handlers of the stack, for reading their state (totals, metrics) or attaching them elsewhere. */
@@ -133,7 +147,8 @@ export interface Observability {
   readonly metricsServer: MetricsServer | undefined;
   /**
    * Waits for LangChain's callback queue, flushes the logger and the token stream, and stops the metrics
-   * server. Safe to call more than once.
+   * server — each part whatever another does, all within `closeTimeoutMs` (what is late is dropped and reported).
+   * Never rejects. Safe to call more than once.
    */
   close(): Promise<void>;
 }

@@ -1,10 +1,13 @@
+import { Writable } from "node:stream";
 import { PiiDetectedError, RedactingCallbackHandler } from "@chainwatch/pii-redact";
 import { PinoCallbackHandler } from "@chainwatch/pino-logger";
 import { PrometheusCallbackHandler } from "@chainwatch/prometheus-metrics";
 import { StdoutStreamCallbackHandler } from "@chainwatch/stdout-stream";
 import {
+  captureConsole,
   type FakeOpenAI,
   fakeChatOpenAI,
+  manualClock,
   promptChain,
   startFakeOpenAI,
   weatherAgent,
@@ -112,18 +115,24 @@ describe("createObservability", () => {
     const model = fakeChatOpenAI(server);
     const before = server.requests.length;
     await model.invoke("first", { callbacks: stack.callbacks });
-    await expect(model.invoke("second", { callbacks: stack.callbacks })).rejects.toThrow(/budget/i);
-    await stack.close();
+    const output = captureConsole();
+    try {
+      await expect(model.invoke("second", { callbacks: stack.callbacks })).rejects.toThrow(/budget/i);
+      await stack.close();
+    } finally {
+      output.restore();
+    }
+    // LangChain may print the refusal itself (until the budget refuses without it): that line only.
+    for (const line of output.lines) {
+      expect(line).toMatch(
+        /^error: Error in handler TokenCostCallbackHandler, handleLLMStart: BudgetExceededError/,
+      );
+    }
     expect(server.requests.length - before).toBe(1);
     expect(stack.handlers.cost.totals.calls).toBe(1);
     expect(exceeded).toEqual(["total"]);
     const exposition = await registry.metrics();
-    console.log(
-      exposition
-        .split("\n")
-        .filter((l) => l.includes("runs_"))
-        .join("\n"),
-    );
+    expect(sumSamples(exposition, "langchain_runs_total", 'status="ok"')).toBe(1);
   });
 
   it("logger as the log handler's options; metrics off; no stdout unless asked", async () => {
@@ -208,9 +217,20 @@ describe("createObservability", () => {
     });
     expect(stack.callbacks[0]).toBe(stack.handlers.piiGuard);
     const before = server.requests.length;
-    await expect(
-      fakeChatOpenAI(server).invoke("card 4111 1111 1111 1111", { callbacks: stack.callbacks }),
-    ).rejects.toBeInstanceOf(PiiDetectedError);
+    const output = captureConsole();
+    try {
+      await expect(
+        fakeChatOpenAI(server).invoke("card 4111 1111 1111 1111", { callbacks: stack.callbacks }),
+      ).rejects.toBeInstanceOf(PiiDetectedError);
+      await awaitAllCallbacks();
+    } finally {
+      output.restore();
+    }
+    for (const line of output.lines) {
+      expect(line).toMatch(
+        /^error: Error in handler PiiGuardCallbackHandler, handleLLMStart: PiiDetectedError/,
+      );
+    }
     await fakeChatOpenAI(server).invoke("no card here", { callbacks: stack.callbacks });
     await stack.close();
     expect(server.requests.length - before).toBe(1);
@@ -235,5 +255,87 @@ describe("createObservability", () => {
     await expect(
       createObservability({ metrics: { prefix: "bad prefix" }, registry: new Registry() }),
     ).rejects.toThrow("PrometheusCallbackHandler: prefix");
+  });
+
+  it("refuses unknown keys, naming the key and the closest known one", async () => {
+    await expect(createObservability({ metricServer: { port: 0 } } as never)).rejects.toThrow(
+      /createObservability: unknown option "metricServer"\. Did you mean "metricsServer"\?/,
+    );
+    await expect(createObservability({ runs: { ttl: 10 } } as never)).rejects.toThrow(
+      /unknown option "runs\.ttl"\. Did you mean "runs\.ttlMs"\?/,
+    );
+    await expect(createObservability({ closeTimeoutMs: 0 })).rejects.toThrow(
+      "closeTimeoutMs must be a positive number of milliseconds, got 0",
+    );
+  });
+
+  it("one runs option reaches every part, the redaction wrappers included", async () => {
+    const clock = manualClock(1_000);
+    const ttlMs = 1_000;
+    const stack = await createObservability({
+      logger: captureLogger().logger,
+      registry: new Registry(),
+      stdout: { stream: captureStream().stream },
+      piiGuard: { mode: "audit" },
+      runs: { ttlMs, now: clock.now },
+    });
+    server.setScript({ content: "one two three four five six seven eight", chunkDelayMs: 5 });
+    // A stream the consumer breaks out of never ends: every part holds it until its TTL.
+    for await (const chunk of await fakeChatOpenAI(server).stream("break early", {
+      callbacks: stack.callbacks,
+    })) {
+      if (String(chunk.content).length > 0) break;
+    }
+    await awaitAllCallbacks();
+    const { cost, metrics, logger, stdout, piiGuard, redacted } = stack.handlers;
+    // The guard keeps no per-run state (it decides at the start); every other part holds the abandoned run.
+    expect(piiGuard?.activeRunCount).toBe(0);
+    const parts = {
+      cost,
+      metrics,
+      logger,
+      stdout,
+      redactedLogger: redacted.logger,
+      redactedStdout: redacted.stdout,
+    };
+    const counts = () =>
+      Object.fromEntries(Object.entries(parts).map(([name, part]) => [name, part?.activeRunCount]));
+    expect(
+      Object.values(counts()).every((count) => typeof count === "number" && count > 0),
+      JSON.stringify(counts()),
+    ).toBe(true);
+    // Past the stack's TTL on the stack's clock: every part (with the default 10-minute TTL it would keep them).
+    clock.advance(ttlMs + 1);
+    expect(counts()).toEqual(Object.fromEntries(Object.keys(parts).map((name) => [name, 0])));
+    await stack.close();
+  });
+
+  it("close() finishes within closeTimeoutMs when the token stream never drains, and stops /metrics anyway", async () => {
+    // A terminal whose reader went away: nothing written is ever taken.
+    const stuck = new Writable({ highWaterMark: 16, write: () => {} });
+    const reports: { error: unknown; context: { method: string } }[] = [];
+    const stack = await createObservability({
+      registry: new Registry(),
+      stdout: { stream: stuck },
+      metricsServer: { port: 0 },
+      closeTimeoutMs: 300,
+      onHandlerError: (error, context) => reports.push({ error, context }),
+    });
+    server.setScript({ content: "word ".repeat(2_000) });
+    await fakeChatOpenAI(server).invoke("a long answer", { callbacks: stack.callbacks });
+    const url = stack.metricsServer?.url ?? "";
+    expect((await fetch(url)).status).toBe(200);
+    const started = performance.now();
+    await stack.close();
+    const elapsed = performance.now() - started;
+    // The bound, plus scheduling slack on a loaded machine; without the bound this never resolves.
+    expect(elapsed).toBeLessThan(3_000);
+    await expect(fetch(url)).rejects.toThrow();
+    const closeReports = reports.filter((report) => report.context.method.startsWith("close("));
+    expect(closeReports).toHaveLength(1);
+    expect(String(closeReports[0]?.error)).toMatch(/close\(\) gave up after 300 ms on: stdout/);
+    // A second close() is the same promise: no second report.
+    await stack.close();
+    expect(reports.filter((report) => report.context.method.startsWith("close("))).toHaveLength(1);
   });
 });

@@ -10,11 +10,31 @@ import { fakeChatOpenAI } from "./models.js";
 import { EventRecorder } from "./recorder.js";
 import { promptChain, retrievalChain, weatherAgent, weatherAgentScript } from "./workloads.js";
 
-/** A handler under test: any callback handler that says how many runs it still holds state for. */
+/**
+ * A handler under test: any LangChain callback handler. A handler that also says how many runs it still holds
+ * state for (`activeRunCount`, as every chainwatch handler does) gets the state-release checks too; for any other
+ * handler those checks are skipped, with the reason shown.
+ */
 export interface ConformanceSubject extends BaseCallbackHandler {
   /** Runs the handler still holds per-run state for (after evicting idle ones). */
-  readonly activeRunCount: number;
+  readonly activeRunCount?: number;
 }
+
+/**
+ * Thrown by a check that does not apply to the handler under test (it lacks what the check observes); the vitest
+ * suite reports it as a skipped test with this message, `runConformanceCheck` resolves with it.
+ */
+export class ConformanceSkip extends Error {
+  override readonly name = "ConformanceSkip";
+}
+
+/** How one check ended. */
+export type ConformanceResult = { status: "passed" } | { status: "skipped"; reason: string };
+
+const NO_RUN_COUNT =
+  "the handler exposes no numeric activeRunCount (the runs it still holds state for), so per-run state release cannot be observed";
+const NO_FAILING_SINK =
+  "the handler does not take a failing sink: set `failingSink: true` in the suite's options when its factory honours ctx.failingSink and reports through ctx.onHandlerError";
 
 /** A handler's own failure as reported to the suite. */
 export interface ReportedFailure {
@@ -54,6 +74,12 @@ export interface ConformanceOptions {
    * and cleanup). Throw to fail.
    */
   afterConcurrentRuns?: (handler: ConformanceSubject, runs: ConcurrentRun[]) => void | Promise<void>;
+  /**
+   * Whether the factory honours `ctx.failingSink` (its sink then fails on every write) and reports its own failures
+   * through `ctx.onHandlerError`; the failing-sink check is skipped when false.
+   * @default true for a handler that exposes `activeRunCount` (a chainwatch handler), false otherwise
+   */
+  failingSink?: boolean;
 }
 
 /** What each check receives. */
@@ -86,11 +112,6 @@ async function build(env: ConformanceEnv, failingSink = false): Promise<Built> {
     runs: { now: clock.now, ttlMs: TTL_MS, inFlightTtlMs: TTL_MS },
     onHandlerError: (error, context) => failures.push({ error, context }),
   });
-  assert.equal(
-    typeof handler.activeRunCount,
-    "number",
-    "the handler must expose a numeric activeRunCount (runs it still holds state for)",
-  );
   assert.notEqual(
     (handler as { lc_prefer_chat_model_stream_events?: unknown }).lc_prefer_chat_model_stream_events,
     true,
@@ -131,14 +152,23 @@ async function collectStream(pending: Promise<AsyncIterable<BaseMessage>>): Prom
   return { contents, usage };
 }
 
-/** Waits for LangChain's background callback queue, then reads the count. */
-async function settledCount(handler: ConformanceSubject): Promise<number> {
-  await awaitAllCallbacks();
-  return handler.activeRunCount;
+function hasRunCount(handler: ConformanceSubject): boolean {
+  return typeof handler.activeRunCount === "number";
 }
 
+/** For a check whose whole point is per-run state: skips it for a handler that does not expose it. */
+function requireRunCount(handler: ConformanceSubject): void {
+  if (!hasRunCount(handler)) throw new ConformanceSkip(NO_RUN_COUNT);
+}
+
+/**
+ * Waits for LangChain's background callback queue, then checks that no per-run state is left (for a handler that
+ * exposes `activeRunCount`; for any other, the rest of the check still ran).
+ */
 async function assertCleanedUp(handler: ConformanceSubject, after: string): Promise<void> {
-  assert.equal(await settledCount(handler), 0, `the handler still holds per-run state after ${after}`);
+  await awaitAllCallbacks();
+  if (!hasRunCount(handler)) return;
+  assert.equal(handler.activeRunCount, 0, `the handler still holds per-run state after ${after}`);
 }
 
 async function errorOf(
@@ -236,6 +266,7 @@ export const CONFORMANCE_CHECKS: readonly ConformanceCheck[] = [
     name: "a failing sink never throws into the run, and is reported once per callback, not per event",
     run: async (env) => {
       const { handler, failures } = await build(env, true);
+      if (!(env.options.failingSink ?? hasRunCount(handler))) throw new ConformanceSkip(NO_FAILING_SINK);
       for (const workload of WORKLOADS) {
         const { baseline, observed } = await baselineAndSubject(env, workload, [handler]);
         assert.deepEqual(
@@ -313,6 +344,7 @@ export const CONFORMANCE_CHECKS: readonly ConformanceCheck[] = [
     name: "an aborted call releases per-run state",
     run: async (env) => {
       const { handler } = await build(env);
+      requireRunCount(handler);
       env.server.setScript({ delayMs: 2_000 });
       const controller = new AbortController();
       const pending = fakeChatOpenAI(env.server).invoke("slow", {
@@ -329,6 +361,7 @@ export const CONFORMANCE_CHECKS: readonly ConformanceCheck[] = [
     name: "a stream the consumer breaks out of is evicted once idle past the TTL",
     run: async (env) => {
       const { handler, clock } = await build(env);
+      requireRunCount(handler);
       env.server.setScript({ content: "one two three four five six seven", chunkDelayMs: 5 });
       for await (const chunk of await fakeChatOpenAI(env.server).stream("break early", {
         callbacks: [handler],
@@ -406,18 +439,23 @@ export const CONFORMANCE_CHECKS: readonly ConformanceCheck[] = [
 
 /**
  * Runs one check (by name) against a handler outside any test runner, on its own fake server; rejects when the
- * check fails. This is how the suite itself is tested against handlers that are broken on purpose.
+ * check fails, resolves with `skipped` and the reason when it does not apply to the handler. This is how the suite
+ * itself is tested against handlers that are broken on purpose.
  */
 export async function runConformanceCheck(
   checkName: string,
   makeHandler: HandlerFactory,
   options: ConformanceOptions = {},
-): Promise<void> {
+): Promise<ConformanceResult> {
   const check = CONFORMANCE_CHECKS.find((candidate) => candidate.name === checkName);
   if (!check) throw new Error(`No conformance check named "${checkName}"`);
   const server = await startFakeOpenAI();
   try {
     await check.run({ server, makeHandler, options });
+    return { status: "passed" };
+  } catch (error) {
+    if (error instanceof ConformanceSkip) return { status: "skipped", reason: error.message };
+    throw error;
   } finally {
     await server.close();
   }

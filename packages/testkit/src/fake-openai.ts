@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { assertKnownKeys } from "./options.js";
+import { countTokens, countWords, loadEncoder, type TokenEncoding } from "./tokens.js";
 
 /** One tool call a scripted reply makes. */
 export interface FakeToolCall {
@@ -10,7 +12,10 @@ export interface FakeToolCall {
   args: Record<string, unknown> | string;
 }
 
-/** Token counts a reply reports; anything left out is computed from the request and the reply. */
+/**
+ * Token counts a reply reports; anything left out is counted from the text the server received and sent (o200k_base,
+ * see {@link FakeOpenAIOptions.tokenCounting}).
+ */
 export interface FakeUsage {
   promptTokens?: number;
   completionTokens?: number;
@@ -58,6 +63,58 @@ export interface FakeReply {
   /** Sends a line of invalid JSON in the event stream after the first chunk. */
   malformedChunk?: boolean;
 }
+
+const REPLY_KEYS: readonly (keyof FakeReply)[] = [
+  "content",
+  "chunks",
+  "toolCalls",
+  "reasoning",
+  "usage",
+  "model",
+  "finishReason",
+  "status",
+  "error",
+  "retryAfter",
+  "retryAfterMs",
+  "headers",
+  "delayMs",
+  "chunkDelayMs",
+  "stallAfterChunks",
+  "dropAfterChunks",
+  "malformedChunk",
+];
+const USAGE_KEYS: readonly (keyof FakeUsage)[] = [
+  "promptTokens",
+  "completionTokens",
+  "cachedTokens",
+  "cacheWriteTokens",
+  "reasoningTokens",
+];
+
+function assertReply(reply: FakeReply): void {
+  assertKnownKeys("startFakeOpenAI reply", reply, REPLY_KEYS);
+  if (reply.usage) assertKnownKeys("startFakeOpenAI reply.usage", reply.usage, USAGE_KEYS);
+}
+
+/** Options of the server itself (the script says what it answers). */
+export interface FakeOpenAIOptions {
+  /**
+   * Streamed replies go out at this many tokens per second (a chunk of n tokens waits n / rate seconds), so a person
+   * watching a demo sees tokens arrive; a reply's own `chunkDelayMs` takes precedence. 0: as fast as possible.
+   * @default 0
+   */
+  tokensPerSecond?: number;
+  /**
+   * How usage is counted when a reply does not state it: `"tiktoken"` counts the tokens of the text received and
+   * sent with OpenAI's o200k_base encoding (as the real API reports them: message and reply overheads included);
+   * `"words"` is the server's earlier estimate (words + 3 per message; one token per streamed chunk), for tests
+   * written against those figures.
+   * @default "tiktoken"
+   */
+  tokenCounting?: "tiktoken" | "words";
+}
+
+const OPTION_KEYS: readonly (keyof FakeOpenAIOptions)[] = ["tokensPerSecond", "tokenCounting"];
 
 /** A script: one reply for every request, a queue of replies (then the default), or a function of the request. */
 export type FakeScript = FakeReply | FakeReply[] | ((request: RecordedRequest) => FakeReply);
@@ -134,14 +191,36 @@ export function splitIntoChunks(text: string): string[] {
   return text.match(/\s*\S+|\s+$/g) ?? (text === "" ? [] : [text]);
 }
 
-function countWords(text: string): number {
-  return text.split(/\s+/).filter(Boolean).length;
+/** Per-message and per-reply overheads of OpenAI's chat format (the cookbook's count for the gpt-4o family). */
+const TOKENS_PER_MESSAGE = 3;
+const TOKENS_PER_REPLY = 3;
+
+/** Prompt tokens of a request: every message's role, content and tool calls, the tool definitions, the overheads. */
+function promptTokens(body: ChatCompletionBody | undefined, encoding: TokenEncoding | undefined): number {
+  const messages = body?.messages ?? [];
+  if (!encoding) {
+    let words = 0;
+    for (const message of messages) words += countWords(textOf(message.content)) + 3;
+    return Math.max(1, words);
+  }
+  let tokens = TOKENS_PER_REPLY;
+  for (const message of messages) {
+    tokens += TOKENS_PER_MESSAGE + countTokens(encoding, message.role ?? "");
+    tokens += countTokens(encoding, textOf(message.content));
+    if (message.tool_calls !== undefined) tokens += countTokens(encoding, JSON.stringify(message.tool_calls));
+  }
+  if (body?.tools?.length) tokens += countTokens(encoding, JSON.stringify(body.tools));
+  return tokens;
 }
 
-function promptTokenEstimate(body: ChatCompletionBody | undefined): number {
-  let words = 0;
-  for (const message of body?.messages ?? []) words += countWords(textOf(message.content)) + 3;
-  return Math.max(1, words);
+/** Completion tokens of a reply: its text, reasoning and tool calls (at least 1, as the API reports). */
+function completionTokens(resolved: ResolvedReply, encoding: TokenEncoding | undefined): number {
+  if (!encoding) return Math.max(1, resolved.chunks.length + resolved.toolCalls.length * 8);
+  let tokens = countTokens(encoding, resolved.content);
+  if (resolved.reply.reasoning !== undefined) tokens += countTokens(encoding, resolved.reply.reasoning);
+  for (const call of resolved.toolCalls)
+    tokens += countTokens(encoding, call.name) + countTokens(encoding, call.args);
+  return Math.max(1, tokens);
 }
 
 function sleep(ms: number | undefined): Promise<void> {
@@ -175,13 +254,19 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 interface ResolvedReply {
   reply: FakeReply;
+  /** Undefined when counting words. */
+  encoding: TokenEncoding | undefined;
   content: string;
   chunks: string[];
   model: string;
   toolCalls: { id: string; name: string; args: string }[];
 }
 
-function resolveReply(reply: FakeReply, request: RecordedRequest): ResolvedReply {
+function resolveReply(
+  reply: FakeReply,
+  request: RecordedRequest,
+  encoding: TokenEncoding | undefined,
+): ResolvedReply {
   const toolCalls = (reply.toolCalls ?? []).map((call, index) => ({
     id: call.id ?? `call_${index + 1}`,
     name: call.name,
@@ -190,6 +275,7 @@ function resolveReply(reply: FakeReply, request: RecordedRequest): ResolvedReply
   const content = reply.content ?? (toolCalls.length > 0 ? "" : `You said: ${lastUserMessage(request)}`);
   return {
     reply,
+    encoding,
     content,
     chunks: reply.chunks ?? splitIntoChunks(content),
     model: reply.model ?? request.body?.model ?? DEFAULT_MODEL,
@@ -198,17 +284,18 @@ function resolveReply(reply: FakeReply, request: RecordedRequest): ResolvedReply
 }
 
 function usageOf(resolved: ResolvedReply, request: RecordedRequest): Record<string, unknown> | undefined {
-  const { reply } = resolved;
+  const { reply, encoding } = resolved;
   if (reply.usage === null) return undefined;
   const usage = reply.usage ?? {};
-  const promptTokens = usage.promptTokens ?? promptTokenEstimate(request.body);
-  const completionTokens =
+  const prompt = usage.promptTokens ?? promptTokens(request.body, encoding);
+  // Word counting added reasoning tokens on top; tiktoken counts the reasoning text itself.
+  const completion =
     usage.completionTokens ??
-    Math.max(1, resolved.chunks.length + resolved.toolCalls.length * 8) + (usage.reasoningTokens ?? 0);
+    completionTokens(resolved, encoding) + (encoding ? 0 : (usage.reasoningTokens ?? 0));
   return {
-    prompt_tokens: promptTokens,
-    completion_tokens: completionTokens,
-    total_tokens: promptTokens + completionTokens,
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
     prompt_tokens_details: {
       cached_tokens: usage.cachedTokens ?? 0,
       audio_tokens: 0,
@@ -288,7 +375,8 @@ function streamEvents(
  * Starts an OpenAI-compatible chat completions server on 127.0.0.1 (a free port), for ChatOpenAI to talk to
  * over real HTTP: non-streaming and SSE streaming replies, usage with cached and reasoning tokens, tool calls
  * with streamed argument chunks, and scripted faults (error statuses with `retry-after`, delays, stalls,
- * dropped connections, malformed events). Every request is recorded. Close it when done.
+ * dropped connections, malformed events). Usage not scripted is counted from the text (o200k_base). Every request
+ * is recorded. Close it when done. An unknown key in the options or in a scripted reply throws a `TypeError`.
  *
  * @example
  * ```ts
@@ -298,7 +386,27 @@ function streamEvents(
  * await server.close();
  * ```
  */
-export async function startFakeOpenAI(script?: FakeScript): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(
+  script?: FakeScript,
+  options: FakeOpenAIOptions = {},
+): Promise<FakeOpenAI> {
+  assertKnownKeys("startFakeOpenAI options", options, OPTION_KEYS);
+  const tokensPerSecond = options.tokensPerSecond ?? 0;
+  if (!Number.isFinite(tokensPerSecond) || tokensPerSecond < 0)
+    throw new TypeError(
+      `startFakeOpenAI: tokensPerSecond must be a finite number >= 0, got ${tokensPerSecond}`,
+    );
+  const counting = options.tokenCounting ?? "tiktoken";
+  if (counting !== "tiktoken" && counting !== "words")
+    throw new TypeError(
+      `startFakeOpenAI: tokenCounting must be "tiktoken" or "words", got ${String(counting)}`,
+    );
+  const checkScript = (next: FakeScript | undefined): void => {
+    if (Array.isArray(next)) next.forEach(assertReply);
+    else if (next !== undefined && typeof next !== "function") assertReply(next);
+  };
+  checkScript(script);
+  const encoding = counting === "tiktoken" ? await loadEncoder() : undefined;
   let current: FakeScript | undefined = script;
   let queue: FakeReply[] = Array.isArray(script) ? [...script] : [];
   const requests: RecordedRequest[] = [];
@@ -355,7 +463,17 @@ export async function startFakeOpenAI(script?: FakeScript): Promise<FakeOpenAI> 
       sendJson(res, 400, errorBody("'messages' is a required property", "invalid_request_error"));
       return;
     }
-    const resolved = resolveReply(nextReply(request), request);
+    const scripted = nextReply(request);
+    if (typeof current === "function") {
+      try {
+        assertReply(scripted);
+      } catch (error) {
+        // A script function's typo reaches the client as a 500 that names the key, not a silently ignored field.
+        sendJson(res, 500, errorBody(String(error), "server_error", "fake_script_error"));
+        return;
+      }
+    }
+    const resolved = resolveReply(scripted, request, encoding);
     const { reply } = resolved;
     await sleep(reply.delayMs);
     if (reply.dropAfterChunks === 0) {
@@ -395,6 +513,16 @@ export async function startFakeOpenAI(script?: FakeScript): Promise<FakeOpenAI> 
     openResponses.add(res);
     res.on("close", () => openResponses.delete(res));
     const events = streamEvents(resolved, request, id, created);
+    // Human pace: a chunk of n tokens waits n / tokensPerSecond seconds (the role and usage events do not wait).
+    const paceOf = (event: unknown): number => {
+      if (tokensPerSecond === 0) return 0;
+      const delta = (event as { choices?: { delta?: { content?: unknown; reasoning_content?: unknown } }[] })
+        .choices?.[0]?.delta;
+      const text = `${typeof delta?.content === "string" ? delta.content : ""}${typeof delta?.reasoning_content === "string" ? delta.reasoning_content : ""}`;
+      if (text === "") return 0;
+      const tokens = encoding ? countTokens(encoding, text) : countWords(text);
+      return (Math.max(1, tokens) / tokensPerSecond) * 1000;
+    };
     for (let index = 0; index < events.length; index++) {
       if (res.destroyed) return;
       if (reply.stallAfterChunks !== undefined && index >= reply.stallAfterChunks) return;
@@ -402,7 +530,7 @@ export async function startFakeOpenAI(script?: FakeScript): Promise<FakeOpenAI> 
         req.socket.destroy();
         return;
       }
-      if (index > 0) await sleep(reply.chunkDelayMs);
+      if (index > 0) await sleep(reply.chunkDelayMs ?? paceOf(events[index]));
       res.write(`data: ${JSON.stringify(events[index])}\n\n`);
       if (index === 0 && reply.malformedChunk) res.write("data: {not json\n\n");
     }
@@ -436,6 +564,7 @@ export async function startFakeOpenAI(script?: FakeScript): Promise<FakeOpenAI> 
     completions: () =>
       requests.filter((request) => request.path.endsWith("/chat/completions") && request.body !== undefined),
     setScript(next) {
+      checkScript(next);
       current = next;
       queue = Array.isArray(next) ? [...next] : [];
     },

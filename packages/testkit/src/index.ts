@@ -6,14 +6,18 @@ export {
   type ConformanceContext,
   type ConformanceEnv,
   type ConformanceOptions,
+  type ConformanceResult,
+  ConformanceSkip,
   type ConformanceSubject,
   type HandlerFactory,
   type ReportedFailure,
   runConformanceCheck,
 } from "./conformance-checks.js";
+export { type ConsoleCapture, captureConsole } from "./console-capture.js";
 export {
   type ChatCompletionBody,
   type FakeOpenAI,
+  type FakeOpenAIOptions,
   type FakeReply,
   type FakeScript,
   type FakeToolCall,

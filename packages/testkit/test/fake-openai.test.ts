@@ -3,6 +3,7 @@ import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import type { AIMessageChunk } from "@langchain/core/messages";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
+  captureConsole,
   EventRecorder,
   type FakeOpenAI,
   fakeChatOpenAI,
@@ -10,6 +11,7 @@ import {
   startFakeOpenAI,
   TEST_API_KEY,
 } from "../src/index.js";
+import { countTokens, loadEncoder } from "../src/tokens.js";
 
 let server: FakeOpenAI;
 
@@ -61,7 +63,9 @@ describe("startFakeOpenAI", () => {
   it("answers a non-streaming call with the echo reply and usage, and records the request", async () => {
     const message = await fakeChatOpenAI(server).invoke("hello there");
     expect(message.content).toBe("You said: hello there");
-    expect(message.usage_metadata).toMatchObject({ input_tokens: 5, output_tokens: 4, total_tokens: 9 });
+    // o200k_base, as the API counts: 3 per message + "user" (1) + "hello there" (2) + 3 to prime the reply = 9;
+    // "You said: hello there" = 5.
+    expect(message.usage_metadata).toMatchObject({ input_tokens: 9, output_tokens: 5, total_tokens: 14 });
     expect(message.response_metadata.model_name).toBe("gpt-4o-mini");
     const [recorded] = server.completions();
     expect(recorded?.stream).toBe(false);
@@ -199,7 +203,14 @@ describe("startFakeOpenAI", () => {
 
   it("can send a malformed event", async () => {
     server.setScript({ content: "a b", malformedChunk: true });
-    await expect(streamAll(fakeChatOpenAI(server).stream("x"))).rejects.toThrow();
+    // The OpenAI SDK prints the bad event before it throws: captured and asserted, not left on the console.
+    const output = captureConsole();
+    try {
+      await expect(streamAll(fakeChatOpenAI(server).stream("x"))).rejects.toThrow();
+    } finally {
+      output.restore();
+    }
+    expect(output.text()).toMatch(/Could not parse message into JSON:\nerror: From chunk:/);
   });
 
   it("answers malformed JSON with a 400 and keeps serving", async () => {
@@ -232,5 +243,109 @@ describe("splitIntoChunks", () => {
     for (const text of ["", "one", " lead", "two words", "trail ", "a  b\n c\t"]) {
       expect(splitIntoChunks(text).join("")).toBe(text);
     }
+  });
+});
+
+describe("startFakeOpenAI usage counting and pace", () => {
+  it("counts tokens of the text it receives and sends, system prompt and tool calls included", async () => {
+    server.setScript({ toolCalls: [{ name: "get_weather", args: { city: "Paris" } }] });
+    const long = "The quick brown fox jumps over the lazy dog. ".repeat(20);
+    const message = await fakeChatOpenAI(server).invoke([
+      { role: "system", content: long },
+      { role: "user", content: "hello there" },
+    ]);
+    // 9 for the user message alone (see above) + 3 + "system" (1) + the system text.
+    const { Tiktoken } = await import("js-tiktoken/lite");
+    const { default: ranks } = await import("js-tiktoken/ranks/o200k_base");
+    const encoding = new Tiktoken(ranks);
+    expect(message.usage_metadata?.input_tokens).toBe(9 + 3 + 1 + encoding.encode(long).length);
+    expect(message.usage_metadata?.output_tokens).toBe(
+      encoding.encode("get_weather").length + encoding.encode('{"city":"Paris"}').length,
+    );
+  });
+
+  it("keeps the earlier word estimate behind tokenCounting: 'words'", async () => {
+    const own = await startFakeOpenAI(undefined, { tokenCounting: "words" });
+    try {
+      const message = await fakeChatOpenAI(own).invoke("hello there");
+      expect(message.usage_metadata).toMatchObject({ input_tokens: 5, output_tokens: 4, total_tokens: 9 });
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("streams at tokensPerSecond, and as fast as possible by default", async () => {
+    const content = "one two three four five six seven eight nine ten";
+    const paced = await startFakeOpenAI({ content }, { tokensPerSecond: 100 });
+    try {
+      const started = performance.now();
+      const { text } = await streamAll(fakeChatOpenAI(paced).stream("x"));
+      const elapsed = performance.now() - started;
+      expect(text).toBe(content);
+      // Ten one-token chunks at 100 tokens/s: nine waits of 10 ms after the first content chunk, at the least.
+      expect(elapsed).toBeGreaterThanOrEqual(90);
+    } finally {
+      await paced.close();
+    }
+    // A scripted chunkDelayMs wins over the pace.
+    const scripted = await startFakeOpenAI({ content, chunkDelayMs: 0 }, { tokensPerSecond: 1 });
+    try {
+      expect((await streamAll(fakeChatOpenAI(scripted).stream("x"))).text).toBe(content);
+    } finally {
+      await scripted.close();
+    }
+  });
+
+  it("refuses unknown keys in its options and in scripted replies, naming the key and the closest one", async () => {
+    await expect(startFakeOpenAI(undefined, { tokensPerSec: 60 } as never)).rejects.toThrow(
+      /unknown option "tokensPerSec" \(did you mean "tokensPerSecond"\?\)\. Known options: tokensPerSecond, tokenCounting/,
+    );
+    await expect(startFakeOpenAI({ delayMS: 10 } as never)).rejects.toThrow(
+      /startFakeOpenAI reply: unknown option "delayMS" \(did you mean "delayMs"\?\)/,
+    );
+    await expect(startFakeOpenAI({ usage: { promtTokens: 1 } } as never)).rejects.toThrow(
+      /reply\.usage: unknown option "promtTokens" \(did you mean "promptTokens"\?\)/,
+    );
+    await expect(startFakeOpenAI(undefined, { tokensPerSecond: -1 })).rejects.toThrow(TypeError);
+    expect(() => server.setScript([{ content: "ok" }, { contnet: "typo" } as never])).toThrow(/"contnet"/);
+    // From a script function the typo reaches the client as a 500 that names it.
+    server.setScript(() => ({ chunkDelay: 5 }) as never);
+    await expect(fakeChatOpenAI(server).invoke("x")).rejects.toThrow(/unknown option "chunkDelay"/);
+  });
+});
+
+describe("the token counter", () => {
+  it("agrees with js-tiktoken's own o200k_base encoder", async () => {
+    const { Tiktoken } = await import("js-tiktoken/lite");
+    const { default: ranks } = await import("js-tiktoken/ranks/o200k_base");
+    const reference = new Tiktoken(ranks);
+    const encoding = await loadEncoder();
+    for (const text of [
+      "hello there",
+      "The quick brown fox jumps over the lazy dog.",
+      "Grüße aus Köln — ça va? 東京は晴れ、21°C 🌤️ naïve café",
+      'function add(a, b) {\n  return a + b; // sum\n}\n\n{"city":"Paris","days":[1,2,3]}',
+      "  leading and trailing spaces  \n\n\t tabs",
+      "I'm ann.lee@example.com, call me on +44 20 7946 0958.",
+    ]) {
+      expect(countTokens(encoding, text), text).toBe(reference.encode(text).length);
+    }
+  });
+});
+
+describe("startFakeOpenAI with long unbroken text", () => {
+  it("counts a 20,000-character run and a 10 MB prompt without stalling (the merge is quadratic in one long piece)", async () => {
+    const run = "y".repeat(20_000);
+    server.setScript({ content: `start ${run} end` });
+    const message = await fakeChatOpenAI(server).invoke(run);
+    // About four characters a token either way; exact counting would take minutes here.
+    expect(message.usage_metadata?.input_tokens).toBeGreaterThan(20_000 / 8);
+    expect(message.usage_metadata?.input_tokens).toBeLessThan(20_000 / 2);
+    expect(message.usage_metadata?.output_tokens).toBeGreaterThan(20_000 / 8);
+    server.setScript({ content: "ok" });
+    const huge = "x".repeat(10 * 1024 * 1024);
+    const hugeMessage = await fakeChatOpenAI(server).invoke(huge);
+    expect(hugeMessage.usage_metadata?.input_tokens).toBeGreaterThan(huge.length / 8);
+    expect(hugeMessage.usage_metadata?.input_tokens).toBeLessThan(huge.length / 2);
   });
 });
