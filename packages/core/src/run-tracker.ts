@@ -82,7 +82,7 @@ export class RunTracker<State = unknown> {
       );
     }
     this.maxEvicted = nonNegativeInteger("maxEvicted", options.maxEvicted, 1_000);
-    this.observesTokens = options.observesTokens ?? true;
+    this.observesTokens = options.observesTokens ?? false;
     this.now = options.now ?? (() => performance.now());
     this.onEvict = options.onEvict;
   }

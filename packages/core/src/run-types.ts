@@ -73,12 +73,12 @@ export interface RunTrackerOptions<State = unknown> {
    */
   inFlightTtlMs?: number;
   /**
-   * Whether the tracker is told about tokens (`touch`, `markFirstToken`). A handler that does not listen to
-   * tokens cannot tell a slow model call from an abandoned stream: with `false`, model runs idle on `ttlMs` (a
-   * slow call evicted that way is still delivered late, see `maxEvicted`) instead of being held for
-   * `inFlightTtlMs`. Tool and retriever calls keep the in-flight bound either way. `ChainwatchCallbackHandler`
-   * sets it from whether the handler has a token hook.
-   * @default true
+   * Whether the tracker is told about every token, empty ones included (`touch`, `markFirstToken`). Only then can
+   * it tell a slow model call (no token yet: held for `inFlightTtlMs`) from an abandoned stream; with `false`,
+   * model runs idle on `ttlMs`, and a slow call evicted that way is still delivered late (`maxEvicted`). Tool and
+   * retriever calls keep the in-flight bound either way. `ChainwatchCallbackHandler` sets it to whether the
+   * handler listens to tokens.
+   * @default false
    */
   observesTokens?: boolean;
   /**
