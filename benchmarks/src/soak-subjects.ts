@@ -22,13 +22,14 @@ type Counted = BaseCallbackHandler & { readonly activeRunCount: number };
 
 const single = (
   name: string,
-  build: (runs: { now: () => number; ttlMs: number }) => Counted,
+  build: (runs: { now: () => number; ttlMs: number; inFlightTtlMs: number }) => Counted,
   layers = 1,
 ): SoakSubject => ({
   name,
   layers,
   make: (clock, ttlMs) => {
-    const handler = build({ now: clock.now, ttlMs });
+    // A stream broken out of at its very first chunk sends no token callback: it looks like a call in flight.
+    const handler = build({ now: clock.now, ttlMs, inFlightTtlMs: ttlMs });
     return { callbacks: [handler], activeRuns: () => handler.activeRunCount };
   },
 });
