@@ -28,7 +28,8 @@ const single = (
   name,
   layers,
   make: (clock, ttlMs) => {
-    // A stream broken out of at its very first chunk sends no token callback: it looks like a call in flight.
+    // inFlightTtlMs as the conformance suite sets it: an abandoned stream whose tokens a handler never sees looks
+    // like a call in flight, and the soak's bound on held runs is one TTL.
     const handler = build({ now: clock.now, ttlMs, inFlightTtlMs: ttlMs });
     return { callbacks: [handler], activeRuns: () => handler.activeRunCount };
   },

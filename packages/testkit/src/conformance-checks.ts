@@ -26,8 +26,12 @@ export interface ReportedFailure {
 export interface ConformanceContext {
   /** When true, the handler's sink (stream, logger destination, registry, …) must fail on every write. */
   failingSink: boolean;
-  /** Run-tracker options to pass through: a manual clock and a short idle TTL. */
-  runs: { now: () => number; ttlMs: number };
+  /**
+   * Run-tracker options to pass through: a manual clock and a short idle TTL. `inFlightTtlMs` equals `ttlMs`
+   * here, so a handler that sees no tokens (a call it cannot tell from an abandoned stream) is held to the same
+   * bound in the suite.
+   */
+  runs: { now: () => number; ttlMs: number; inFlightTtlMs: number };
   /** Reporter for the handler's own failures (`onHandlerError`). */
   onHandlerError: (error: unknown, context: { handler: string; method: string }) => void;
 }
@@ -79,7 +83,7 @@ async function build(env: ConformanceEnv, failingSink = false): Promise<Built> {
   const failures: ReportedFailure[] = [];
   const handler = await env.makeHandler({
     failingSink,
-    runs: { now: clock.now, ttlMs: TTL_MS },
+    runs: { now: clock.now, ttlMs: TTL_MS, inFlightTtlMs: TTL_MS },
     onHandlerError: (error, context) => failures.push({ error, context }),
   });
   assert.equal(
