@@ -46,7 +46,7 @@ export class ReferenceHandler extends ChainwatchCallbackHandler<null> {
 export const referenceSubject: SoakSubject = {
   name: "core reference handler",
   make: (clock, ttlMs) => {
-    const handler = new ReferenceHandler({ runs: { now: clock.now, ttlMs } });
+    const handler = new ReferenceHandler({ runs: { now: clock.now, ttlMs, inFlightTtlMs: ttlMs } });
     return { callbacks: [handler], activeRuns: () => handler.activeRunCount };
   },
 };

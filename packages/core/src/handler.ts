@@ -6,7 +6,7 @@ import { asMetadata, asTags } from "./callback-args.js";
 import { type HookTarget, runNameOf } from "./dispatch.js";
 import { type HandlerErrorReporter, HandlerGuard } from "./guard.js";
 import type { ModelStartInput, RunEventOptions, TokenFields } from "./hooks.js";
-import { installCallbacks } from "./install.js";
+import { installCallbacks, observesTokens } from "./install.js";
 import { modelFromStart } from "./model.js";
 import { RUNS_OPTION_SHAPE, validateOptions } from "./options.js";
 import {
@@ -101,6 +101,7 @@ export abstract class ChainwatchCallbackHandler<State = undefined> extends BaseC
     this.guard = new HandlerGuard(handlerName, options.onHandlerError);
     this.runs = new RunTracker<State>({
       ...options.runs,
+      observesTokens: observesTokens(this, ChainwatchCallbackHandler.prototype),
       onEvict: (run, reason) => {
         try {
           this.onRunEvicted(run, reason);

@@ -57,6 +57,17 @@ function withOutputMark(runs: RunTracker<unknown>, own: AnyMethod): AnyMethod {
 }
 
 /**
+ * Whether LangChain will call this handler per token: it overrides `onToken` (compared with `base`, the base
+ * class's prototype), or still defines its own `handleLLMNewToken`.
+ */
+export function observesTokens(handler: object, base: object): boolean {
+  const self = handler as Record<string, unknown>;
+  return (
+    typeof self.handleLLMNewToken === "function" || self.onToken !== (base as Record<string, unknown>).onToken
+  );
+}
+
+/**
  * Defines, on a handler instance, the `handle*` methods LangChain will call: the guarded dispatcher of each method
  * a hook the handler overrides (compared with `base`, the base class's prototype) or the run tree needs, and,
  * guarded too, any `handle*` method a subclass still defines itself.

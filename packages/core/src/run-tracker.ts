@@ -59,6 +59,8 @@ export class RunTracker<State = unknown> {
   readonly ttlMs: number;
   readonly inFlightTtlMs: number;
   readonly maxEvicted: number;
+  /** Whether model runs can be told apart as in flight (no token yet) or streaming. */
+  readonly observesTokens: boolean;
   private readonly now: () => number;
   private readonly onEvict: ((run: TrackedRun<State>, reason: EvictionReason) => void) | undefined;
   private readonly runs = new Map<string, Entry<State>>();
@@ -80,6 +82,7 @@ export class RunTracker<State = unknown> {
       );
     }
     this.maxEvicted = nonNegativeInteger("maxEvicted", options.maxEvicted, 1_000);
+    this.observesTokens = options.observesTokens ?? false;
     this.now = options.now ?? (() => performance.now());
     this.onEvict = options.onEvict;
   }
@@ -219,7 +222,8 @@ export class RunTracker<State = unknown> {
 
   /** How long this run may stay silent: long for a call in flight, short otherwise. */
   private boundOf(run: Entry<State>): number {
-    return AWAITED[run.runType] && !run.outputSeen ? this.inFlightTtlMs : this.ttlMs;
+    const awaited = run.runType === "llm" ? this.observesTokens : AWAITED[run.runType];
+    return awaited && !run.outputSeen ? this.inFlightTtlMs : this.ttlMs;
   }
 
   private sweepAt(time: number): void {

@@ -67,11 +67,20 @@ export interface RunTrackerOptions<State = unknown> {
    * How long a call in flight is kept: a model, tool or retriever run that started and has produced no token
    * yet is waiting on its request, not idle. Never shorter than `ttlMs`. The default is the OpenAI SDK's own
    * request timeout; a call that outlives it anyway (retries) is still delivered late (`maxEvicted`), and
-   * `maxRuns` bounds memory whatever this is. A handler without an `onToken` hook sees no tokens, so its
-   * abandoned streams are held this long too.
+   * `maxRuns` bounds memory whatever this is. Model calls get this bound only when the tracker observes tokens
+   * (`observesTokens`).
    * @default max(ttlMs, 600000)
    */
   inFlightTtlMs?: number;
+  /**
+   * Whether the tracker is told about every token, empty ones included (`touch`, `markFirstToken`). Only then can
+   * it tell a slow model call (no token yet: held for `inFlightTtlMs`) from an abandoned stream; with `false`,
+   * model runs idle on `ttlMs`, and a slow call evicted that way is still delivered late (`maxEvicted`). Tool and
+   * retriever calls keep the in-flight bound either way. `ChainwatchCallbackHandler` sets it to whether the
+   * handler listens to tokens.
+   * @default false
+   */
+  observesTokens?: boolean;
   /**
    * How many evicted runs are remembered so that a late end or error is still delivered, with `run.evicted` set
    * (a slow call that outlived its bound is still charged and counted). 0 turns late delivery off.

@@ -186,6 +186,7 @@ describe("properties: run tracker", () => {
           now: clock.now,
           ttlMs: TTL,
           inFlightTtlMs: IN_FLIGHT,
+          observesTokens: true,
           maxRuns: 20,
           onEvict: (run, reason) => {
             // A model or tool call that never produced output is kept at least its in-flight bound.

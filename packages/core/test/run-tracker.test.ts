@@ -136,6 +136,7 @@ describe("RunTracker: a slow call is not an abandoned one", () => {
       now: c.now,
       ttlMs: 1_000,
       inFlightTtlMs: 5_000,
+      observesTokens: true,
       onEvict: (run, reason) => evicted.push([run.runId, reason]),
     });
     tracker.start({ runId: "slow-model", runType: "llm", state: undefined });
@@ -151,9 +152,20 @@ describe("RunTracker: a slow call is not an abandoned one", () => {
     expect(evicted.every(([, reason]) => reason === "ttl")).toBe(true);
   });
 
-  it("a stream that produced tokens and then went silent idles on the short ttlMs", () => {
+  it("a tracker not told about every token cannot tell a slow model call from an abandoned stream: ttlMs", () => {
     const c = clock();
     const tracker = new RunTracker({ now: c.now, ttlMs: 1_000, inFlightTtlMs: 60_000 });
+    tracker.start({ runId: "model", runType: "llm", state: undefined });
+    tracker.start({ runId: "tool", runType: "tool", state: undefined });
+    c.advance(1_000);
+    expect(tracker.size).toBe(1);
+    expect(tracker.get("tool")).toBeDefined();
+    expect(tracker.settle("model")?.evicted).toBe("ttl");
+  });
+
+  it("a stream that produced tokens and then went silent idles on the short ttlMs", () => {
+    const c = clock();
+    const tracker = new RunTracker({ now: c.now, ttlMs: 1_000, inFlightTtlMs: 60_000, observesTokens: true });
     const run = tracker.start({ runId: "stream", runType: "llm", state: undefined });
     c.advance(10_000);
     tracker.markFirstToken(run);
@@ -165,7 +177,7 @@ describe("RunTracker: a slow call is not an abandoned one", () => {
 
   it("a parent chain waiting on a live child is not idle; it idles from the child's end", () => {
     const c = clock();
-    const tracker = new RunTracker({ now: c.now, ttlMs: 1_000, inFlightTtlMs: 60_000 });
+    const tracker = new RunTracker({ now: c.now, ttlMs: 1_000, inFlightTtlMs: 60_000, observesTokens: true });
     tracker.start({ runId: "agent", runType: "chain", state: undefined });
     tracker.start({ runId: "step", parentRunId: "agent", runType: "chain", state: undefined });
     tracker.start({ runId: "model", parentRunId: "step", runType: "llm", state: undefined });
@@ -199,7 +211,13 @@ describe("RunTracker: a slow call is not an abandoned one", () => {
 describe("RunTracker: late ends of evicted runs", () => {
   it("settle() returns a run evicted by ttl or capacity once, marked with the reason; end() does not", () => {
     const c = clock();
-    const tracker = new RunTracker<string>({ now: c.now, ttlMs: 100, inFlightTtlMs: 100, maxRuns: 2 });
+    const tracker = new RunTracker<string>({
+      now: c.now,
+      ttlMs: 100,
+      inFlightTtlMs: 100,
+      observesTokens: true,
+      maxRuns: 2,
+    });
     tracker.start({ runId: "a", runType: "llm", state: "state of a" });
     tracker.start({ runId: "b", runType: "llm", state: "b" });
     tracker.start({ runId: "c", runType: "llm", state: "c" });

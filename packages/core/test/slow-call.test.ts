@@ -11,7 +11,7 @@ import {
 } from "../src/index.js";
 
 /** Counts calls the way a metrics handler would: in flight, abandoned, and how each call really ended. */
-class CallCounter extends ChainwatchCallbackHandler {
+class TokenBlindCounter extends ChainwatchCallbackHandler {
   name = "call_counter";
   readonly lines: string[] = [];
   constructor(options: ChainwatchHandlerOptions) {
@@ -26,6 +26,11 @@ class CallCounter extends ChainwatchCallbackHandler {
   protected override onRunEvicted(run: TrackedRun<undefined>, reason: EvictionReason) {
     this.lines.push(`evicted ${run.runType} ${reason}`);
   }
+}
+
+/** The same, listening to tokens: the tracker can tell a call in flight from an abandoned stream. */
+class CallCounter extends TokenBlindCounter {
+  protected override onToken() {}
 }
 
 const waitForRequest = async (server: { completions(): unknown[] }, count: number) => {
@@ -76,6 +81,24 @@ it("a call that outlives even inFlightTtlMs is evicted, and its late end and err
       "evicted llm ttl",
       "error evicted=ttl 500",
     ]);
+  } finally {
+    await server.close();
+  }
+});
+
+it("a handler that does not listen to tokens: a slow call idles on ttlMs, and is still delivered late", async () => {
+  const server = await startFakeOpenAI({ content: "late", delayMs: 300 });
+  try {
+    const clock = manualClock();
+    const handler = new TokenBlindCounter({ runs: { now: clock.now, ttlMs: 1_000 } });
+    expect((handler as unknown as Record<string, unknown>).handleLLMNewToken).toBeUndefined();
+    const pending = fakeChatOpenAI(server).invoke("hi", { callbacks: [handler] });
+    await waitForRequest(server, 1);
+    clock.advance(1_000);
+    expect(handler.activeRunCount).toBe(0);
+    await pending;
+    await awaitAllCallbacks();
+    expect(handler.lines).toEqual(["evicted llm ttl", expect.stringMatching(/^end evicted=ttl tokens=\d+$/)]);
   } finally {
     await server.close();
   }
