@@ -16,7 +16,7 @@ import { type EventFormat, eventFormat, footerLine } from "./format.js";
 import { type ResolvedOptions, resolveOptions } from "./options.js";
 import { newRunState, RunOutput, type StreamRunState } from "./run-output.js";
 import { runLabel, summarize } from "./summary.js";
-import type { ConcurrencyMode, OutputStream, StdoutStreamOptions } from "./types.js";
+import type { ConcurrencyMode, OutputStream, StdoutStreamOptions, StreamCloseResult } from "./types.js";
 
 /**
  * Streams an LLM's tokens to a terminal, a pipe, a file or an HTTP response as they arrive — each run exactly
@@ -81,13 +81,42 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
     return this.channel.sink.droppedChars;
   }
 
-  /** Resolves once everything written so far has been handed to the streams (call before ending a response). */
+  /**
+   * Writes everything still held (runs waiting in `"exclusive"` mode) and resolves once it has all been handed to
+   * the streams (call before ending a response).
+   */
   async flush(): Promise<void> {
-    await Promise.all(
-      [this.channel, this.reasoningChannel, this.footer?.channel, this.errors?.channel].map((c) =>
-        c?.sink.flush(),
-      ),
+    const channels = this.channels();
+    for (const channel of channels) channel.releaseAll();
+    await Promise.all(channels.map((channel) => channel.sink.flush()));
+  }
+
+  /**
+   * Writes everything still held and waits for the streams to drain, at most `closeTimeoutMs`: what a stream that
+   * never drains still has queued then is dropped, reported once, and counted in the result.
+   */
+  async close(): Promise<StreamCloseResult> {
+    const channels = this.channels();
+    for (const channel of channels) channel.releaseAll();
+    const outcomes = await Promise.all(
+      channels.map((channel) => channel.sink.close(this.config.closeTimeoutMs)),
     );
+    const droppedChars = outcomes.reduce((sum, outcome) => sum + outcome.droppedChars, 0);
+    const timedOut = outcomes.some((outcome) => outcome.timedOut);
+    if (timedOut) {
+      this.guard.report(
+        "close",
+        new Error(
+          `the output stream did not drain within ${this.config.closeTimeoutMs} ms: ${droppedChars} characters dropped at close`,
+        ),
+      );
+    }
+    return { droppedChars, timedOut };
+  }
+
+  private channels(): StreamChannel[] {
+    const all = [this.channel, this.reasoningChannel, this.footer?.channel, this.errors?.channel];
+    return [...new Set(all.filter((channel) => channel !== undefined))];
   }
 
   override handleChatModelStart(

@@ -14,6 +14,7 @@ export interface ResolvedOptions {
   footer: OutputStream | undefined;
   errorOutput: OutputStream | undefined;
   maxQueuedChars: number;
+  closeTimeoutMs: number;
   env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -93,6 +94,7 @@ export function resolveOptions(options: StdoutStreamOptions): ResolvedOptions {
         ? process.stderr
         : streamOrFlag("errorOutput", options.errorOutput, () => process.stderr),
     maxQueuedChars: Math.floor(positive("maxQueuedChars", options.maxQueuedChars, 1_048_576)),
+    closeTimeoutMs: positive("closeTimeoutMs", options.closeTimeoutMs, 3_000),
     env: options.env ?? process.env,
   };
 }

@@ -47,10 +47,12 @@ export class RunOutput {
     private readonly channel: StreamChannel,
     private readonly format: EventFormat,
     private readonly mode: ConcurrencyMode,
-    private readonly ownerIdleMs: number,
+    ownerIdleMs: number,
     private readonly reasoningChannel: StreamChannel | undefined,
     private readonly now: () => number,
-  ) {}
+  ) {
+    if (mode === "exclusive") channel.configureExclusive(now, ownerIdleMs);
+  }
 
   /** A run starts writing (in exclusive mode: takes the stream or waits). */
   begin(run: Run): void {
@@ -66,7 +68,7 @@ export class RunOutput {
       if (this.format.text && state.openLine) out = `\n${out}`;
     }
     state.openLine = !endsWithNewline(text);
-    this.channel.write(run, out, this.mode, run.lastSeen, this.ownerIdleMs, state.prefix);
+    this.channel.write(run, out, this.mode, run.lastSeen, state.prefix);
   }
 
   /** Reasoning text: inline (dim, or `reasoning` events), or plain to its own writable. */
@@ -81,7 +83,7 @@ export class RunOutput {
     if (!state.inReasoning && this.format.text && state.openLine) out = `\n${out}`;
     state.inReasoning = true;
     state.openLine = !endsWithNewline(text);
-    this.channel.write(run, out, this.mode, run.lastSeen, this.ownerIdleMs, state.prefix);
+    this.channel.write(run, out, this.mode, run.lastSeen, state.prefix);
   }
 
   /** A whole line (tool call, tool result) or event, on a line of its own. */
@@ -90,7 +92,7 @@ export class RunOutput {
     const out = this.format.text && state.openLine && this.mode !== "prefix" ? `\n${line}` : line;
     state.openLine = false;
     state.inReasoning = false;
-    this.channel.write(run, out, this.mode, this.now(), this.ownerIdleMs, state.prefix);
+    this.channel.write(run, out, this.mode, this.now(), state.prefix);
   }
 
   /** Closes a run's output: its open line, then `closing` (an end or error event), and frees the stream. */

@@ -33,6 +33,9 @@ export class StreamSink {
     stream.on("close", () => this.stop());
   }
 
+  /** Text output has lines to close between runs (a message sink does not). */
+  readonly lineOriented: boolean = true;
+
   /** Whether output still reaches the stream. */
   get open(): boolean {
     return !this.closed;
@@ -88,6 +91,29 @@ export class StreamSink {
   flush(): Promise<void> {
     if (!this.waitingForDrain || this.closed) return Promise.resolve();
     return new Promise((resolve) => this.flushWaiters.push(resolve));
+  }
+
+  /**
+   * Waits for the queue to drain, at most `timeoutMs`; then drops what is still queued (the stream is not
+   * draining) and resolves with how many characters that was.
+   */
+  async close(timeoutMs: number): Promise<{ droppedChars: number; timedOut: boolean }> {
+    if (!this.waitingForDrain || this.closed) return { droppedChars: 0, timedOut: false };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = await Promise.race([
+      this.flush().then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!timedOut) return { droppedChars: 0, timedOut: false };
+    const dropped = this.queuedChars;
+    this.droppedChars += dropped;
+    this.queue.length = 0;
+    this.queuedChars = 0;
+    this.settleFlush();
+    return { droppedChars: dropped, timedOut: true };
   }
 
   private readonly onDrain = (): void => {

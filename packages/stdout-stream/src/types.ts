@@ -84,6 +84,11 @@ export interface StdoutStreamOptions extends ChainwatchHandlerOptions {
    */
   maxQueuedChars?: number;
   /**
+   * Longest `close()` waits for a stream to drain; what is still queued then is dropped and counted.
+   * @default 3000
+   */
+  closeTimeoutMs?: number;
+  /**
    * Environment read for `NO_COLOR`, `FORCE_COLOR` and `TERM`.
    * @default process.env
    */
@@ -110,4 +115,12 @@ export interface RunSummaryRecord {
   usage: Pick<TokenUsage, "inputTokens" | "outputTokens" | "totalTokens"> | undefined;
   /** Why the model stopped (`stop`, `length`, `tool_calls`, …). */
   finishReason: string | undefined;
+}
+
+/** What `close()` reports. */
+export interface StreamCloseResult {
+  /** Characters still queued for a stream that did not drain within `closeTimeoutMs`, dropped at close. */
+  droppedChars: number;
+  /** A stream did not drain within `closeTimeoutMs`. */
+  timedOut: boolean;
 }
