@@ -1,4 +1,5 @@
-import { StreamSink } from "./sink.js";
+import { type OutputSink, StreamSink } from "./sink.js";
+import { isWebSocket, type WebSocketLike, WebSocketSink } from "./socket.js";
 import type { ConcurrencyMode, OutputStream } from "./types.js";
 
 /** What the channel needs to know about a run that writes to it. */
@@ -28,7 +29,7 @@ const MAX_CLAIMS = 10_000;
  * output held for the others, the line state of `"prefix"` mode, and the one sink with its backpressure queue.
  */
 export class StreamChannel {
-  readonly sink: StreamSink;
+  readonly sink: OutputSink;
   private readonly claims = new Set<string>();
   private owner: ChannelRun | undefined;
   private readonly held = new Map<string, HeldOutput>();
@@ -39,8 +40,8 @@ export class StreamChannel {
   private idleMs = 5_000;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(stream: OutputStream, maxQueuedChars: number) {
-    this.sink = new StreamSink(stream, maxQueuedChars);
+  constructor(sink: OutputSink) {
+    this.sink = sink;
   }
 
   /** Claims a run for the caller; false when another handler on this stream already prints it. */
@@ -52,6 +53,11 @@ export class StreamChannel {
       if (!oldest.done) this.claims.delete(oldest.value);
     }
     return true;
+  }
+
+  /** Releases a claim without writing anything (a run printed under its trace's block). */
+  unclaim(runId: string): void {
+    this.claims.delete(runId);
   }
 
   /** Runs claimed and not yet released (for tests and leak checks). */
@@ -276,16 +282,19 @@ export class StreamChannel {
   }
 }
 
-const channels = new WeakMap<OutputStream, StreamChannel>();
+const channels = new WeakMap<OutputStream | WebSocketLike, StreamChannel>();
 
 /**
- * The process-wide channel of a stream, created on first use. Keyed weakly: a response stream's channel goes
+ * The process-wide channel of a stream or WebSocket, created on first use. Keyed weakly: a response stream's channel goes
  * with the response.
  */
-export function channelFor(stream: OutputStream, maxQueuedChars: number): StreamChannel {
+export function channelFor(stream: OutputStream | WebSocketLike, maxQueuedChars: number): StreamChannel {
   let channel = channels.get(stream);
   if (!channel) {
-    channel = new StreamChannel(stream, maxQueuedChars);
+    const sink = isWebSocket(stream)
+      ? new WebSocketSink(stream, maxQueuedChars)
+      : new StreamSink(stream, maxQueuedChars);
+    channel = new StreamChannel(sink);
     channels.set(stream, channel);
   }
   return channel;

@@ -12,6 +12,7 @@ import type { LLMResult } from "@langchain/core/outputs";
 import { channelFor, type StreamChannel } from "./channel.js";
 import { type Palette, paletteFor, shouldColor } from "./color.js";
 import { blockText, errorMessage, toolOutputText } from "./extract.js";
+import { ProgressEvents } from "./progress.js";
 import { type EventFormat, eventFormat, footerLine } from "./format.js";
 import { type ResolvedOptions, resolveOptions } from "./options.js";
 import { newRunState, RunOutput, type StreamRunState } from "./run-output.js";
@@ -47,6 +48,9 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
   private readonly reasoningChannel: StreamChannel | undefined;
   private readonly footer: { channel: StreamChannel; palette: Palette } | undefined;
   private readonly errors: { channel: StreamChannel; palette: Palette } | undefined;
+  private readonly progress: ProgressEvents;
+  /** Exclusive mode with progress events: a root run's whole turn is one block. */
+  private readonly blocksByTrace: boolean;
   private readonly reportSink = (method: string, error: unknown): void => this.guard.report(method, error);
 
   constructor(options: StdoutStreamOptions = {}) {
@@ -55,7 +59,7 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
     this.config = config;
     this.channel = this.openChannel(config.stream);
     this.palette = paletteFor(
-      config.format === "text" && shouldColor(config.color, config.stream, config.env),
+      config.format === "text" && shouldColor(config.color, config.stream as OutputStream, config.env),
     );
     this.format = eventFormat(config.format, this.palette);
     // Events carry their run id; line prefixes only make sense for text.
@@ -74,6 +78,17 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
     );
     this.footer = config.footer ? this.sideOutput(config.footer) : undefined;
     this.errors = config.errorOutput ? this.sideOutput(config.errorOutput) : undefined;
+    this.progress = new ProgressEvents(config.progress, this.output, this.format, () => this.runs.time());
+    this.blocksByTrace = this.mode === "exclusive" && config.progress.any;
+    if (options.socket !== undefined) this.channel.sink.onClose(() => this.socketClosed());
+  }
+
+  /**
+   * Aborted when the client goes away (the WebSocket or the HTTP response closes): pass it as the run's `signal`
+   * so that the model call stops with it.
+   */
+  get signal(): AbortSignal {
+    return this.channel.sink.closedSignal;
   }
 
   /** Characters dropped because `stream` stopped draining past `maxQueuedChars`, or had closed. */
@@ -192,7 +207,9 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
     }
     const summary = summarize(run, output, this.runs.time());
     const visible = !state.hidden || (this.config.toolCalls && calls.length > 0);
-    this.output.finish(run, visible ? this.format.end(run.runId, summary) : "");
+    this.progress.addUsage(run, run.depth === 0 ? run : this.runs.get(run.traceId), output);
+    const closing = visible ? this.format.end(run.runId, summary) : "";
+    this.output.finish(run, closing + this.progress.runEnd(run));
     if (visible && this.footer) this.footer.channel.sink.write(footerLine(summary, this.footer.palette));
   }
 
@@ -200,7 +217,7 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
     const run = this.runs.end(runId);
     if (run === undefined) return;
     const message = errorMessage(error);
-    this.output.finish(run, this.format.error(run.runId, message));
+    this.output.finish(run, this.format.error(run.runId, message) + this.progress.runError(run, error));
     if (this.errors) {
       const line = `✗ ${run.name} failed: ${truncate(message.replace(/\s+/g, " "), 300)}`;
       this.errors.channel.sink.write(`${this.errors.palette.red(line)}\n`);
@@ -217,43 +234,81 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
     runType?: string,
     runName?: string,
   ): void {
-    // Chains print nothing; in prefix mode they give nested runs the label of their whole trace.
-    if (this.mode !== "prefix") return;
-    this.trackStart(chainRunType(runType), chain, runId, parentRunId, tags, metadata, runName, newRunState());
+    // Chains print only progress events; in prefix mode they give nested runs the label of their whole trace.
+    if (this.mode !== "prefix" && !this.progress.kinds.any) return;
+    if (this.runs.get(runId) || (this.progress.kinds.any && !this.channel.claim(runId))) return;
+    const run = this.start(chainRunType(runType), chain, runId, parentRunId, tags, metadata, runName);
+    if (run.depth === 0) this.output.begin(run);
+    this.progress.runStart(run);
   }
 
   override handleChainEnd(_outputs: unknown, runId: string): void {
-    if (this.mode === "prefix") this.runs.end(runId);
+    const run = this.runs.end(runId);
+    if (run) this.output.finish(run, this.progress.runEnd(run));
   }
 
-  override handleChainError(_error: unknown, runId: string): void {
-    if (this.mode === "prefix") this.runs.end(runId);
+  override handleChainError(error: unknown, runId: string): void {
+    const run = this.runs.end(runId);
+    if (run) this.output.finish(run, this.progress.runError(run, error));
   }
 
   override handleToolStart(
     tool: unknown,
-    _input: string,
+    input: string,
     runId: string,
     parentRunId?: string,
     tags?: string[],
     metadata?: Record<string, unknown>,
     runName?: string,
   ): void {
-    if (!this.config.toolCalls || this.runs.get(runId) || !this.channel.claim(runId)) return;
-    const run = this.trackStart("tool", tool, runId, parentRunId, tags, metadata, runName, newRunState());
-    this.label(run);
+    if (!this.config.toolCalls && !this.progress.kinds.tool) return;
+    if (this.runs.get(runId) || !this.channel.claim(runId)) return;
+    const run = this.start("tool", tool, runId, parentRunId, tags, metadata, runName);
+    this.output.begin(run);
+    this.progress.toolStart(run, input);
   }
 
   override handleToolEnd(output: unknown, runId: string): void {
-    this.toolResult(runId, toolOutputText(output), false);
+    this.toolResult(runId, toolOutputText(output), undefined);
   }
 
   override handleToolError(error: unknown, runId: string): void {
-    this.toolResult(runId, errorMessage(error), true);
+    this.toolResult(runId, errorMessage(error), error ?? "error");
+  }
+
+  override handleRetrieverStart(
+    retriever: unknown,
+    _query: string,
+    runId: string,
+    parentRunId?: string,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runName?: string,
+  ): void {
+    if (!this.progress.kinds.retriever || this.runs.get(runId) || !this.channel.claim(runId)) return;
+    const run = this.start("retriever", retriever, runId, parentRunId, tags, metadata, runName);
+    this.output.begin(run);
+    this.progress.retrieverStart(run);
+  }
+
+  override handleRetrieverEnd(documents: unknown, runId: string): void {
+    const run = this.runs.end(runId);
+    if (run === undefined) return;
+    this.progress.retrieverEnd(run, documents);
+    this.output.finish(run, "");
+  }
+
+  override handleRetrieverError(error: unknown, runId: string): void {
+    const run = this.runs.end(runId);
+    if (run === undefined) return;
+    this.progress.retrieverEnd(run, undefined, error ?? "error");
+    this.output.finish(run, "");
   }
 
   protected override onRunEvicted(run: TrackedRun<StreamRunState>): void {
-    if (run.runType === "llm" || run.runType === "tool") this.output.finish(run, "");
+    // Chains are tracked without a claim in prefix mode with no progress: they never wrote.
+    if (run.runType !== "llm" && run.runType !== "tool" && !this.progress.kinds.any) return;
+    this.output.finish(run, "");
   }
 
   private startLLM(
@@ -279,20 +334,51 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
     );
     this.label(run);
     this.output.begin(run);
+    this.progress.runStart(run);
+    this.progress.modelStart(run);
+  }
+
+  /** Tracks a chain, tool or retriever run, labelled and placed in its trace's block. */
+  private start(
+    runType: "chain" | "prompt" | "tool" | "retriever",
+    serialized: unknown,
+    runId: string,
+    parentRunId: string | undefined,
+    tags: unknown,
+    metadata: unknown,
+    runName: unknown,
+  ): TrackedRun<StreamRunState> {
+    const run = this.trackStart(runType, serialized, runId, parentRunId, tags, metadata, runName, newRunState());
+    this.label(run);
+    return run;
   }
 
   private label(run: TrackedRun<StreamRunState>): void {
     this.channel.sink.reporter = this.reportSink;
     run.state.label = runLabel(run.traceId);
     if (this.mode === "prefix") run.state.prefix = this.palette.dim(`[${run.state.label}] `);
+    if (this.blocksByTrace && run.depth > 0) run.state.unit = this.runs.get(run.traceId);
   }
 
-  private toolResult(runId: string, result: string, failed: boolean): void {
+  private toolResult(runId: string, result: string, error: unknown): void {
     const run = this.runs.end(runId);
     if (run === undefined) return;
-    this.output.begin(run);
-    this.output.line(run, this.format.toolResult(run.runId, run.name, result, failed));
+    this.progress.toolEnd(run, error);
+    if (this.config.toolCalls) {
+      this.output.line(run, this.format.toolResult(run.runId, run.name, result, error !== undefined));
+    }
     this.output.finish(run, "");
+  }
+
+  /** The client closed the socket: the runs still going are stopped (`signal`) and reported once. */
+  private socketClosed(): void {
+    let inFlight = 0;
+    for (const run of this.runs.values()) if (run.runType === "llm") inFlight++;
+    if (inFlight === 0) return;
+    this.guard.report(
+      "socket",
+      new Error(`the WebSocket closed with ${inFlight} model call(s) in progress: their output is dropped`),
+    );
   }
 
   private sideOutput(stream: OutputStream): { channel: StreamChannel; palette: Palette } {

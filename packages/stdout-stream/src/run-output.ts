@@ -18,6 +18,13 @@ export interface StreamRunState {
   hidden: boolean;
   /** Reasoning sent to its own writable ended mid-line. */
   reasoningOpenLine: boolean;
+  /**
+   * The run whose block this run's output belongs to in the channel: itself, or (exclusive mode with progress
+   * events) its root run, so that one conversation turn is one block, progress events included.
+   */
+  unit: TrackedRun<StreamRunState> | undefined;
+  /** Usage summed over the model calls of a root run (for its `run-end` event). */
+  usage: { inputTokens: number; outputTokens: number; totalTokens: number } | undefined;
 }
 
 /** Fresh state for a run. */
@@ -30,10 +37,24 @@ export function newRunState(): StreamRunState {
     inReasoning: false,
     hidden: false,
     reasoningOpenLine: false,
+    unit: undefined,
+    usage: undefined,
   };
 }
 
 type Run = TrackedRun<StreamRunState>;
+
+function unitOf(run: Run): Run {
+  return run.state.unit ?? run;
+}
+
+/** The run's block, kept active by the run's own activity (the idle check looks at the block). */
+function activeUnit(run: Run): Run {
+  const unit = run.state.unit;
+  if (unit === undefined) return run;
+  unit.lastSeen = run.lastSeen;
+  return unit;
+}
 
 const endsWithNewline = (text: string): boolean => text.charCodeAt(text.length - 1) === 10;
 
@@ -54,9 +75,9 @@ export class RunOutput {
     if (mode === "exclusive") channel.configureExclusive(now, ownerIdleMs);
   }
 
-  /** A run starts writing (in exclusive mode: takes the stream or waits). */
+  /** A run starts writing (in exclusive mode: takes the stream or waits); runs inside a block do not. */
   begin(run: Run): void {
-    this.channel.begin(run, this.mode);
+    if (unitOf(run) === run) this.channel.begin(run, this.mode);
   }
 
   /** Answer text, as it arrives. On the per-token path: `run.lastSeen` is the clock reading just taken. */
@@ -68,7 +89,7 @@ export class RunOutput {
       if (this.format.text && state.openLine) out = `\n${out}`;
     }
     state.openLine = !endsWithNewline(text);
-    this.channel.write(run, out, this.mode, run.lastSeen, state.prefix);
+    this.channel.write(activeUnit(run), out, this.mode, run.lastSeen, state.prefix);
   }
 
   /** Reasoning text: inline (dim, or `reasoning` events), or plain to its own writable. */
@@ -83,7 +104,7 @@ export class RunOutput {
     if (!state.inReasoning && this.format.text && state.openLine) out = `\n${out}`;
     state.inReasoning = true;
     state.openLine = !endsWithNewline(text);
-    this.channel.write(run, out, this.mode, run.lastSeen, state.prefix);
+    this.channel.write(activeUnit(run), out, this.mode, run.lastSeen, state.prefix);
   }
 
   /** A whole line (tool call, tool result) or event, on a line of its own. */
@@ -92,7 +113,7 @@ export class RunOutput {
     const out = this.format.text && state.openLine && this.mode !== "prefix" ? `\n${line}` : line;
     state.openLine = false;
     state.inReasoning = false;
-    this.channel.write(run, out, this.mode, this.now(), state.prefix);
+    this.channel.write(unitOf(run), out, this.mode, this.now(), state.prefix);
   }
 
   /** Closes a run's output: its open line, then `closing` (an end or error event), and frees the stream. */
@@ -100,7 +121,12 @@ export class RunOutput {
     const state = run.state;
     const lineEnd = this.format.text && state.openLine ? "\n" : "";
     state.openLine = false;
-    this.channel.end(run, this.mode, lineEnd + closing);
+    const unit = unitOf(run);
+    if (unit === run) this.channel.end(run, this.mode, lineEnd + closing);
+    else {
+      if (lineEnd + closing !== "") this.channel.write(unit, lineEnd + closing, this.mode, this.now());
+      this.channel.unclaim(run.runId);
+    }
     if (state.reasoningOpenLine) {
       state.reasoningOpenLine = false;
       this.reasoningChannel?.sink.write("\n");

@@ -39,7 +39,7 @@ function parseSse(text: string): Event[] {
 
 describe("formats", () => {
   it("sse: token events rebuild the content exactly, then one end event with usage and timings", async () => {
-    const events = parseSse(await run({ format: "sse" }));
+    const events = parseSse(await run({ format: "sse", progress: false }));
     const tokens = events.filter((e) => e.event === "token");
     expect(tokens.map((e) => e.data.text).join("")).toBe(CONTENT);
     expect(events.filter((e) => e.event === "end")).toHaveLength(1);
@@ -55,7 +55,7 @@ describe("formats", () => {
   });
 
   it("ndjson: one JSON object a line, same events", async () => {
-    const text = await run({ format: "ndjson" });
+    const text = await run({ format: "ndjson", progress: false });
     expect(text.endsWith("\n")).toBe(true);
     const events = text
       .trim()
