@@ -12,9 +12,9 @@ import type { LLMResult } from "@langchain/core/outputs";
 import { channelFor, type StreamChannel } from "./channel.js";
 import { type Palette, paletteFor, shouldColor } from "./color.js";
 import { blockText, errorMessage, toolOutputText } from "./extract.js";
-import { ProgressEvents } from "./progress.js";
 import { type EventFormat, eventFormat, footerLine } from "./format.js";
 import { type ResolvedOptions, resolveOptions } from "./options.js";
+import { ProgressEvents } from "./progress.js";
 import { newRunState, RunOutput, type StreamRunState } from "./run-output.js";
 import { runLabel, summarize } from "./summary.js";
 import type { ConcurrencyMode, OutputStream, StdoutStreamOptions, StreamCloseResult } from "./types.js";
@@ -209,7 +209,7 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
     const visible = !state.hidden || (this.config.toolCalls && calls.length > 0);
     this.progress.addUsage(run, run.depth === 0 ? run : this.runs.get(run.traceId), output);
     const closing = visible ? this.format.end(run.runId, summary) : "";
-    this.output.finish(run, closing + this.progress.runEnd(run));
+    this.output.finish(run, closing, this.progress.runEnd(run));
     if (visible && this.footer) this.footer.channel.sink.write(footerLine(summary, this.footer.palette));
   }
 
@@ -217,7 +217,7 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
     const run = this.runs.end(runId);
     if (run === undefined) return;
     const message = errorMessage(error);
-    this.output.finish(run, this.format.error(run.runId, message) + this.progress.runError(run, error));
+    this.output.finish(run, this.format.error(run.runId, message), this.progress.runError(run, error));
     if (this.errors) {
       const line = `✗ ${run.name} failed: ${truncate(message.replace(/\s+/g, " "), 300)}`;
       this.errors.channel.sink.write(`${this.errors.palette.red(line)}\n`);
@@ -348,7 +348,16 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
     metadata: unknown,
     runName: unknown,
   ): TrackedRun<StreamRunState> {
-    const run = this.trackStart(runType, serialized, runId, parentRunId, tags, metadata, runName, newRunState());
+    const run = this.trackStart(
+      runType,
+      serialized,
+      runId,
+      parentRunId,
+      tags,
+      metadata,
+      runName,
+      newRunState(),
+    );
     this.label(run);
     return run;
   }

@@ -121,7 +121,9 @@ function target(options: StdoutStreamOptions): OutputStream | WebSocketLike {
     return options.stream === undefined ? process.stdout : stream("stream", options.stream);
   }
   if (!isWebSocket(options.socket)) {
-    fail("socket must be a WebSocket (with send(), bufferedAmount, readyState and on()), e.g. from the ws package");
+    fail(
+      "socket must be a WebSocket (with send(), bufferedAmount, readyState and on()), e.g. from the ws package",
+    );
   }
   if (options.stream !== undefined) fail("pass either stream or socket, not both");
   if (options.format !== undefined) {
@@ -152,7 +154,12 @@ export function resolveOptions(options: StdoutStreamOptions): ResolvedOptions {
     format,
     progress: progressOption(options.progress, format === "text"),
     show: oneOf("show", options.show, SHOW_MODES, "all"),
-    concurrency: oneOf("concurrency", options.concurrency, CONCURRENCY_MODES, socket ? "interleave" : "exclusive"),
+    concurrency: oneOf(
+      "concurrency",
+      options.concurrency,
+      CONCURRENCY_MODES,
+      socket ? "interleave" : "exclusive",
+    ),
     ownerIdleMs: positive("ownerIdleMs", options.ownerIdleMs, 5_000),
     reasoning: reasoning === false ? false : reasoning === true ? "inline" : stream("reasoning", reasoning),
     toolCalls: options.toolCalls ?? false,

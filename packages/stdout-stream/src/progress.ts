@@ -47,7 +47,12 @@ export class ProgressEvents {
   /** The closing event of a root run, or "" for any other run. */
   runEnd(run: Run): string {
     if (!this.kinds.run || run.depth !== 0) return "";
-    const record: ProgressRecord = { event: "run-end", runId: run.runId, traceId: run.traceId, name: run.name };
+    const record: ProgressRecord = {
+      event: "run-end",
+      runId: run.runId,
+      traceId: run.traceId,
+      name: run.name,
+    };
     record.durationMs = this.now() - run.startTime;
     if (run.state.usage) record.usage = run.state.usage;
     return this.format.progress(record);

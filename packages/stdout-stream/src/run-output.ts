@@ -116,17 +116,23 @@ export class RunOutput {
     this.channel.write(unitOf(run), out, this.mode, this.now(), state.prefix);
   }
 
-  /** Closes a run's output: its open line, then `closing` (an end or error event), and frees the stream. */
-  finish(run: Run, closing: string): void {
+  /**
+   * Closes a run's output: its open line, then `closing` (end, error and run-end events: one write each, so that
+   * a message sink sends one message per event), and frees the stream.
+   */
+  finish(run: Run, ...closing: string[]): void {
     const state = run.state;
     const lineEnd = this.format.text && state.openLine ? "\n" : "";
     state.openLine = false;
     const unit = unitOf(run);
-    if (unit === run) this.channel.end(run, this.mode, lineEnd + closing);
-    else {
-      if (lineEnd + closing !== "") this.channel.write(unit, lineEnd + closing, this.mode, this.now());
-      this.channel.unclaim(run.runId);
+    const parts = closing.filter((part) => part !== "");
+    const last = unit === run ? lineEnd + (this.format.text ? parts.join("") : (parts.pop() ?? "")) : "";
+    const before = unit === run ? (this.format.text ? [] : parts) : [lineEnd, ...parts];
+    for (const part of before) {
+      if (part !== "") this.channel.write(unit, part, this.mode, this.now(), state.prefix);
     }
+    if (unit === run) this.channel.end(run, this.mode, last);
+    else this.channel.unclaim(run.runId);
     if (state.reasoningOpenLine) {
       state.reasoningOpenLine = false;
       this.reasoningChannel?.sink.write("\n");

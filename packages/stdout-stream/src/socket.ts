@@ -10,7 +10,8 @@ export interface WebSocketLike {
   /** Bytes sent and not yet handed to the network. */
   readonly bufferedAmount: number;
   send(data: string): void;
-  on(event: "close" | "error", listener: (...args: never[]) => void): unknown;
+  on(event: "close", listener: () => void): unknown;
+  on(event: "error", listener: (error: Error) => void): unknown;
 }
 
 const OPEN = 1;
@@ -50,7 +51,7 @@ export class WebSocketSink implements OutputSink {
     readonly maxQueuedChars: number,
   ) {
     // One 'error' listener for the socket's lifetime: a socket error never becomes an uncaught exception.
-    socket.on("error", ((error: unknown) => this.fail(error)) as (...args: never[]) => void);
+    socket.on("error", (error: Error) => this.fail(error));
     socket.on("close", () => this.stop());
   }
 
