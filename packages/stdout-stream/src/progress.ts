@@ -83,7 +83,8 @@ export class ProgressEvents {
     if (!this.kinds.run || root === undefined) return;
     const usage = extractUsage(output);
     if (!usage) return;
-    const total = (root.state.usage ??= { inputTokens: 0, outputTokens: 0, totalTokens: 0 });
+    root.state.usage ??= { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+    const total = root.state.usage;
     total.inputTokens += usage.inputTokens ?? 0;
     total.outputTokens += usage.outputTokens ?? 0;
     total.totalTokens += usage.totalTokens ?? (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
