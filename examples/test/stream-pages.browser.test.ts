@@ -48,7 +48,7 @@ async function paintsOf(page: Page, pane: string): Promise<Paint[]> {
 }
 
 async function answerText(page: Page, pane: string): Promise<string> {
-  return page.locator(`section[data-pane="${pane}"] .answer`).innerText();
+  return (await page.locator(`section[data-pane="${pane}"] .answer`).textContent()) ?? "";
 }
 
 /** Every paint shows a prefix of the final answer, growing: each token exactly once, in order. */
@@ -152,7 +152,9 @@ describe.skipIf(!HAVE_BROWSER)(`streaming pages in chromium (${CHROMIUM})`, () =
       expectProgressive(await paintsOf(page, "left"), final);
       const progress = (await page.evaluate("window.progressLog")) as { pane: string; text: string }[];
       expect(progress.filter((p) => p.pane === "left").map((p) => p.text)).toContain("calling get_weather…");
-      expect(await page.locator('section[data-pane="left"] .progress').innerText()).toBe("get_weather done");
+      expect(await page.locator('section[data-pane="left"] .progress').textContent()).toBe(
+        "get_weather done",
+      );
     });
 
     it("two concurrent conversations do not mix", async () => {
