@@ -5,44 +5,23 @@ import { writeFileSync } from "node:fs";
 import { InProcessChatModel, NoopCallbackHandler } from "@chainwatch/testkit";
 import type { LLMResult } from "@langchain/core/outputs";
 import { Bench } from "tinybench";
-import { ChainwatchCallbackHandler, carriesContent } from "../src/index.js";
+import { ChainwatchCallbackHandler, type TrackedRun } from "../src/index.js";
 
+type Run = TrackedRun<{ tokens: number }>;
+
+/** The smallest real handler on the hooks: counts content tokens per run (the base marks the first one). */
 class MinimalHandler extends ChainwatchCallbackHandler<{ tokens: number }> {
   name = "minimal";
   constructor() {
     super("minimal");
   }
-  override handleChatModelStart(
-    llm: unknown,
-    _messages: unknown,
-    runId: string,
-    parentRunId?: string,
-    extraParams?: unknown,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
-  ) {
-    this.trackLLMStart(llm, runId, parentRunId, extraParams, tags, metadata, runName, { tokens: 0 });
+  protected override createRunState() {
+    return { tokens: 0 };
   }
-  override handleLLMNewToken(
-    token: string,
-    _idx: unknown,
-    runId: string,
-    _p?: string,
-    _t?: string[],
-    fields?: unknown,
-  ) {
-    const run = this.runs.get(runId);
-    if (!run || !carriesContent(token, fields)) return;
-    this.runs.markFirstToken(run);
-    run.state.tokens++;
+  protected override onToken(run: Run, token: string) {
+    if (token !== "") run.state.tokens++;
   }
-  override handleLLMEnd(_output: LLMResult, runId: string) {
-    this.runs.end(runId);
-  }
-  override handleLLMError(_error: unknown, runId: string) {
-    this.runs.end(runId);
-  }
+  protected override onModelEnd(_run: Run, _output: LLMResult) {}
 }
 
 const TOKENS = 1_000;

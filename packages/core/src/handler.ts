@@ -1,6 +1,13 @@
+import type { AgentAction, AgentFinish } from "@langchain/core/agents";
 import { BaseCallbackHandler, type BaseCallbackHandlerInput } from "@langchain/core/callbacks/base";
+import type { DocumentInterface } from "@langchain/core/documents";
+import type { LLMResult } from "@langchain/core/outputs";
+import { asMetadata, asTags, CALLBACK_METHODS, type CallbackMethod } from "./callback-args.js";
+import { DISPATCHERS, METHODS_BY_HOOK, RUN_TREE_METHODS, runNameOf } from "./dispatch.js";
 import { type HandlerErrorReporter, HandlerGuard } from "./guard.js";
-import { modelFromStart, serializedClassName } from "./model.js";
+import type { ModelStartInput, RunEventOptions, TokenFields } from "./hooks.js";
+import { modelFromStart } from "./model.js";
+import { RUNS_OPTION_SHAPE, validateOptions } from "./options.js";
 import {
   type EvictionReason,
   RunTracker,
@@ -20,32 +27,6 @@ export interface ChainwatchHandlerOptions {
   onHandlerError?: HandlerErrorReporter;
 }
 
-/** Every callback method LangChain may call on a handler; each is guarded when the handler defines it. */
-export const CALLBACK_METHODS = [
-  "handleLLMStart",
-  "handleChatModelStart",
-  "handleLLMNewToken",
-  "handleLLMEnd",
-  "handleLLMError",
-  "handleChainStart",
-  "handleChainEnd",
-  "handleChainError",
-  "handleToolStart",
-  "handleToolEnd",
-  "handleToolError",
-  "handleToolEvent",
-  "handleRetrieverStart",
-  "handleRetrieverEnd",
-  "handleRetrieverError",
-  "handleAgentAction",
-  "handleAgentEnd",
-  "handleText",
-  "handleCustomEvent",
-] as const;
-
-/** Name of a callback method. */
-export type CallbackMethod = (typeof CALLBACK_METHODS)[number];
-
 /**
  * The run type of a `handleChainStart` call from its 7th argument. At runtime LangChain calls
  * `handleChainStart(serialized, inputs, runId, parentRunId, tags, metadata, runType, runName)`, whatever its type
@@ -55,26 +36,37 @@ export function chainRunType(runTypeArg: unknown): "chain" | "prompt" {
   return runTypeArg === "prompt" ? "prompt" : "chain";
 }
 
-function runName(runNameArg: unknown, serialized: unknown, fallback: string): string {
-  if (typeof runNameArg === "string" && runNameArg !== "") return runNameArg;
-  return serializedClassName(serialized) ?? fallback;
-}
-
-function asTags(tags: unknown): readonly string[] | undefined {
-  return Array.isArray(tags) ? (tags as string[]) : undefined;
-}
-
-function asMetadata(metadata: unknown): Record<string, unknown> | undefined {
-  return typeof metadata === "object" && metadata !== null
-    ? (metadata as Record<string, unknown>)
-    : undefined;
-}
-
 /**
- * The base of every chainwatch handler: a {@link RunTracker} for per-run state, and a {@link HandlerGuard} around
- * every callback method the subclass defines, so that a handler's own failure is reported once and never thrown
- * into the run. Subclasses implement LangChain's `handle*` methods as usual and call the `track*` helpers from
- * their start callbacks.
+ * The base of every chainwatch handler. It implements LangChain's `handle*` callback methods once: decodes their
+ * positional arguments (the runtime order, not the `.d.ts`), keeps per-run state in a {@link RunTracker}, and
+ * calls the typed run-event hooks ({@link RunEventHooks}) a subclass overrides where it has work. Every call is
+ * guarded by a {@link HandlerGuard}: a handler's own failure is reported once per method and never thrown into
+ * the run, except a {@link RunBlockedError} from a handler built with `raiseError: true` (that is how a start hook
+ * blocks a call before its request is sent).
+ *
+ * Only what the hooks need is wired: LangChain calls `handleLLMNewToken` only on a handler that overrides
+ * `onToken`, chain/tool/retriever methods only for their hooks or when `runTree` is set (fourth constructor
+ * argument), and LangChain's `ignoreLLM`, `ignoreChain`, `ignoreAgent`, `ignoreRetriever` and `ignoreCustomEvent`
+ * flags keep working. Per-run state lives in `run.state`, created by {@link createRunState} at each start.
+ *
+ * @example
+ * ```ts
+ * class TokensPerCall extends ChainwatchCallbackHandler<{ tokens: number }> {
+ *   name = "tokens_per_call";
+ *   constructor(options: ChainwatchHandlerOptions = {}) {
+ *     super("tokens_per_call", options);
+ *   }
+ *   protected override createRunState() {
+ *     return { tokens: 0 };
+ *   }
+ *   protected override onToken(run: TrackedRun<{ tokens: number }>, _token: string, _fields: TokenFields, first: boolean) {
+ *     run.state.tokens++;
+ *   }
+ *   protected override onModelEnd(run: TrackedRun<{ tokens: number }>, output: LLMResult) {
+ *     console.log(run.model, run.state.tokens, extractUsage(output)?.totalTokens);
+ *   }
+ * }
+ * ```
  */
 export abstract class ChainwatchCallbackHandler<State = undefined> extends BaseCallbackHandler {
   /** Per-run state of this handler. */
@@ -84,12 +76,23 @@ export abstract class ChainwatchCallbackHandler<State = undefined> extends BaseC
   /** The options this handler was built with; `copy()` builds a twin from them. */
   protected readonly options: unknown;
 
+  /**
+   * @param handlerName the handler's `name`, used in failure reports
+   * @param options the base options (`runs`, `onHandlerError`); the subclass validates its own keys
+   * @param callbackInput LangChain's handler input: `raiseError: true` to let a start hook block a call
+   * @param events how the handler is wired beyond its hooks ({@link RunEventOptions})
+   */
   protected constructor(
     handlerName: string,
     options: ChainwatchHandlerOptions = {},
     callbackInput?: BaseCallbackHandlerInput,
+    events: RunEventOptions = {},
   ) {
     super(callbackInput);
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`${new.target.name}: options must be an object, got ${String(options)}`);
+    }
+    validateOptions(new.target.name, { runs: options.runs }, { runs: RUNS_OPTION_SHAPE });
     this.options = options;
     this.guard = new HandlerGuard(handlerName, options.onHandlerError);
     this.runs = new RunTracker<State>({
@@ -102,13 +105,7 @@ export abstract class ChainwatchCallbackHandler<State = undefined> extends BaseC
         }
       },
     });
-    const self = this as unknown as Record<string, unknown>;
-    for (const method of CALLBACK_METHODS) {
-      const fn = self[method];
-      if (typeof fn === "function") {
-        self[method] = this.guard.wrap(method, fn as (...args: unknown[]) => unknown, this);
-      }
-    }
+    this.installCallbacks(events);
   }
 
   /** Runs this handler still holds state for (idle runs past their TTL are evicted first). */
@@ -127,10 +124,108 @@ export abstract class ChainwatchCallbackHandler<State = undefined> extends BaseC
     return new Constructor(this.options);
   }
 
-  /** Called for a run evicted without an end event (an abandoned stream, a crash). */
+  /**
+   * Defines, on this instance, the `handle*` methods LangChain will call: the guarded dispatcher of each method a
+   * hook (or the run tree) needs, and, guarded too, any `handle*` method a subclass still defines itself.
+   */
+  private installCallbacks(events: RunEventOptions): void {
+    const self = this as unknown as Record<string, unknown>;
+    const base = ChainwatchCallbackHandler.prototype as unknown as Record<string, unknown>;
+    const needed = new Set<CallbackMethod>(events.runTree ? RUN_TREE_METHODS : []);
+    for (const [hook, methods] of Object.entries(METHODS_BY_HOOK)) {
+      if (self[hook] !== base[hook]) for (const method of methods) needed.add(method);
+    }
+    for (const method of CALLBACK_METHODS) {
+      const own = self[method];
+      const dispatcher = DISPATCHERS[method];
+      if (typeof own === "function") {
+        self[method] = this.guard.wrap(method, own as (...args: unknown[]) => unknown, this);
+      } else if (dispatcher !== undefined && needed.has(method)) {
+        self[method] = this.guard.wrap(method, dispatcher as (...args: unknown[]) => unknown, this);
+      }
+    }
+  }
+
+  /**
+   * The state a new run starts with (`run.state`), for every run type this handler tracks.
+   * @default undefined
+   */
+  protected createRunState(_runType: RunType): State {
+    return undefined as State;
+  }
+
+  /** {@inheritDoc RunEventHooks.onModelStart} */
+  protected onModelStart(_run: TrackedRun<State>, _input: ModelStartInput): void | Promise<void> {}
+  /** {@inheritDoc RunEventHooks.onToken} */
+  protected onToken(
+    _run: TrackedRun<State>,
+    _token: string,
+    _fields: TokenFields,
+    _firstContent: boolean,
+  ): void | Promise<void> {}
+  /** {@inheritDoc RunEventHooks.onModelEnd} */
+  protected onModelEnd(_run: TrackedRun<State>, _output: LLMResult): void | Promise<void> {}
+  /** {@inheritDoc RunEventHooks.onModelError} */
+  protected onModelError(_run: TrackedRun<State>, _error: unknown): void | Promise<void> {}
+  /** {@inheritDoc RunEventHooks.onChainStart} */
+  protected onChainStart(_run: TrackedRun<State>, _inputs: unknown): void | Promise<void> {}
+  /** {@inheritDoc RunEventHooks.onChainEnd} */
+  protected onChainEnd(_run: TrackedRun<State>, _outputs: unknown): void | Promise<void> {}
+  /** {@inheritDoc RunEventHooks.onChainError} */
+  protected onChainError(_run: TrackedRun<State>, _error: unknown): void | Promise<void> {}
+  /** {@inheritDoc RunEventHooks.onToolStart} */
+  protected onToolStart(
+    _run: TrackedRun<State>,
+    _input: string,
+    _toolCallId: string | undefined,
+  ): void | Promise<void> {}
+  /** {@inheritDoc RunEventHooks.onToolEnd} */
+  protected onToolEnd(_run: TrackedRun<State>, _output: unknown): void | Promise<void> {}
+  /** {@inheritDoc RunEventHooks.onToolError} */
+  protected onToolError(_run: TrackedRun<State>, _error: unknown): void | Promise<void> {}
+  /** {@inheritDoc RunEventHooks.onRetrieverStart} */
+  protected onRetrieverStart(_run: TrackedRun<State>, _query: string): void | Promise<void> {}
+  /** {@inheritDoc RunEventHooks.onRetrieverEnd} */
+  protected onRetrieverEnd(
+    _run: TrackedRun<State>,
+    _documents: readonly DocumentInterface[],
+  ): void | Promise<void> {}
+  /** {@inheritDoc RunEventHooks.onRetrieverError} */
+  protected onRetrieverError(_run: TrackedRun<State>, _error: unknown): void | Promise<void> {}
+  /** {@inheritDoc RunEventHooks.onAgentAction} */
+  protected onAgentAction(
+    _run: TrackedRun<State> | undefined,
+    _action: AgentAction,
+    _runId: string,
+  ): void | Promise<void> {}
+  /** {@inheritDoc RunEventHooks.onAgentEnd} */
+  protected onAgentEnd(
+    _run: TrackedRun<State> | undefined,
+    _finish: AgentFinish,
+    _runId: string,
+  ): void | Promise<void> {}
+  /** {@inheritDoc RunEventHooks.onText} */
+  protected onText(
+    _run: TrackedRun<State> | undefined,
+    _text: string,
+    _runId: string,
+  ): void | Promise<void> {}
+  /** {@inheritDoc RunEventHooks.onCustomEvent} */
+  protected onCustomEvent(
+    _name: string,
+    _data: unknown,
+    _runId: string,
+    _tags: readonly string[] | undefined,
+    _metadata: Readonly<Record<string, unknown>> | undefined,
+    _run: TrackedRun<State> | undefined,
+  ): void | Promise<void> {}
+  /** {@inheritDoc RunEventHooks.onRunEvicted} */
   protected onRunEvicted(_run: TrackedRun<State>, _reason: EvictionReason): void {}
 
-  /** Records an LLM or chat-model run from its start callback's arguments. */
+  /**
+   * Records an LLM or chat-model run from its start callback's arguments.
+   * @deprecated for handlers that still define `handleChatModelStart` themselves; override `onModelStart`.
+   */
   protected trackLLMStart(
     serialized: unknown,
     runId: string,
@@ -146,7 +241,7 @@ export abstract class ChainwatchCallbackHandler<State = undefined> extends BaseC
       runId,
       parentRunId,
       runType: "llm",
-      name: runName(runNameArg, serialized, "llm"),
+      name: runNameOf(runNameArg, serialized, "llm"),
       tags: asTags(tags),
       metadata: asMetadata(metadata),
       model,
@@ -156,6 +251,7 @@ export abstract class ChainwatchCallbackHandler<State = undefined> extends BaseC
   }
 
   /**
+   * @deprecated for handlers that still define `handleChainStart` and siblings themselves; override the hooks.
    * Records a chain, tool or retriever run. For chains pass the runtime `runType` argument (`"prompt"` for prompt
    * templates); LangChain calls `handleChainStart(serialized, inputs, runId, parentRunId, tags, metadata,
    * runType, runName)` whatever its type declaration says.
@@ -174,7 +270,7 @@ export abstract class ChainwatchCallbackHandler<State = undefined> extends BaseC
       runId,
       parentRunId,
       runType,
-      name: runName(runNameArg, serialized, runType),
+      name: runNameOf(runNameArg, serialized, runType),
       tags: asTags(tags),
       metadata: asMetadata(metadata),
       state,

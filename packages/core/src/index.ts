@@ -1,4 +1,14 @@
 export {
+  asMetadata,
+  asTags,
+  CALLBACK_ARGUMENTS,
+  CALLBACK_METHODS,
+  type CallbackArgumentPositions,
+  type CallbackMethod,
+  type DecodedCallback,
+  decodeCallback,
+} from "./callback-args.js";
+export {
   type ContentPart,
   carriesContent,
   contentParts,
@@ -30,14 +40,26 @@ export {
   RunBlockedError,
   warnOnce,
 } from "./guard.js";
-export {
-  CALLBACK_METHODS,
-  type CallbackMethod,
-  ChainwatchCallbackHandler,
-  type ChainwatchHandlerOptions,
-  chainRunType,
-} from "./handler.js";
+export { ChainwatchCallbackHandler, type ChainwatchHandlerOptions, chainRunType } from "./handler.js";
+export type {
+  ChatModelStartInput,
+  ModelStartInput,
+  RunEventHook,
+  RunEventHooks,
+  RunEventOptions,
+  TextModelStartInput,
+  TokenFields,
+} from "./hooks.js";
 export { type ModelInfo, modelFromStart, resolveModel, responseModel, serializedClassName } from "./model.js";
+export {
+  EACH_VALUE,
+  eachValue,
+  handlerOptionShape,
+  LANGCHAIN_HANDLER_KEYS,
+  type OptionShape,
+  RUNS_OPTION_SHAPE,
+  validateOptions,
+} from "./options.js";
 export {
   type EvictionReason,
   type RunStart,

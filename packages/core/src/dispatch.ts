@@ -1,0 +1,233 @@
+import type { AgentAction, AgentFinish } from "@langchain/core/agents";
+import type { DocumentInterface } from "@langchain/core/documents";
+import type { BaseMessage } from "@langchain/core/messages";
+import { asMetadata, asTags, type CallbackMethod } from "./callback-args.js";
+import { carriesContent } from "./content.js";
+import { RunBlockedError } from "./guard.js";
+import type { RunEventHook, RunEventHooks, TokenFields } from "./hooks.js";
+import { modelFromStart, serializedClassName } from "./model.js";
+import type { RunTracker, RunType, TrackedRun } from "./run-tracker.js";
+
+/** What the dispatchers see of a handler: its tracker, its state factory and its hooks. */
+export interface HookTarget extends RunEventHooks<unknown> {
+  readonly runs: RunTracker<unknown>;
+  createRunState(runType: RunType): unknown;
+}
+
+/** A callback method's implementation; called with the handler as `this` (through the guard). */
+type Dispatcher = (this: HookTarget, ...args: unknown[]) => unknown;
+
+/** Run name from the start event, else the serialized class name (`ChatOpenAI`), else the run type. */
+export function runNameOf(runNameArg: unknown, serialized: unknown, fallback: string): string {
+  if (typeof runNameArg === "string" && runNameArg !== "") return runNameArg;
+  return serializedClassName(serialized) ?? fallback;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
+/**
+ * Calls a start hook. A start the hook blocks (a `RunBlockedError`, sync or async) never gets an end event, so its
+ * run is released here; the error goes on to the guard, which lets it through.
+ */
+function callStartHook(target: HookTarget, run: TrackedRun<unknown>, call: () => unknown): unknown {
+  try {
+    const result = call();
+    if (!isThenable(result)) return result;
+    return Promise.resolve(result).catch((error: unknown) => {
+      if (error instanceof RunBlockedError) target.runs.end(run.runId);
+      throw error;
+    });
+  } catch (error) {
+    if (error instanceof RunBlockedError) target.runs.end(run.runId);
+    throw error;
+  }
+}
+
+function startRun(
+  target: HookTarget,
+  runType: RunType,
+  serialized: unknown,
+  runId: unknown,
+  parentRunId: unknown,
+  tags: unknown,
+  metadata: unknown,
+  runNameArg: unknown,
+  model?: { model: string | undefined; provider: string | undefined },
+): TrackedRun<unknown> {
+  return target.runs.start({
+    runId: runId as string,
+    parentRunId: typeof parentRunId === "string" ? parentRunId : undefined,
+    runType,
+    name: runNameOf(runNameArg, serialized, runType),
+    tags: asTags(tags),
+    metadata: asMetadata(metadata),
+    model: model?.model,
+    provider: model?.provider,
+    state: target.createRunState(runType),
+  });
+}
+
+function modelStart(kind: "chat" | "text"): Dispatcher {
+  return function (
+    this: HookTarget,
+    serialized,
+    prompts,
+    runId,
+    parentRunId,
+    extraParams,
+    tags,
+    metadata,
+    name,
+  ) {
+    const model = modelFromStart(serialized, extraParams, metadata);
+    const run = startRun(this, "llm", serialized, runId, parentRunId, tags, metadata, name, model);
+    const extra = asMetadata(extraParams);
+    const common = { serialized, extraParams: extra, invocationParams: asMetadata(extra?.invocation_params) };
+    return callStartHook(this, run, () =>
+      this.onModelStart(
+        run,
+        kind === "chat"
+          ? { kind, messages: prompts as BaseMessage[][], ...common }
+          : { kind, prompts: prompts as string[], ...common },
+      ),
+    );
+  };
+}
+
+/** handleChainStart / handleToolStart / handleRetrieverStart: the same argument positions up to the run name. */
+function runStart(runType: "tool" | "retriever", hook: "onToolStart" | "onRetrieverStart"): Dispatcher {
+  return function (
+    this: HookTarget,
+    serialized,
+    input,
+    runId,
+    parentRunId,
+    tags,
+    metadata,
+    name,
+    toolCallId,
+  ) {
+    const run = startRun(this, runType, serialized, runId, parentRunId, tags, metadata, name);
+    return callStartHook(this, run, () =>
+      hook === "onToolStart"
+        ? this.onToolStart(run, input as string, typeof toolCallId === "string" ? toolCallId : undefined)
+        : this.onRetrieverStart(run, input as string),
+    );
+  };
+}
+
+type EndHook =
+  | "onModelEnd"
+  | "onModelError"
+  | "onChainEnd"
+  | "onChainError"
+  | "onToolEnd"
+  | "onToolError"
+  | "onRetrieverEnd"
+  | "onRetrieverError";
+
+/** An end or error callback: `(payload, runId, …)`. The run leaves the tracker, then the hook sees it. */
+function runEnd(hook: EndHook): Dispatcher {
+  return function (this: HookTarget, payload, runId) {
+    const run = this.runs.end(runId as string);
+    if (run === undefined) return undefined;
+    return (this[hook] as (run: TrackedRun<unknown>, payload: unknown) => unknown)(run, payload);
+  };
+}
+
+/**
+ * The base class's implementation of each LangChain callback method, installed per handler instance only when a
+ * hook (or the run tree) needs it.
+ */
+export const DISPATCHERS: Readonly<Partial<Record<CallbackMethod, Dispatcher>>> = {
+  handleChatModelStart: modelStart("chat"),
+  handleLLMStart: modelStart("text"),
+  handleLLMNewToken(this: HookTarget, token, _idx, runId, _parentRunId, _tags, fields) {
+    const run = this.runs.get(runId as string);
+    if (run === undefined) return undefined;
+    const text = token as string;
+    let first = false;
+    if (carriesContent(text, fields)) first = this.runs.markFirstToken(run);
+    else this.runs.touch(run);
+    return this.onToken(run, text, fields as TokenFields, first);
+  },
+  handleLLMEnd: runEnd("onModelEnd"),
+  handleLLMError: runEnd("onModelError"),
+  handleChainStart(this: HookTarget, serialized, inputs, runId, parentRunId, tags, metadata, runType, name) {
+    // Runtime order, not the .d.ts: runType is the 7th argument ("prompt" for prompt templates).
+    const type = runType === "prompt" ? "prompt" : "chain";
+    const run = startRun(this, type, serialized, runId, parentRunId, tags, metadata, name);
+    return callStartHook(this, run, () => this.onChainStart(run, inputs));
+  },
+  handleChainEnd: runEnd("onChainEnd"),
+  handleChainError: runEnd("onChainError"),
+  handleToolStart: runStart("tool", "onToolStart"),
+  handleToolEnd: runEnd("onToolEnd"),
+  handleToolError: runEnd("onToolError"),
+  handleRetrieverStart: runStart("retriever", "onRetrieverStart"),
+  handleRetrieverEnd(this: HookTarget, documents, runId) {
+    const run = this.runs.end(runId as string);
+    if (run === undefined) return undefined;
+    return this.onRetrieverEnd(run, (Array.isArray(documents) ? documents : []) as DocumentInterface[]);
+  },
+  handleRetrieverError: runEnd("onRetrieverError"),
+  handleAgentAction(this: HookTarget, action, runId) {
+    return this.onAgentAction(this.runs.get(runId as string), action as AgentAction, runId as string);
+  },
+  handleAgentEnd(this: HookTarget, finish, runId) {
+    return this.onAgentEnd(this.runs.get(runId as string), finish as AgentFinish, runId as string);
+  },
+  handleText(this: HookTarget, text, runId) {
+    return this.onText(this.runs.get(runId as string), String(text), runId as string);
+  },
+  handleCustomEvent(this: HookTarget, name, data, runId, tags, metadata) {
+    return this.onCustomEvent(
+      String(name),
+      data,
+      runId as string,
+      asTags(tags),
+      asMetadata(metadata),
+      this.runs.get(runId as string),
+    );
+  },
+};
+
+/** Which callback methods each hook needs LangChain to call. */
+export const METHODS_BY_HOOK: Readonly<
+  Record<Exclude<RunEventHook, "onRunEvicted">, readonly CallbackMethod[]>
+> = {
+  onModelStart: ["handleChatModelStart", "handleLLMStart", "handleLLMEnd", "handleLLMError"],
+  onModelEnd: ["handleChatModelStart", "handleLLMStart", "handleLLMEnd", "handleLLMError"],
+  onModelError: ["handleChatModelStart", "handleLLMStart", "handleLLMEnd", "handleLLMError"],
+  onToken: ["handleChatModelStart", "handleLLMStart", "handleLLMNewToken", "handleLLMEnd", "handleLLMError"],
+  onChainStart: ["handleChainStart", "handleChainEnd", "handleChainError"],
+  onChainEnd: ["handleChainStart", "handleChainEnd", "handleChainError"],
+  onChainError: ["handleChainStart", "handleChainEnd", "handleChainError"],
+  onToolStart: ["handleToolStart", "handleToolEnd", "handleToolError"],
+  onToolEnd: ["handleToolStart", "handleToolEnd", "handleToolError"],
+  onToolError: ["handleToolStart", "handleToolEnd", "handleToolError"],
+  onRetrieverStart: ["handleRetrieverStart", "handleRetrieverEnd", "handleRetrieverError"],
+  onRetrieverEnd: ["handleRetrieverStart", "handleRetrieverEnd", "handleRetrieverError"],
+  onRetrieverError: ["handleRetrieverStart", "handleRetrieverEnd", "handleRetrieverError"],
+  onAgentAction: ["handleAgentAction"],
+  onAgentEnd: ["handleAgentEnd"],
+  onText: ["handleText"],
+  onCustomEvent: ["handleCustomEvent"],
+};
+
+/** The methods the run tree needs even without hooks: starts and ends of chains, tools and retrievers. */
+export const RUN_TREE_METHODS: readonly CallbackMethod[] = [
+  "handleChainStart",
+  "handleChainEnd",
+  "handleChainError",
+  "handleToolStart",
+  "handleToolEnd",
+  "handleToolError",
+  "handleRetrieverStart",
+  "handleRetrieverEnd",
+  "handleRetrieverError",
+];
