@@ -1,3 +1,4 @@
+import { handlerOptionShape, type OptionShape, validateOptions } from "@chainwatch/core";
 import { isWebSocket, type WebSocketLike } from "./socket.js";
 import type {
   ConcurrencyMode,
@@ -132,10 +133,30 @@ function target(options: StdoutStreamOptions): OutputStream | WebSocketLike {
   return options.socket;
 }
 
-/** Applies defaults and rejects bad values loudly, naming the option and the value. */
+/** Every key the constructor accepts (LangChain's handler keys and `runs` / `onHandlerError` included). */
+const OPTION_SHAPE: OptionShape = handlerOptionShape({
+  stream: true,
+  socket: true,
+  format: true,
+  progress: { run: true, model: true, tool: true, retriever: true, toolInput: true },
+  show: true,
+  concurrency: true,
+  ownerIdleMs: true,
+  reasoning: true,
+  toolCalls: true,
+  color: true,
+  footer: true,
+  errorOutput: true,
+  maxQueuedChars: true,
+  closeTimeoutMs: true,
+  env: true,
+});
+
+/** Applies defaults and rejects unknown keys and bad values loudly, naming the option and the value. */
 export function resolveOptions(options: StdoutStreamOptions): ResolvedOptions {
   if (typeof options !== "object" || options === null)
     fail(`options must be an object, got ${String(options)}`);
+  validateOptions("StdoutStreamCallbackHandler", options, OPTION_SHAPE);
   const color = options.color ?? "auto";
   if (color !== "auto" && typeof color !== "boolean") {
     fail(`color must be "auto", true or false, got ${JSON.stringify(color)}`);

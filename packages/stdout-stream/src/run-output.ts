@@ -23,6 +23,8 @@ export interface StreamRunState {
    * events) its root run, so that one conversation turn is one block, progress events included.
    */
   unit: TrackedRun<StreamRunState> | undefined;
+  /** Another handler on this stream prints the run (or it is a chain with nothing to print): ignored. */
+  skip: boolean;
   /** Usage summed over the model calls of a root run (for its `run-end` event). */
   usage: { inputTokens: number; outputTokens: number; totalTokens: number } | undefined;
 }
@@ -38,6 +40,7 @@ export function newRunState(): StreamRunState {
     hidden: false,
     reasoningOpenLine: false,
     unit: undefined,
+    skip: false,
     usage: undefined,
   };
 }

@@ -39,13 +39,17 @@ describe('"exclusive" mode never holds output back for ever (issue 18.3)', () =>
   });
 
   it("a waiting run whose consumer also left gets the stream within ownerIdleMs, with no further event", async () => {
+    // The clock moves only when the test says so; the handler's own timer checks it.
+    const clock = manualClock(1_000);
     const stream = new CaptureStream();
-    const handler = new StdoutStreamCallbackHandler({ stream, ownerIdleMs: 100 });
+    const handler = new StdoutStreamCallbackHandler({ stream, ownerIdleMs: 100, runs: { now: clock.now } });
     await breakOut(handler, "first one two three four");
     await breakOut(handler, "second one two three four");
-    // Held behind the silent first run right after the break-out...
+    // Held behind the first run, silent but not yet for ownerIdleMs...
+    await new Promise((resolve) => setTimeout(resolve, 250));
     expect(stream.text).not.toContain("second");
     // ...and written once the first run has been silent for ownerIdleMs, without any other run or call.
+    clock.advance(101);
     await vi.waitFor(() => expect(stream.text).toMatch(/^second/m), { timeout: 3_000, interval: 20 });
     expect(stream.text.startsWith("first")).toBe(true);
   });
