@@ -166,9 +166,11 @@ const overSocket = new StdoutStreamCallbackHandler({
 report("websocket", await perToken(4, overSocket));
 console.log(`websocket: characters dropped ${overSocket.droppedChars}`);
 await loopback.close();
-const heap = await soak();
-const growth = heap.after - heap.before;
-console.log(
-  `heap after GC: before ${heap.before.toFixed(2)} MiB, after ${SOAK_RUNS / 2} runs ${heap.middle.toFixed(2)} MiB, after ${SOAK_RUNS} runs ${heap.after.toFixed(2)} MiB (growth ${growth.toFixed(2)} MiB), runs still held: ${heap.active}`,
-);
+const heap = only === undefined ? await soak() : undefined;
+if (heap !== undefined) {
+  const growth = heap.after - heap.before;
+  console.log(
+    `heap after GC: before ${heap.before.toFixed(2)} MiB, after ${SOAK_RUNS / 2} runs ${heap.middle.toFixed(2)} MiB, after ${SOAK_RUNS} runs ${heap.after.toFixed(2)} MiB (growth ${growth.toFixed(2)} MiB), runs still held: ${heap.active}`,
+  );
+}
 console.log(`node ${process.version}, ${Math.round((Date.now() - started) / 1000)} s`);
