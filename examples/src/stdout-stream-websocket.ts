@@ -13,6 +13,7 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { HandlerErrorReporter } from "@chainwatch/core";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { WebSocket, WebSocketServer } from "ws";
 import { exampleModel, runIfMain } from "./setup.js";
@@ -50,6 +51,12 @@ export async function startWebSocketServer(model: BaseChatModel, port = 0): Prom
   const page = await readFile(PAGE, "utf8");
   const agent = pageAgent(model);
   let inFlight = 0;
+  // Pages that went away with a run in progress (the handler reports each socket once, as `socket`).
+  let leftMidRun = 0;
+  const onHandlerError: HandlerErrorReporter = (error, context) => {
+    if (context.method === "socket") leftMidRun++;
+    else process.stderr.write(`stdout_stream ${context.method}: ${String(error)}\n`);
+  };
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     if (req.method === "GET" && path === "/") {
@@ -57,7 +64,7 @@ export async function startWebSocketServer(model: BaseChatModel, port = 0): Prom
       res.end(page);
     } else if (req.method === "GET" && path === "/health") {
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ ok: true, inFlight }));
+      res.end(JSON.stringify({ ok: true, inFlight, leftMidRun }));
     } else {
       res.writeHead(404, { "content-type": "text/plain" });
       res.end("not found\n");
@@ -66,8 +73,8 @@ export async function startWebSocketServer(model: BaseChatModel, port = 0): Prom
   const wss = new WebSocketServer({ server, path: "/ws", maxPayload: 64 * 1024 });
   wss.on("connection", (socket: WebSocket) => {
     // One handler per socket, two handlers when the page asks for redaction (each run picks one).
-    const plain = pageHandler({ socket }, false);
-    const redacting = pageHandler({ socket }, true);
+    const plain = pageHandler({ socket, onHandlerError }, false);
+    const redacting = pageHandler({ socket, onHandlerError }, true);
     socket.on("message", (data) => {
       const question = parseQuestion(data);
       if (question === undefined || socket.readyState !== WebSocket.OPEN) return;
