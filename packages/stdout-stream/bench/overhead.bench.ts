@@ -155,17 +155,24 @@ function report(label: string, result: { noop: number; handler: number; samples:
   );
 }
 
+// `--only=websocket` (or `writable`) runs one comparison alone; `--rounds=N` (default 4) sets its rounds.
+const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice(7);
+const rounds = Number(process.argv.find((arg) => arg.startsWith("--rounds="))?.slice(9) ?? 4);
 const started = Date.now();
-report("writable", await perToken(4, new StdoutStreamCallbackHandler({ stream: discard() })));
-const loopback = await loopbackSocket();
-// The client reads everything, so nothing is dropped: every token is one message sent and received.
-const overSocket = new StdoutStreamCallbackHandler({
-  socket: loopback.socket,
-  maxQueuedChars: 64 * 1_048_576,
-});
-report("websocket", await perToken(4, overSocket));
-console.log(`websocket: characters dropped ${overSocket.droppedChars}`);
-await loopback.close();
+if (only === undefined || only === "writable") {
+  report("writable", await perToken(rounds, new StdoutStreamCallbackHandler({ stream: discard() })));
+}
+if (only === undefined || only === "websocket") {
+  const loopback = await loopbackSocket();
+  // The client reads everything, so nothing is dropped: every token is one message sent and received.
+  const overSocket = new StdoutStreamCallbackHandler({
+    socket: loopback.socket,
+    maxQueuedChars: 64 * 1_048_576,
+  });
+  report("websocket", await perToken(rounds, overSocket));
+  console.log(`websocket: characters dropped ${overSocket.droppedChars}`);
+  await loopback.close();
+}
 const heap = only === undefined ? await soak() : undefined;
 if (heap !== undefined) {
   const growth = heap.after - heap.before;
