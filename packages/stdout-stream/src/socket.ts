@@ -15,6 +15,17 @@ export interface WebSocketLike {
 }
 
 const OPEN = 1;
+
+/** The TCP socket under a `ws` WebSocket (its `_socket`), when there is one to cork. */
+interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
+function rawSocket(socket: WebSocketLike): Corkable | undefined {
+  const raw = (socket as { _socket?: Partial<Corkable> })._socket;
+  return typeof raw?.cork === "function" && typeof raw.uncork === "function" ? (raw as Corkable) : undefined;
+}
 /** How often `flush()` looks at `bufferedAmount` (a WebSocket has no 'drain' event). */
 const FLUSH_POLL_MS = 10;
 
@@ -45,6 +56,9 @@ export class WebSocketSink implements OutputSink {
   private readonly closeListeners: (() => void)[] = [];
   private flushWaiters: (() => void)[] = [];
   private poll: ReturnType<typeof setTimeout> | undefined;
+  /** The messages of one event-loop turn go out in one write (one syscall) instead of one each. */
+  private readonly raw: Corkable | undefined;
+  private corked = false;
 
   constructor(
     readonly socket: WebSocketLike,
@@ -53,6 +67,7 @@ export class WebSocketSink implements OutputSink {
     // One 'error' listener for the socket's lifetime: a socket error never becomes an uncaught exception.
     socket.on("error", (error: Error) => this.fail(error));
     socket.on("close", () => this.stop());
+    this.raw = rawSocket(socket);
   }
 
   get open(): boolean {
@@ -92,6 +107,11 @@ export class WebSocketSink implements OutputSink {
       return;
     }
     try {
+      if (this.raw !== undefined && !this.corked) {
+        this.raw.cork();
+        this.corked = true;
+        setImmediate(this.uncork);
+      }
       this.socket.send(text);
     } catch (error) {
       this.droppedChars += text.length;
@@ -118,6 +138,15 @@ export class WebSocketSink implements OutputSink {
     this.settleFlush();
     return { droppedChars: dropped, timedOut: true };
   }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    try {
+      this.raw?.uncork();
+    } catch (error) {
+      this.fail(error);
+    }
+  };
 
   private watch(): void {
     if (this.poll !== undefined) return;
