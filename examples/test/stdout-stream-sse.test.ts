@@ -43,13 +43,16 @@ afterAll(async () => {
 });
 
 describe("example: SSE endpoint and static page", () => {
-  it("serves the page, which reads /stream with EventSource and renders token, end and error events", async () => {
+  it("serves the page, which reads /stream with EventSource and renders progress, token and error events", async () => {
     const response = await fetch(`${app.url}/`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
     const html = await response.text();
     expect(html).toContain("new EventSource(`/stream?q=");
-    for (const event of ["token", "end", "error"]) expect(html).toContain(`addEventListener("${event}"`);
+    for (const event of ["run-start", "tool-start", "tool-end", "token", "run-end"]) {
+      expect(html).toContain(`on("${event}"`);
+    }
+    expect(html).toContain('addEventListener("error"');
   });
 
   it("streams an answer as Server-Sent Events that a real HTTP client reads token by token", async () => {
@@ -63,8 +66,13 @@ describe("example: SSE endpoint and static page", () => {
     const tokens = events.filter((e) => e.event === "token").map((e) => JSON.parse(e.data).text as string);
     expect(tokens.length).toBeGreaterThan(5);
     expect(tokens.join("")).toBe("Tokens travel to the browser one by one.");
-    expect(events.at(-1)?.event).toBe("end");
-    expect(JSON.parse(events.at(-1)?.data ?? "{}")).toMatchObject({
+    expect(events.map((e) => e.event).filter((e) => e !== "token")).toEqual([
+      "run-start",
+      "model-start",
+      "end",
+      "run-end",
+    ]);
+    expect(JSON.parse(events.find((e) => e.event === "end")?.data ?? "{}")).toMatchObject({
       model: "gpt-4o-mini",
       finishReason: "stop",
     });
@@ -78,6 +86,7 @@ describe("example: SSE endpoint and static page", () => {
     const received: string[] = [];
     try {
       for await (const event of readEvents(response.body as ReadableStream<Uint8Array>)) {
+        if (event.event !== "token") continue;
         received.push(JSON.parse(event.data).text);
         if (received.length === 3) controller.abort();
       }
@@ -94,8 +103,7 @@ describe("example: SSE endpoint and static page", () => {
     const response = await fetch(`${app.url}/stream?q=fail`);
     const events: SseEvent[] = [];
     for await (const event of readEvents(response.body as ReadableStream<Uint8Array>)) events.push(event);
-    expect(events).toHaveLength(1);
-    expect(events[0]?.event).toBe("error");
-    expect(JSON.parse(events[0]?.data ?? "{}").message).toBe("500 model unavailable");
+    expect(events.map((e) => e.event)).toEqual(["run-start", "model-start", "error", "run-error"]);
+    expect(JSON.parse(events[2]?.data ?? "{}").message).toBe("500 model unavailable");
   });
 });

@@ -8,11 +8,15 @@
  *
  *   npm run bench --workspace @chainwatch/stdout-stream        (node --expose-gc)
  */
+
+import { spawn } from "node:child_process";
+import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { InProcessChatModel, NoopCallbackHandler } from "@chainwatch/testkit";
 import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { Bench } from "tinybench";
+import { type WebSocket, WebSocketServer } from "ws";
 import { StdoutStreamCallbackHandler } from "../src/index.js";
 
 const TOKENS = 100_000;
@@ -63,10 +67,12 @@ function median(values: number[]): number {
  * Rounds of a two-task tinybench, alternating which task goes first, so drift over the run (JIT, heap size,
  * machine load) does not favour either; a full GC before every sample. Medians over all samples.
  */
-async function perToken(rounds: number): Promise<{ noop: number; handler: number; samples: number }> {
+async function perToken(
+  rounds: number,
+  handler: BaseCallbackHandler,
+): Promise<{ noop: number; handler: number; samples: number }> {
   const model = new InProcessChatModel({ tokens: TOKENS, token: "tok " });
   const noop = new NoopCallbackHandler();
-  const handler = new StdoutStreamCallbackHandler({ stream: discard() });
   const samples: Record<string, number[]> = { noop: [], stdout_stream: [] };
   for (let round = 0; round < rounds; round++) {
     const bench = new Bench({
@@ -116,19 +122,72 @@ async function soak(): Promise<{ before: number; middle: number; after: number; 
   return { before, middle, after, active: handler.activeRunCount };
 }
 
+/**
+ * A `ws` server socket on loopback whose client is another Node process that reads and discards every message: the
+ * CPU time measured (this process only) is the server's side, and the client reads while the stream runs, so
+ * nothing is dropped (the count is printed).
+ */
+async function loopbackSocket(): Promise<{ socket: WebSocket; close: () => Promise<void> }> {
+  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await new Promise<void>((resolve) => wss.once("listening", resolve));
+  const accepted = new Promise<WebSocket>((resolve) => wss.once("connection", resolve));
+  const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+  const client = spawn(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      `import { WebSocket } from "ws"; new WebSocket(${JSON.stringify(url)}).on("message", () => {});`,
+    ],
+    { stdio: "inherit" },
+  );
+  const socket = await accepted;
+  return {
+    socket,
+    close: async () => {
+      client.kill();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+function report(label: string, result: { noop: number; handler: number; samples: number }): void {
+  const { noop, handler, samples } = result;
+  const ratio = handler / noop;
+  console.log(
+    `${label}: ${samples} samples each; median CPU time of a 100k-token stream: noop ${noop.toFixed(1)} ms, handler ${handler.toFixed(1)} ms`,
+  );
+  console.log(
+    `${label}: per token: noop ${((noop * 1e6) / TOKENS).toFixed(0)} ns, handler ${((handler * 1e6) / TOKENS).toFixed(0)} ns, overhead ${(((handler - noop) * 1e6) / TOKENS).toFixed(0)} ns`,
+  );
+  console.log(
+    `${label}: ratio to noop: ${ratio.toFixed(3)}x (goal < 1.3x) ${ratio < 1.3 ? "MET" : "MISSED"}`,
+  );
+}
+
+// `--only=websocket` (or `writable`) runs one comparison alone; `--rounds=N` (default 4) sets its rounds.
+const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice(7);
+const rounds = Number(process.argv.find((arg) => arg.startsWith("--rounds="))?.slice(9) ?? 4);
 const started = Date.now();
-const { noop, handler, samples } = await perToken(4);
-const ratio = handler / noop;
-console.log(
-  `${samples} samples each; median CPU time of a 100k-token stream: noop ${noop.toFixed(1)} ms, stdout_stream ${handler.toFixed(1)} ms`,
-);
-console.log(
-  `per token: noop ${((noop * 1e6) / TOKENS).toFixed(0)} ns, stdout_stream ${((handler * 1e6) / TOKENS).toFixed(0)} ns, overhead ${(((handler - noop) * 1e6) / TOKENS).toFixed(0)} ns`,
-);
-console.log(`ratio to noop: ${ratio.toFixed(3)}x (goal < 1.3x) ${ratio < 1.3 ? "MET" : "MISSED"}`);
-const heap = await soak();
-const growth = heap.after - heap.before;
-console.log(
-  `heap after GC: before ${heap.before.toFixed(2)} MiB, after ${SOAK_RUNS / 2} runs ${heap.middle.toFixed(2)} MiB, after ${SOAK_RUNS} runs ${heap.after.toFixed(2)} MiB (growth ${growth.toFixed(2)} MiB), runs still held: ${heap.active}`,
-);
+if (only === undefined || only === "writable") {
+  report("writable", await perToken(rounds, new StdoutStreamCallbackHandler({ stream: discard() })));
+}
+if (only === undefined || only === "websocket") {
+  const loopback = await loopbackSocket();
+  // The client reads everything, so nothing is dropped: every token is one message sent and received.
+  const overSocket = new StdoutStreamCallbackHandler({
+    socket: loopback.socket,
+    maxQueuedChars: 1_024 * 1_048_576,
+  });
+  report("websocket", await perToken(rounds, overSocket));
+  console.log(`websocket: characters dropped ${overSocket.droppedChars}`);
+  await loopback.close();
+}
+const heap = only === undefined ? await soak() : undefined;
+if (heap !== undefined) {
+  const growth = heap.after - heap.before;
+  console.log(
+    `heap after GC: before ${heap.before.toFixed(2)} MiB, after ${SOAK_RUNS / 2} runs ${heap.middle.toFixed(2)} MiB, after ${SOAK_RUNS} runs ${heap.after.toFixed(2)} MiB (growth ${growth.toFixed(2)} MiB), runs still held: ${heap.active}`,
+  );
+}
 console.log(`node ${process.version}, ${Math.round((Date.now() - started) / 1000)} s`);

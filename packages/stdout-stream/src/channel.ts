@@ -1,4 +1,5 @@
-import { StreamSink } from "./sink.js";
+import { type OutputSink, StreamSink } from "./sink.js";
+import { isWebSocket, type WebSocketLike, WebSocketSink } from "./socket.js";
 import type { ConcurrencyMode, OutputStream } from "./types.js";
 
 /** What the channel needs to know about a run that writes to it. */
@@ -28,16 +29,19 @@ const MAX_CLAIMS = 10_000;
  * output held for the others, the line state of `"prefix"` mode, and the one sink with its backpressure queue.
  */
 export class StreamChannel {
-  readonly sink: StreamSink;
+  readonly sink: OutputSink;
   private readonly claims = new Set<string>();
   private owner: ChannelRun | undefined;
   private readonly held = new Map<string, HeldOutput>();
   private heldChars = 0;
   private lineRun: string | undefined;
   private atLineStart = true;
+  private now: () => number = () => performance.now();
+  private idleMs = 5_000;
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(stream: OutputStream, maxQueuedChars: number) {
-    this.sink = new StreamSink(stream, maxQueuedChars);
+  constructor(sink: OutputSink) {
+    this.sink = sink;
   }
 
   /** Claims a run for the caller; false when another handler on this stream already prints it. */
@@ -51,6 +55,11 @@ export class StreamChannel {
     return true;
   }
 
+  /** Releases a claim without writing anything (a run printed under its trace's block). */
+  unclaim(runId: string): void {
+    this.claims.delete(runId);
+  }
+
   /** Runs claimed and not yet released (for tests and leak checks). */
   get claimedCount(): number {
     return this.claims.size;
@@ -61,26 +70,34 @@ export class StreamChannel {
     return this.held.size;
   }
 
+  /** The clock and idle bound of exclusive mode (the last handler to open the channel sets them). */
+  configureExclusive(now: () => number, idleMs: number): void {
+    this.now = now;
+    this.idleMs = idleMs;
+  }
+
   /** A run starts: in `"exclusive"` mode the first one takes the stream, the others wait. */
   begin(run: ChannelRun, mode: ConcurrencyMode): void {
     if (mode !== "exclusive") return;
+    if (this.owner !== undefined && this.isIdle(this.owner, this.now())) this.yieldOwner(this.now());
     if (this.owner === undefined) this.owner = run;
     else if (this.owner !== run && !this.held.has(run.runId)) {
       this.held.set(run.runId, { run, parts: [], ended: false });
+      this.watchOwner();
     }
   }
 
   /** Writes a run's output; `label` (prefix mode) starts each of its lines. */
-  write(run: ChannelRun, text: string, mode: ConcurrencyMode, now: number, idleMs: number, label = ""): void {
+  write(run: ChannelRun, text: string, mode: ConcurrencyMode, now: number, label = ""): void {
     if (mode === "interleave") this.emit(text);
     else if (mode === "prefix") this.writePrefixed(run.runId, text, label);
     else if (this.owner === run) this.emit(text);
-    else this.writeExclusive(run, text, now, idleMs);
+    else this.writeExclusive(run, text, now);
   }
 
   /**
    * A run ends (or is given up). In `"exclusive"` mode the owner's end writes the held output of runs that ended
-   * meanwhile, then hands the stream to the earliest run still going. `lineEnd` closes the run's last line.
+   * meanwhile, then hands the stream to the earliest run still active. `lineEnd` closes the run's last line.
    */
   end(run: ChannelRun, mode: ConcurrencyMode, lineEnd: string): void {
     this.claims.delete(run.runId);
@@ -92,10 +109,11 @@ export class StreamChannel {
       this.emit(lineEnd);
       return;
     }
+    const now = this.now();
     if (this.owner === run) {
       this.emit(lineEnd);
       this.owner = undefined;
-      this.promote();
+      this.promote(now, run.startTime);
       return;
     }
     const held = this.held.get(run.runId);
@@ -107,30 +125,41 @@ export class StreamChannel {
     }
     // An owner that stayed silent for this run's whole life is not streaming (a consumer broke out of its
     // stream, or it has not produced a first token yet): this run's block need not wait for it.
-    if (this.owner !== undefined && this.owner.lastSeen < run.startTime) this.yieldOwner();
-    else if (this.owner === undefined) this.promote();
-  }
-
-  /** The owner gives the stream up; it waits like any other run if it writes again. */
-  private yieldOwner(): void {
-    const idle = this.owner;
-    if (idle === undefined) return;
-    this.owner = undefined;
-    if (!this.atLineStart) this.emit("\n");
-    this.held.delete(idle.runId);
-    this.held.set(idle.runId, { run: idle, parts: [], ended: false });
-    this.promote();
-  }
-
-  private writeExclusive(run: ChannelRun, text: string, now: number, idleMs: number): void {
-    if (this.owner !== undefined && now - this.owner.lastSeen > idleMs) {
-      // The owner went quiet (a consumer broke out of its stream, which never ends the run): hand over.
-      this.yieldOwner();
-      if (this.owner === run) {
-        this.emit(text);
-        return;
-      }
+    if (this.owner !== undefined && (this.owner.lastSeen < run.startTime || this.isIdle(this.owner, now))) {
+      this.yieldOwner(now, run.startTime);
+    } else if (this.owner === undefined) {
+      this.promote(now, run.startTime);
     }
+  }
+
+  /**
+   * Writes everything held, in start order (`flush()` and `close()`). Runs still going keep writing: the first
+   * to write next takes the stream.
+   */
+  releaseAll(): void {
+    this.stopWatching();
+    for (const held of this.held.values()) {
+      this.breakLine();
+      this.release(held);
+    }
+    this.held.clear();
+  }
+
+  /** The owner gives the stream up; if it ever writes again, it waits like any other run. */
+  private yieldOwner(now: number, activeSince = Number.NEGATIVE_INFINITY): void {
+    if (this.owner === undefined) return;
+    this.owner = undefined;
+    this.breakLine();
+    this.promote(now, activeSince);
+  }
+
+  private isIdle(run: ChannelRun, now: number): boolean {
+    return now - run.lastSeen > this.idleMs;
+  }
+
+  private writeExclusive(run: ChannelRun, text: string, now: number): void {
+    // The owner went quiet (a consumer broke out of its stream, which never ends the run): hand over.
+    if (this.owner !== undefined && this.isIdle(this.owner, now)) this.yieldOwner(now);
     if (this.owner === undefined) {
       this.owner = run;
       const held = this.held.get(run.runId);
@@ -145,6 +174,7 @@ export class StreamChannel {
     if (!held) {
       held = { run, parts: [], ended: false };
       this.held.set(run.runId, held);
+      this.watchOwner();
     }
     this.hold(held, text);
   }
@@ -164,18 +194,59 @@ export class StreamChannel {
       this.heldChars -= part.length;
       this.emit(part);
     }
+    held.parts.length = 0;
   }
 
-  /** Writes the held output of ended runs in start order, up to the first run still going, which takes over. */
-  private promote(): void {
+  /**
+   * Writes the held output of runs in start order. Ended runs are written whole; the first run still active
+   * (it wrote since `activeSince` and within the idle bound) takes the stream. A run that is silent is written as
+   * far as it got and leaves the queue: a consumer that broke out of its stream never ends its run, so waiting for
+   * it would hold everyone behind it for ever.
+   */
+  private promote(now: number, activeSince = Number.NEGATIVE_INFINITY): void {
     for (const [runId, held] of this.held) {
       this.held.delete(runId);
       this.release(held);
-      if (!held.ended) {
+      if (held.ended) continue;
+      if (held.run.lastSeen >= activeSince && !this.isIdle(held.run, now)) {
         this.owner = held.run;
+        this.watchOwner();
         return;
       }
+      this.breakLine();
     }
+    this.stopWatching();
+  }
+
+  /** While runs wait, checks the owner once it could have gone idle, so they never wait on silence for ever. */
+  private watchOwner(): void {
+    if (this.owner === undefined || this.held.size === 0 || this.timer !== undefined) return;
+    const wait = Math.max(1, Math.ceil(this.owner.lastSeen + this.idleMs - this.now()) + 1);
+    this.timer = setTimeout(this.checkOwner, wait);
+    // Never keeps the process alive; close() and flush() write what is held anyway.
+    this.timer.unref?.();
+  }
+
+  private readonly checkOwner = (): void => {
+    this.timer = undefined;
+    try {
+      const now = this.now();
+      if (this.owner !== undefined && this.isIdle(this.owner, now)) this.yieldOwner(now);
+      this.watchOwner();
+    } catch (error) {
+      this.sink.reporter?.("exclusive", error);
+    }
+  };
+
+  private stopWatching(): void {
+    if (this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Ends an open text line before another run's output (message sinks have no lines). */
+  private breakLine(): void {
+    if (!this.atLineStart && this.sink.lineOriented) this.emit("\n");
   }
 
   private writePrefixed(runId: string, text: string, label: string): void {
@@ -211,16 +282,19 @@ export class StreamChannel {
   }
 }
 
-const channels = new WeakMap<OutputStream, StreamChannel>();
+const channels = new WeakMap<OutputStream | WebSocketLike, StreamChannel>();
 
 /**
- * The process-wide channel of a stream, created on first use. Keyed weakly: a response stream's channel goes
+ * The process-wide channel of a stream or WebSocket, created on first use. Keyed weakly: a response stream's channel goes
  * with the response.
  */
-export function channelFor(stream: OutputStream, maxQueuedChars: number): StreamChannel {
+export function channelFor(stream: OutputStream | WebSocketLike, maxQueuedChars: number): StreamChannel {
   let channel = channels.get(stream);
   if (!channel) {
-    channel = new StreamChannel(stream, maxQueuedChars);
+    const sink = isWebSocket(stream)
+      ? new WebSocketSink(stream, maxQueuedChars)
+      : new StreamSink(stream, maxQueuedChars);
+    channel = new StreamChannel(sink);
     channels.set(stream, channel);
   }
   return channel;

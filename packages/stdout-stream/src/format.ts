@@ -1,6 +1,6 @@
 import { safeStringify, type ToolCallInfo, truncate } from "@chainwatch/core";
 import type { Palette } from "./color.js";
-import type { RunSummaryRecord, StreamFormat } from "./types.js";
+import type { ProgressRecord, RunSummaryRecord, StreamFormat } from "./types.js";
 
 /** Longest tool-call argument list printed on a `→` line, in characters. */
 const MAX_ARGS_CHARS = 200;
@@ -17,6 +17,7 @@ export interface EventFormat {
   toolResult(runId: string, name: string, result: string, failed: boolean): string;
   end(runId: string, summary: RunSummaryRecord): string;
   error(runId: string, message: string): string;
+  progress(record: ProgressRecord): string;
 }
 
 function oneLine(text: string, max: number): string {
@@ -50,6 +51,32 @@ class TextFormat implements EventFormat {
   }
   error(): string {
     return "";
+  }
+  progress(record: ProgressRecord): string {
+    return `${this.palette.dim(progressLine(record))}\n`;
+  }
+}
+
+/** A progress event as a line a person reads. */
+function progressLine(record: ProgressRecord): string {
+  const took = record.durationMs === undefined ? "" : ` (${Math.round(record.durationMs)} ms)`;
+  switch (record.event) {
+    case "run-start":
+      return `▸ ${record.name ?? "run"} started`;
+    case "model-start":
+      return `▸ calling ${record.model ?? record.name ?? "the model"}`;
+    case "tool-start":
+      return `▸ calling ${record.name ?? "a tool"}${record.input === undefined ? "" : `(${record.input})`}`;
+    case "tool-end":
+      return `◂ ${record.name ?? "tool"} ${record.failed ? "failed" : "done"}${took}`;
+    case "retriever-start":
+      return `▸ searching ${record.name ?? "documents"}`;
+    case "retriever-end":
+      return `◂ ${record.failed ? "search failed" : `${record.documents ?? 0} documents`}${took}`;
+    case "run-end":
+      return `■ done${took}${record.usage ? `, ${record.usage.totalTokens} tokens` : ""}`;
+    case "run-error":
+      return `✗ failed: ${record.errorType ?? "error"}${took}`;
   }
 }
 
@@ -94,35 +121,47 @@ class SseFormat implements EventFormat {
   error(runId: string, message: string): string {
     return `event: error\ndata: ${json({ runId, message })}\n\n`;
   }
+  progress(record: ProgressRecord): string {
+    const { event, ...data } = record;
+    return `event: ${event}\ndata: ${json(data)}\n\n`;
+  }
 }
 
-/** Newline-delimited JSON: one object a line, its kind in `event`. */
-class NdjsonFormat implements EventFormat {
+/**
+ * Newline-delimited JSON: one object a line, its kind in `event`. Over a WebSocket (`lineEnd` ""), the same
+ * objects, one a message.
+ */
+class JsonFormat implements EventFormat {
   readonly text = false;
+  constructor(private readonly lineEnd: string) {}
   token(runId: string, text: string): string {
-    return `{"event":"token","runId":"${runId}","text":${JSON.stringify(text)}}\n`;
+    return `{"event":"token","runId":"${runId}","text":${JSON.stringify(text)}}${this.lineEnd}`;
   }
   reasoning(runId: string, text: string): string {
-    return `{"event":"reasoning","runId":"${runId}","text":${JSON.stringify(text)}}\n`;
+    return `{"event":"reasoning","runId":"${runId}","text":${JSON.stringify(text)}}${this.lineEnd}`;
   }
   toolCall(runId: string, call: ToolCallInfo): string {
-    return `${json({ event: "tool-call", runId, id: call.id, name: call.name, args: call.args })}\n`;
+    return `${json({ event: "tool-call", runId, id: call.id, name: call.name, args: call.args })}${this.lineEnd}`;
   }
   toolResult(runId: string, name: string, result: string, failed: boolean): string {
-    return `${json({ event: "tool-result", runId, name, result, failed })}\n`;
+    return `${json({ event: "tool-result", runId, name, result, failed })}${this.lineEnd}`;
   }
   end(runId: string, summary: RunSummaryRecord): string {
-    return `${json({ event: "end", runId, ...summary })}\n`;
+    return `${json({ event: "end", runId, ...summary })}${this.lineEnd}`;
   }
   error(runId: string, message: string): string {
-    return `${json({ event: "error", runId, message })}\n`;
+    return `${json({ event: "error", runId, message })}${this.lineEnd}`;
+  }
+  progress(record: ProgressRecord): string {
+    return `${json(record)}${this.lineEnd}`;
   }
 }
 
 /** The format for an option value. */
-export function eventFormat(format: StreamFormat, palette: Palette): EventFormat {
+export function eventFormat(format: StreamFormat | "message", palette: Palette): EventFormat {
   if (format === "sse") return new SseFormat();
-  if (format === "ndjson") return new NdjsonFormat();
+  if (format === "ndjson") return new JsonFormat("\n");
+  if (format === "message") return new JsonFormat("");
   return new TextFormat(palette);
 }
 

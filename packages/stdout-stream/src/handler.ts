@@ -1,22 +1,24 @@
 import {
   ChainwatchCallbackHandler,
   carriesContent,
-  chainRunType,
   outputText,
+  type TokenFields,
   type TrackedRun,
   tokenDelta,
   toolCallsFromOutput,
   truncate,
 } from "@chainwatch/core";
 import type { LLMResult } from "@langchain/core/outputs";
-import { channelFor, type StreamChannel } from "./channel.js";
-import { type Palette, paletteFor, shouldColor } from "./color.js";
 import { blockText, errorMessage, toolOutputText } from "./extract.js";
-import { type EventFormat, eventFormat, footerLine } from "./format.js";
+import { footerLine } from "./format.js";
 import { type ResolvedOptions, resolveOptions } from "./options.js";
-import { newRunState, RunOutput, type StreamRunState } from "./run-output.js";
+import { HandlerOutputs } from "./outputs.js";
+import { ProgressEvents } from "./progress.js";
+import { newRunState, type StreamRunState } from "./run-output.js";
 import { runLabel, summarize } from "./summary.js";
-import type { ConcurrencyMode, OutputStream, StdoutStreamOptions } from "./types.js";
+import type { StdoutStreamOptions, StreamCloseResult } from "./types.js";
+
+type Run = TrackedRun<StreamRunState>;
 
 /**
  * Streams an LLM's tokens to a terminal, a pipe, a file or an HTTP response as they arrive — each run exactly
@@ -38,243 +40,210 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
   lc_prefer_streaming = true;
 
   private readonly config: ResolvedOptions;
-  private readonly channel: StreamChannel;
-  private readonly format: EventFormat;
-  private readonly mode: ConcurrencyMode;
-  private readonly palette: Palette;
-  private readonly output: RunOutput;
+  private readonly out: HandlerOutputs;
   private readonly inspectChunks: boolean;
-  private readonly reasoningChannel: StreamChannel | undefined;
-  private readonly footer: { channel: StreamChannel; palette: Palette } | undefined;
-  private readonly errors: { channel: StreamChannel; palette: Palette } | undefined;
-  private readonly reportSink = (method: string, error: unknown): void => this.guard.report(method, error);
+  private readonly progress: ProgressEvents;
+  /** Exclusive mode with progress events: a root run's whole turn is one block. */
+  private readonly blocksByTrace: boolean;
 
   constructor(options: StdoutStreamOptions = {}) {
     const config = resolveOptions(options);
-    super("stdout_stream", options, { _awaitHandler: options.awaitHandlers === true });
+    // LangChain's own handler flags (`ignore*`, `raiseError`) pass through; `awaitHandlers` is ours to document.
+    super("stdout_stream", options, { ...options, _awaitHandler: options.awaitHandlers === true });
     this.config = config;
-    this.channel = this.openChannel(config.stream);
-    this.palette = paletteFor(
-      config.format === "text" && shouldColor(config.color, config.stream, config.env),
-    );
-    this.format = eventFormat(config.format, this.palette);
-    // Events carry their run id; line prefixes only make sense for text.
-    this.mode =
-      config.concurrency === "prefix" && config.format !== "text" ? "interleave" : config.concurrency;
+    const now = (): number => this.runs.time();
+    this.out = new HandlerOutputs(config, (method, error) => this.guard.report(method, error), now);
     this.inspectChunks = config.show === "final" || config.reasoning !== false;
-    this.reasoningChannel =
-      typeof config.reasoning === "object" ? this.openChannel(config.reasoning) : undefined;
-    this.output = new RunOutput(
-      this.channel,
-      this.format,
-      this.mode,
-      config.ownerIdleMs,
-      this.reasoningChannel,
-      () => this.runs.time(),
-    );
-    this.footer = config.footer ? this.sideOutput(config.footer) : undefined;
-    this.errors = config.errorOutput ? this.sideOutput(config.errorOutput) : undefined;
+    this.progress = new ProgressEvents(config.progress, this.out.run, this.out.format, now);
+    this.blocksByTrace = this.out.mode === "exclusive" && config.progress.any;
+    // LangChain skips the events this handler has no use for (a user's own ignore* flags stay as given).
+    if (this.out.mode !== "prefix" && !config.progress.any) this.ignoreChain = true;
+    if (!config.toolCalls && !config.progress.tool) this.ignoreAgent = true;
+    if (!config.progress.retriever) this.ignoreRetriever = true;
+    if (options.socket !== undefined) this.out.channel.sink.onClose(() => this.socketClosed());
   }
 
   /** Characters dropped because `stream` stopped draining past `maxQueuedChars`, or had closed. */
   get droppedChars(): number {
-    return this.channel.sink.droppedChars;
+    return this.out.channel.sink.droppedChars;
   }
 
-  /** Resolves once everything written so far has been handed to the streams (call before ending a response). */
-  async flush(): Promise<void> {
-    await Promise.all(
-      [this.channel, this.reasoningChannel, this.footer?.channel, this.errors?.channel].map((c) =>
-        c?.sink.flush(),
-      ),
-    );
+  /**
+   * Aborted when the client goes away (the WebSocket or the HTTP response closes): pass it as the run's `signal`
+   * so that the model call stops with it.
+   */
+  get signal(): AbortSignal {
+    return this.out.channel.sink.closedSignal;
   }
 
-  override handleChatModelStart(
-    llm: unknown,
-    _messages: unknown,
-    runId: string,
-    parentRunId?: string,
-    extraParams?: Record<string, unknown>,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
-  ): void {
-    this.startLLM(llm, runId, parentRunId, extraParams, tags, metadata, runName);
+  /**
+   * Writes everything still held (runs waiting in `"exclusive"` mode) and resolves once it has all been handed to
+   * the streams (call before ending a response).
+   */
+  flush(): Promise<void> {
+    return this.out.flush();
   }
 
-  override handleLLMStart(
-    llm: unknown,
-    _prompts: string[],
-    runId: string,
-    parentRunId?: string,
-    extraParams?: Record<string, unknown>,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
-  ): void {
-    this.startLLM(llm, runId, parentRunId, extraParams, tags, metadata, runName);
+  /**
+   * Writes everything still held and waits for the streams to drain, at most `closeTimeoutMs`: what a stream that
+   * never drains still has queued then is dropped, reported once, and counted in the result.
+   */
+  async close(): Promise<StreamCloseResult> {
+    const result = await this.out.close();
+    if (result.timedOut) {
+      const message = `the output stream did not drain within ${this.config.closeTimeoutMs} ms: ${result.droppedChars} characters dropped at close`;
+      this.guard.report("close", new Error(message));
+    }
+    return result;
   }
 
-  override handleLLMNewToken(
-    token: string,
-    _idx: unknown,
-    runId: string,
-    _parentRunId?: string,
-    _tags?: string[],
-    fields?: unknown,
-  ): void {
-    const run = this.runs.get(runId);
-    if (run === undefined) return;
+  protected override createRunState(): StreamRunState {
+    return newRunState();
+  }
+
+  protected override onModelStart(run: Run): void {
+    // A second handler instance on this stream sees the run already claimed: the first one prints it.
+    if (!this.claim(run)) return;
+    this.out.run.begin(run);
+    this.progress.runStart(run);
+    this.progress.modelStart(run);
+  }
+
+  protected override onToken(run: Run, token: string, fields: TokenFields): void {
+    const state = run.state;
+    if (state.skip) return;
     if (token.length === 0) {
       // Some providers put a chunk's text only in its content blocks.
       token = blockText(fields);
       // Role, finish and usage chunks arrive as "" and carry nothing: they print nothing.
-      if (token.length === 0 && !carriesContent(token, fields)) {
-        this.runs.touch(run);
-        return;
-      }
+      if (token.length === 0 && !carriesContent(token, fields)) return;
     }
-    this.runs.markFirstToken(run);
-    const state = run.state;
     if (this.inspectChunks) {
       const delta = tokenDelta(token, fields);
       if (delta.toolCalls.length > 0 && this.config.show === "final") state.hidden = true;
-      if (delta.reasoning.length > 0 && !state.hidden) this.output.reasoning(run, delta.reasoning);
+      if (delta.reasoning.length > 0 && !state.hidden) this.out.run.reasoning(run, delta.reasoning);
     }
     if (token.length === 0) return;
     state.tokens++;
-    if (!state.hidden) this.output.text(run, token);
+    if (!state.hidden) this.out.run.text(run, token);
   }
 
-  override handleLLMEnd(output: LLMResult, runId: string): void {
-    const run = this.runs.end(runId);
-    if (run === undefined) return;
+  protected override onModelEnd(run: Run, output: LLMResult): void {
     const state = run.state;
+    if (state.skip) return;
     const calls = toolCallsFromOutput(output);
     if (calls.length > 0 && this.config.show === "final") state.hidden = true;
     // A model that did not stream (`streaming: false`, or no streaming support) prints its answer at the end.
     if (state.tokens === 0 && !state.hidden) {
       const text = outputText(output);
-      if (text.length > 0) this.output.text(run, text);
+      if (text.length > 0) this.out.run.text(run, text);
     }
     if (this.config.toolCalls) {
-      for (const call of calls) this.output.line(run, this.format.toolCall(run.runId, call));
+      for (const call of calls) this.out.run.line(run, this.out.format.toolCall(run.runId, call));
     }
     const summary = summarize(run, output, this.runs.time());
     const visible = !state.hidden || (this.config.toolCalls && calls.length > 0);
-    this.output.finish(run, visible ? this.format.end(run.runId, summary) : "");
-    if (visible && this.footer) this.footer.channel.sink.write(footerLine(summary, this.footer.palette));
+    this.progress.addUsage(run, run.depth === 0 ? run : this.runs.get(run.traceId), output);
+    const closing = visible ? this.out.format.end(run.runId, summary) : "";
+    this.out.run.finish(run, closing, this.progress.runEnd(run));
+    const footer = this.out.footer;
+    if (visible && footer) footer.channel.sink.write(footerLine(summary, footer.palette));
   }
 
-  override handleLLMError(error: unknown, runId: string): void {
-    const run = this.runs.end(runId);
-    if (run === undefined) return;
+  protected override onModelError(run: Run, error: unknown): void {
+    if (run.state.skip) return;
     const message = errorMessage(error);
-    this.output.finish(run, this.format.error(run.runId, message));
-    if (this.errors) {
+    this.out.run.finish(run, this.out.format.error(run.runId, message), this.progress.runError(run, error));
+    const errors = this.out.errors;
+    if (errors) {
       const line = `✗ ${run.name} failed: ${truncate(message.replace(/\s+/g, " "), 300)}`;
-      this.errors.channel.sink.write(`${this.errors.palette.red(line)}\n`);
+      errors.channel.sink.write(`${errors.palette.red(line)}\n`);
     }
   }
 
-  override handleChainStart(
-    chain: unknown,
-    _inputs: unknown,
-    runId: string,
-    parentRunId?: string,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runType?: string,
-    runName?: string,
-  ): void {
-    // Chains print nothing; in prefix mode they give nested runs the label of their whole trace.
-    if (this.mode !== "prefix") return;
-    this.trackStart(chainRunType(runType), chain, runId, parentRunId, tags, metadata, runName, newRunState());
+  protected override onChainStart(run: Run): void {
+    // Chains print only progress events; in prefix mode they give nested runs the label of their whole trace.
+    if (!this.progress.kinds.any) {
+      run.state.skip = true;
+      return;
+    }
+    if (!this.claim(run)) return;
+    if (run.depth === 0) this.out.run.begin(run);
+    this.progress.runStart(run);
   }
 
-  override handleChainEnd(_outputs: unknown, runId: string): void {
-    if (this.mode === "prefix") this.runs.end(runId);
+  protected override onChainEnd(run: Run): void {
+    if (!run.state.skip) this.out.run.finish(run, this.progress.runEnd(run));
   }
 
-  override handleChainError(_error: unknown, runId: string): void {
-    if (this.mode === "prefix") this.runs.end(runId);
+  protected override onChainError(run: Run, error: unknown): void {
+    if (!run.state.skip) this.out.run.finish(run, this.progress.runError(run, error));
   }
 
-  override handleToolStart(
-    tool: unknown,
-    _input: string,
-    runId: string,
-    parentRunId?: string,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
-  ): void {
-    if (!this.config.toolCalls || this.runs.get(runId) || !this.channel.claim(runId)) return;
-    const run = this.trackStart("tool", tool, runId, parentRunId, tags, metadata, runName, newRunState());
-    this.label(run);
+  protected override onToolStart(run: Run, input: string): void {
+    if (!this.claim(run)) return;
+    this.out.run.begin(run);
+    this.progress.toolStart(run, input);
   }
 
-  override handleToolEnd(output: unknown, runId: string): void {
-    this.toolResult(runId, toolOutputText(output), false);
+  protected override onToolEnd(run: Run, output: unknown): void {
+    this.toolResult(run, toolOutputText(output), undefined);
   }
 
-  override handleToolError(error: unknown, runId: string): void {
-    this.toolResult(runId, errorMessage(error), true);
+  protected override onToolError(run: Run, error: unknown): void {
+    this.toolResult(run, errorMessage(error), error ?? "error");
   }
 
-  protected override onRunEvicted(run: TrackedRun<StreamRunState>): void {
-    if (run.runType === "llm" || run.runType === "tool") this.output.finish(run, "");
+  protected override onRetrieverStart(run: Run): void {
+    if (!this.claim(run)) return;
+    this.out.run.begin(run);
+    this.progress.retrieverStart(run);
   }
 
-  private startLLM(
-    llm: unknown,
-    runId: string,
-    parentRunId: string | undefined,
-    extraParams: unknown,
-    tags: unknown,
-    metadata: unknown,
-    runName: unknown,
-  ): void {
-    // The same instance attached twice sees the start twice; a second instance on this stream sees it claimed.
-    if (this.runs.get(runId) || !this.channel.claim(runId)) return;
-    const run = this.trackLLMStart(
-      llm,
-      runId,
-      parentRunId,
-      extraParams,
-      tags,
-      metadata,
-      runName,
-      newRunState(),
-    );
-    this.label(run);
-    this.output.begin(run);
+  protected override onRetrieverEnd(run: Run, documents: readonly unknown[]): void {
+    if (run.state.skip) return;
+    this.progress.retrieverEnd(run, documents);
+    this.out.run.finish(run, "");
   }
 
-  private label(run: TrackedRun<StreamRunState>): void {
-    this.channel.sink.reporter = this.reportSink;
+  protected override onRetrieverError(run: Run, error: unknown): void {
+    if (run.state.skip) return;
+    this.progress.retrieverEnd(run, undefined, error ?? "error");
+    this.out.run.finish(run, "");
+  }
+
+  protected override onRunEvicted(run: Run): void {
+    if (!run.state.skip) this.out.run.finish(run, "");
+  }
+
+  /** Claims a run on the stream for this handler, labels it and places it in its trace's block. */
+  private claim(run: Run): boolean {
+    if (!this.out.channel.claim(run.runId)) {
+      run.state.skip = true;
+      return false;
+    }
+    this.out.claimReports();
     run.state.label = runLabel(run.traceId);
-    if (this.mode === "prefix") run.state.prefix = this.palette.dim(`[${run.state.label}] `);
+    if (this.out.mode === "prefix") run.state.prefix = this.out.palette.dim(`[${run.state.label}] `);
+    if (this.blocksByTrace && run.depth > 0) run.state.unit = this.runs.get(run.traceId);
+    return true;
   }
 
-  private toolResult(runId: string, result: string, failed: boolean): void {
-    const run = this.runs.end(runId);
-    if (run === undefined) return;
-    this.output.begin(run);
-    this.output.line(run, this.format.toolResult(run.runId, run.name, result, failed));
-    this.output.finish(run, "");
+  private toolResult(run: Run, result: string, error: unknown): void {
+    if (run.state.skip) return;
+    this.progress.toolEnd(run, error);
+    if (this.config.toolCalls) {
+      this.out.run.line(run, this.out.format.toolResult(run.runId, run.name, result, error !== undefined));
+    }
+    this.out.run.finish(run, "");
   }
 
-  private sideOutput(stream: OutputStream): { channel: StreamChannel; palette: Palette } {
-    const color = shouldColor(this.config.color, stream, this.config.env);
-    return { channel: this.openChannel(stream), palette: paletteFor(color) };
-  }
-
-  /** The stream's shared channel; its failures (EPIPE, …) go to this handler's guard until another claims it. */
-  private openChannel(stream: ResolvedOptions["stream"]): StreamChannel {
-    const channel = channelFor(stream, this.config.maxQueuedChars);
-    channel.sink.reporter = this.reportSink;
-    return channel;
+  /** The client closed the socket: the runs still going are stopped (`signal`) and reported once. */
+  private socketClosed(): void {
+    let inFlight = 0;
+    for (const run of this.runs.values()) if (run.runType === "llm" && !run.state.skip) inFlight++;
+    if (inFlight === 0) return;
+    const message = `the WebSocket closed with ${inFlight} model call(s) in progress: their output is dropped`;
+    this.guard.report("socket", new Error(message));
   }
 }

@@ -6,5 +6,6 @@ export type {
   RunSummaryRecord,
   ShowMode,
   StdoutStreamOptions,
+  StreamCloseResult,
   StreamFormat,
 } from "./types.js";

@@ -1,9 +1,32 @@
-import type { ConcurrencyMode, OutputStream, ShowMode, StdoutStreamOptions, StreamFormat } from "./types.js";
+import { handlerOptionShape, type OptionShape, validateOptions } from "@chainwatch/core";
+import { isWebSocket, type WebSocketLike } from "./socket.js";
+import type {
+  ConcurrencyMode,
+  OutputStream,
+  ProgressOptions,
+  ShowMode,
+  StdoutStreamOptions,
+  StreamFormat,
+} from "./types.js";
+
+/** Which progress events are on. */
+export interface ResolvedProgress {
+  run: boolean;
+  model: boolean;
+  tool: boolean;
+  retriever: boolean;
+  toolInput: boolean;
+  /** Any kind is on: root runs are tracked. */
+  any: boolean;
+}
 
 /** Options after defaults and validation. */
 export interface ResolvedOptions {
-  stream: OutputStream;
-  format: StreamFormat;
+  /** Where output goes: `socket` when given, else `stream`. */
+  stream: OutputStream | WebSocketLike;
+  /** `"message"`: JSON messages over `socket`. */
+  format: StreamFormat | "message";
+  progress: ResolvedProgress;
   show: ShowMode;
   concurrency: ConcurrencyMode;
   ownerIdleMs: number;
@@ -14,6 +37,7 @@ export interface ResolvedOptions {
   footer: OutputStream | undefined;
   errorOutput: OutputStream | undefined;
   maxQueuedChars: number;
+  closeTimeoutMs: number;
   env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -64,10 +88,75 @@ function streamOrFlag(name: string, value: unknown, whenTrue: () => OutputStream
   return stream(name, value);
 }
 
-/** Applies defaults and rejects bad values loudly, naming the option and the value. */
+const PROGRESS_KINDS = ["run", "model", "tool", "retriever"] as const;
+
+function progressOption(value: unknown, textFormat: boolean): ResolvedProgress {
+  const all = (on: boolean): ResolvedProgress => ({
+    run: on,
+    model: on,
+    tool: on,
+    retriever: on,
+    toolInput: false,
+    any: on,
+  });
+  if (value === undefined) return all(!textFormat);
+  if (typeof value === "boolean") return all(value);
+  if (typeof value !== "object" || value === null) {
+    fail(`progress must be a boolean or an object of booleans, got ${JSON.stringify(value)}`);
+  }
+  const kinds = value as ProgressOptions;
+  for (const [key, flag] of Object.entries(kinds)) {
+    if (flag !== undefined && typeof flag !== "boolean") {
+      fail(`progress.${key} must be a boolean, got ${JSON.stringify(flag)}`);
+    }
+  }
+  const resolved = all(true);
+  for (const kind of PROGRESS_KINDS) resolved[kind] = kinds[kind] ?? true;
+  resolved.toolInput = kinds.toolInput ?? false;
+  resolved.any = PROGRESS_KINDS.some((kind) => resolved[kind]);
+  return resolved;
+}
+
+function target(options: StdoutStreamOptions): OutputStream | WebSocketLike {
+  if (options.socket === undefined) {
+    return options.stream === undefined ? process.stdout : stream("stream", options.stream);
+  }
+  if (!isWebSocket(options.socket)) {
+    fail(
+      "socket must be a WebSocket (with send(), bufferedAmount, readyState and on()), e.g. from the ws package",
+    );
+  }
+  if (options.stream !== undefined) fail("pass either stream or socket, not both");
+  if (options.format !== undefined) {
+    fail("format does not apply to socket: every event is one JSON message (the ndjson objects)");
+  }
+  return options.socket;
+}
+
+/** Every key the constructor accepts (LangChain's handler keys and `runs` / `onHandlerError` included). */
+const OPTION_SHAPE: OptionShape = handlerOptionShape({
+  stream: true,
+  socket: true,
+  format: true,
+  progress: { run: true, model: true, tool: true, retriever: true, toolInput: true },
+  show: true,
+  concurrency: true,
+  ownerIdleMs: true,
+  reasoning: true,
+  toolCalls: true,
+  color: true,
+  footer: true,
+  errorOutput: true,
+  maxQueuedChars: true,
+  closeTimeoutMs: true,
+  env: true,
+});
+
+/** Applies defaults and rejects unknown keys and bad values loudly, naming the option and the value. */
 export function resolveOptions(options: StdoutStreamOptions): ResolvedOptions {
   if (typeof options !== "object" || options === null)
     fail(`options must be an object, got ${String(options)}`);
+  validateOptions("StdoutStreamCallbackHandler", options, OPTION_SHAPE);
   const color = options.color ?? "auto";
   if (color !== "auto" && typeof color !== "boolean") {
     fail(`color must be "auto", true or false, got ${JSON.stringify(color)}`);
@@ -78,11 +167,20 @@ export function resolveOptions(options: StdoutStreamOptions): ResolvedOptions {
   const reasoning = options.reasoning ?? false;
   if ((options.errorOutput as unknown) === true)
     fail("errorOutput must be a writable stream or false, got true");
+  const destination = target(options);
+  const socket = options.socket !== undefined;
+  const format = socket ? "message" : oneOf("format", options.format, FORMATS, "text");
   return {
-    stream: options.stream === undefined ? process.stdout : stream("stream", options.stream),
-    format: oneOf("format", options.format, FORMATS, "text"),
+    stream: destination,
+    format,
+    progress: progressOption(options.progress, format === "text"),
     show: oneOf("show", options.show, SHOW_MODES, "all"),
-    concurrency: oneOf("concurrency", options.concurrency, CONCURRENCY_MODES, "exclusive"),
+    concurrency: oneOf(
+      "concurrency",
+      options.concurrency,
+      CONCURRENCY_MODES,
+      socket ? "interleave" : "exclusive",
+    ),
     ownerIdleMs: positive("ownerIdleMs", options.ownerIdleMs, 5_000),
     reasoning: reasoning === false ? false : reasoning === true ? "inline" : stream("reasoning", reasoning),
     toolCalls: options.toolCalls ?? false,
@@ -93,6 +191,7 @@ export function resolveOptions(options: StdoutStreamOptions): ResolvedOptions {
         ? process.stderr
         : streamOrFlag("errorOutput", options.errorOutput, () => process.stderr),
     maxQueuedChars: Math.floor(positive("maxQueuedChars", options.maxQueuedChars, 1_048_576)),
+    closeTimeoutMs: positive("closeTimeoutMs", options.closeTimeoutMs, 3_000),
     env: options.env ?? process.env,
   };
 }

@@ -3,6 +3,38 @@ import type { OutputStream } from "./types.js";
 /** Reports a sink failure to the guard of a handler writing to it. */
 export type SinkFailureReporter = (method: string, error: unknown) => void;
 
+/** Where a channel's output goes: a writable ({@link StreamSink}) or a WebSocket (`WebSocketSink`). */
+export interface OutputSink {
+  /** Characters dropped because the queue was full or the destination had closed. */
+  droppedChars: number;
+  /** Receives the destination's error and a queue overflow (set by the handlers that write here). */
+  reporter: SinkFailureReporter | undefined;
+  /** Most characters waiting for the destination before output is dropped. */
+  readonly maxQueuedChars: number;
+  /** Text output has lines to close between runs (a message sink does not). */
+  readonly lineOriented: boolean;
+  /** Whether output still reaches the destination. */
+  readonly open: boolean;
+  /** Characters waiting to go out. */
+  readonly pendingChars: number;
+  /** One piece of output (for a message sink: one message). Never throws, never blocks. */
+  write(text: string): void;
+  /** Resolves once what is queued has gone out (or the destination has closed). */
+  flush(): Promise<void>;
+  /** Like `flush()`, at most `timeoutMs`; then what is still waiting is dropped and counted. */
+  close(timeoutMs: number): Promise<SinkCloseResult>;
+  /** Aborted when the destination closes (a client that went away). */
+  readonly closedSignal: AbortSignal;
+  /** Called once when the destination closes. */
+  onClose(listener: () => void): void;
+}
+
+/** What closing a sink dropped. */
+export interface SinkCloseResult {
+  droppedChars: number;
+  timedOut: boolean;
+}
+
 interface StreamState {
   destroyed?: boolean;
   writableEnded?: boolean;
@@ -14,7 +46,7 @@ interface StreamState {
  * disconnected) or `'close'` stops all writing. The stream gets one `'error'` listener for its lifetime, so an
  * error never becomes an uncaught exception.
  */
-export class StreamSink {
+export class StreamSink implements OutputSink {
   /** Characters dropped because the queue was full or the stream had closed. */
   droppedChars = 0;
   /** Receives the stream's error and a queue overflow (set by the handlers that write here). */
@@ -24,6 +56,8 @@ export class StreamSink {
   private waitingForDrain = false;
   private closed = false;
   private flushWaiters: (() => void)[] = [];
+  private readonly controller = new AbortController();
+  private readonly closeListeners: (() => void)[] = [];
 
   constructor(
     readonly stream: OutputStream,
@@ -33,9 +67,21 @@ export class StreamSink {
     stream.on("close", () => this.stop());
   }
 
+  /** Text output has lines to close between runs (a message sink does not). */
+  readonly lineOriented: boolean = true;
+
   /** Whether output still reaches the stream. */
   get open(): boolean {
     return !this.closed;
+  }
+
+  get closedSignal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  onClose(listener: () => void): void {
+    if (this.closed) listener();
+    else this.closeListeners.push(listener);
   }
 
   /** Characters waiting for `'drain'`. */
@@ -90,6 +136,22 @@ export class StreamSink {
     return new Promise((resolve) => this.flushWaiters.push(resolve));
   }
 
+  /**
+   * Waits for the queue to drain, at most `timeoutMs`; then drops what is still queued (the stream is not
+   * draining) and resolves with how many characters that was.
+   */
+  async close(timeoutMs: number): Promise<SinkCloseResult> {
+    if (!this.waitingForDrain || this.closed) return { droppedChars: 0, timedOut: false };
+    const timedOut = await withTimeout(this.flush(), timeoutMs);
+    if (!timedOut) return { droppedChars: 0, timedOut: false };
+    const dropped = this.queuedChars;
+    this.droppedChars += dropped;
+    this.queue.length = 0;
+    this.queuedChars = 0;
+    this.settleFlush();
+    return { droppedChars: dropped, timedOut: true };
+  }
+
   private readonly onDrain = (): void => {
     this.waitingForDrain = false;
     if (this.queue.length > 0) {
@@ -108,6 +170,10 @@ export class StreamSink {
   }
 
   private stop(): void {
+    if (!this.closed) {
+      this.controller.abort(new Error("the output stream closed"));
+      for (const listener of this.closeListeners.splice(0)) listener();
+    }
     this.closed = true;
     this.droppedChars += this.queuedChars;
     this.queue.length = 0;
@@ -125,4 +191,17 @@ export class StreamSink {
     this.flushWaiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+/** Whether `promise` did not settle within `timeoutMs` (the timer never outlives it). */
+export async function withTimeout(promise: Promise<void>, timeoutMs: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = await Promise.race([
+    promise.then(() => false),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  return timedOut;
 }

@@ -1,4 +1,7 @@
 import type { ChainwatchHandlerOptions, TokenUsage } from "@chainwatch/core";
+import type { WebSocketLike } from "./socket.js";
+
+export type { WebSocketLike } from "./socket.js";
 
 /**
  * Anything the handler can write to: `process.stdout`, a file or socket stream, an `http.ServerResponse`, a
@@ -6,8 +9,58 @@ import type { ChainwatchHandlerOptions, TokenUsage } from "@chainwatch/core";
  */
 export type OutputStream = NodeJS.WritableStream & { isTTY?: boolean };
 
-/** How output is encoded. */
+/** How output is encoded. (With `socket`, one JSON message per event: the NDJSON objects, one a message.) */
 export type StreamFormat = "text" | "sse" | "ndjson";
+
+/** Which progress events are sent; a kind left out of the object is on. */
+export interface ProgressOptions {
+  /** `run-start`, `run-end` (usage, duration) and `run-error` (error type) for each root run. @default true */
+  run?: boolean;
+  /** `model-start` for each model call (model name). @default true */
+  model?: boolean;
+  /** `tool-start` and `tool-end` (tool name, duration, failed). @default true */
+  tool?: boolean;
+  /** `retriever-start` and `retriever-end` (document count). @default true */
+  retriever?: boolean;
+  /** Adds the tool's input (arguments, cut to 200 characters) to `tool-start`; off because it may hold user data. @default false */
+  toolInput?: boolean;
+}
+
+/** The name of a progress event. */
+export type ProgressEventName =
+  | "run-start"
+  | "model-start"
+  | "tool-start"
+  | "tool-end"
+  | "retriever-start"
+  | "retriever-end"
+  | "run-end"
+  | "run-error";
+
+/** One progress event (the data of an SSE event, an NDJSON line or a WebSocket message, with `event`). */
+export interface ProgressRecord {
+  event: ProgressEventName;
+  /** The run the event is about. */
+  runId: string;
+  /** The root run of its tree: one conversation turn, whatever runs it made. */
+  traceId: string;
+  /** Run name: the tool, the retriever, the chain or agent (`LangGraph`), the model class. */
+  name?: string;
+  /** Requested model (`model-start`). */
+  model?: string;
+  /** Tool input (`tool-start` with `progress.toolInput`). */
+  input?: string;
+  /** Milliseconds from start (`tool-end`, `retriever-end`, `run-end`, `run-error`). */
+  durationMs?: number;
+  /** The tool or retriever failed (`tool-end`, `retriever-end`). */
+  failed?: boolean;
+  /** Documents retrieved (`retriever-end`). */
+  documents?: number;
+  /** Usage summed over the run's model calls (`run-end`). */
+  usage?: { inputTokens: number; outputTokens: number; totalTokens: number };
+  /** Error class or LangChain error code (`run-error`, and a failed tool or retriever). */
+  errorType?: string;
+}
 
 /** Which LLM runs print. */
 export type ShowMode = "all" | "final";
@@ -23,6 +76,18 @@ export interface StdoutStreamOptions extends ChainwatchHandlerOptions {
    */
   stream?: OutputStream;
   /**
+   * A WebSocket (the `ws` package's server socket) to send to instead of `stream`: one JSON message per event,
+   * the same events and fields as `format: "ndjson"`. `maxQueuedChars` bounds its `bufferedAmount`. When it closes,
+   * `signal` aborts and the runs still going are reported once.
+   */
+  socket?: WebSocketLike;
+  /**
+   * Progress events (run, model call, tool and retriever start/end) for a UI to show what an agent is doing.
+   * `true` for all, `false` for none, or each kind switched.
+   * @default true in sse, ndjson and with `socket`; false in text
+   */
+  progress?: boolean | ProgressOptions;
+  /**
    * `"text"`: the tokens themselves. `"sse"`: Server-Sent Events for a browser (`token`, `reasoning`,
    * `tool-call`, `tool-result`, `end` and `error` events, JSON data). `"ndjson"`: one JSON object a line.
    * @default "text"
@@ -36,9 +101,10 @@ export interface StdoutStreamOptions extends ChainwatchHandlerOptions {
   show?: ShowMode;
   /**
    * `"exclusive"`: the first run to start owns the stream; other runs' output is held and written as a block when
-   * the owner ends. `"prefix"` (text format): each line starts with a short run label. `"interleave"`: written as
-   * it arrives.
-   * @default "exclusive"
+   * the owner ends (with progress on, a run is a whole root run: one conversation turn). `"prefix"` (text format):
+   * each line starts with a short run label. `"interleave"`: written as it arrives (every event carries its run
+   * id).
+   * @default "exclusive"; "interleave" with `socket` (a client asks for one run at a time with "exclusive")
    */
   concurrency?: ConcurrencyMode;
   /**
@@ -84,6 +150,11 @@ export interface StdoutStreamOptions extends ChainwatchHandlerOptions {
    */
   maxQueuedChars?: number;
   /**
+   * Longest `close()` waits for a stream to drain; what is still queued then is dropped and counted.
+   * @default 3000
+   */
+  closeTimeoutMs?: number;
+  /**
    * Environment read for `NO_COLOR`, `FORCE_COLOR` and `TERM`.
    * @default process.env
    */
@@ -110,4 +181,12 @@ export interface RunSummaryRecord {
   usage: Pick<TokenUsage, "inputTokens" | "outputTokens" | "totalTokens"> | undefined;
   /** Why the model stopped (`stop`, `length`, `tool_calls`, …). */
   finishReason: string | undefined;
+}
+
+/** What `close()` reports. */
+export interface StreamCloseResult {
+  /** Characters still queued for a stream that did not drain within `closeTimeoutMs`, dropped at close. */
+  droppedChars: number;
+  /** A stream did not drain within `closeTimeoutMs`. */
+  timedOut: boolean;
 }

@@ -56,7 +56,9 @@ describe("LLM errors", () => {
     const stream = new CaptureStream();
     await errorOf(
       fakeChatOpenAI(server()).invoke("fail", {
-        callbacks: [new StdoutStreamCallbackHandler({ stream, format: "sse", errorOutput: false })],
+        callbacks: [
+          new StdoutStreamCallbackHandler({ stream, format: "sse", errorOutput: false, progress: false }),
+        ],
       }),
     );
     await awaitAllCallbacks();

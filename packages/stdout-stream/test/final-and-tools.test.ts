@@ -152,7 +152,13 @@ describe("show: final, and tool calls", () => {
       { messages: [{ role: "user", content: "Weather in Lima?" }] },
       {
         callbacks: [
-          new StdoutStreamCallbackHandler({ stream, format: "sse", toolCalls: true, show: "final" }),
+          new StdoutStreamCallbackHandler({
+            stream,
+            format: "sse",
+            toolCalls: true,
+            show: "final",
+            progress: false,
+          }),
         ],
       },
     );

@@ -39,7 +39,7 @@ function parseSse(text: string): Event[] {
 
 describe("formats", () => {
   it("sse: token events rebuild the content exactly, then one end event with usage and timings", async () => {
-    const events = parseSse(await run({ format: "sse" }));
+    const events = parseSse(await run({ format: "sse", progress: false }));
     const tokens = events.filter((e) => e.event === "token");
     expect(tokens.map((e) => e.data.text).join("")).toBe(CONTENT);
     expect(events.filter((e) => e.event === "end")).toHaveLength(1);
@@ -55,7 +55,7 @@ describe("formats", () => {
   });
 
   it("ndjson: one JSON object a line, same events", async () => {
-    const text = await run({ format: "ndjson" });
+    const text = await run({ format: "ndjson", progress: false });
     expect(text.endsWith("\n")).toBe(true);
     const events = text
       .trim()
@@ -93,11 +93,16 @@ describe("formats", () => {
     });
     // Drive the callbacks directly with a known timeline: start at 0, first token at 200 ms, end at 1,200 ms.
     const runId = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3fabcd";
-    handler.handleChatModelStart({}, [], runId, undefined, { invocation_params: { model: "m-1" } });
+    // The base class installs the callback methods on the instance, as LangChain calls them.
+    const callbacks = handler as unknown as Record<
+      "handleChatModelStart" | "handleLLMNewToken" | "handleLLMEnd",
+      (...args: unknown[]) => void
+    >;
+    callbacks.handleChatModelStart({}, [], runId, undefined, { invocation_params: { model: "m-1" } });
     clock.advance(200);
-    handler.handleLLMNewToken("Hi", undefined, runId);
+    callbacks.handleLLMNewToken("Hi", undefined, runId);
     clock.advance(1_000);
-    handler.handleLLMEnd(
+    callbacks.handleLLMEnd(
       {
         generations: [
           [

@@ -71,3 +71,29 @@ describe("options", () => {
     expect(() => new StdoutStreamCallbackHandler(options)).toThrow(message);
   });
 });
+
+describe("unknown option keys (issue 13)", () => {
+  it("a misspelt key throws a TypeError naming it, suggesting the closest and listing the rest", () => {
+    expect(() => new StdoutStreamCallbackHandler({ shw: "final" } as never)).toThrow(TypeError);
+    expect(() => new StdoutStreamCallbackHandler({ shw: "final" } as never)).toThrow(
+      /StdoutStreamCallbackHandler: unknown option "shw"\. Did you mean "show"\? Known options: .*concurrency/,
+    );
+  });
+
+  it("nested keys are checked too", () => {
+    expect(() => new StdoutStreamCallbackHandler({ progress: { tools: false } as never })).toThrow(
+      /unknown option "progress\.tools"\. Did you mean "progress\.tool"\?/,
+    );
+  });
+
+  it("LangChain's own handler options stay accepted", () => {
+    const handler = new StdoutStreamCallbackHandler({
+      stream: new CaptureStream(),
+      awaitHandlers: true,
+      raiseError: false,
+      ignoreCustomEvent: true,
+      runs: { ttlMs: 1_000 },
+    } as never);
+    expect(handler.ignoreCustomEvent).toBe(true);
+  });
+});

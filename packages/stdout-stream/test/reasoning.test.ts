@@ -43,7 +43,7 @@ describe("reasoning", () => {
   });
 
   it("sse: reasoning events come before the token events", async () => {
-    const text = await run({ reasoning: true, format: "sse" });
+    const text = await run({ reasoning: true, format: "sse", progress: false });
     const events: string[] = text.match(/^event: .*$/gm) ?? [];
     expect(events[0]).toBe("event: reasoning");
     expect(events.lastIndexOf("event: reasoning")).toBeLessThan(events.indexOf("event: token"));
