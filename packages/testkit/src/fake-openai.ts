@@ -553,7 +553,9 @@ export async function startFakeOpenAI(
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    // exclusive: in a node:cluster worker a shared listen(0) hands every worker the same port through the primary,
+    // which then routes one worker's requests to another worker's server — and resets them when that one closes.
+    server.listen({ port: 0, host: "127.0.0.1", exclusive: true }, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
