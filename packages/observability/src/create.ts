@@ -92,13 +92,6 @@ function resolveRedactor(redact: ObservabilityOptions["redact"]): Redactor | und
   return createRedactor(redact as RedactorOptions);
 }
 
-/** What the log handler records of a run's content, from its options (pino-logger's `content` and `maxLength`). */
-function loggerRecords(logger: ObservabilityOptions["logger"]): RecordedContent {
-  const options = isPinoLogger(logger) ? {} : (logger ?? {});
-  const content = options.content ?? "truncate";
-  return content === "truncate" ? { content, maxLength: options.maxLength ?? 2048 } : { content };
-}
-
 /** What the stack gives every part: the error reporter and the run bounds, unless the part's options name its own. */
 interface Shared {
   reporter: HandlerErrorReporter | undefined;
@@ -206,21 +199,22 @@ export async function createObservability(options: ObservabilityOptions = {}): P
 
   const piiGuard =
     guardOptions === undefined ? undefined : new PiiGuardCallbackHandler(withShared(guardOptions, shared));
-  // Only the handlers that see content go behind redaction: metrics and cost never do. Each wrapper is told what its
-  // handler records, so it redacts nothing the handler would not write (unless the handler declares it itself).
+  // Only the handlers that see content go behind redaction: metrics and cost never do. Each wrapper knows what its
+  // handler records (the logger declares it, from its content and maxLength options), so it redacts nothing the
+  // handler would not write.
   const redactingOptions = withShared({}, shared);
   const wrap = (
     handler: BaseCallbackHandler | undefined,
-    recordedContent: RecordedContent,
+    recordedContent?: RecordedContent,
   ): RedactingCallbackHandler | undefined =>
     handler === undefined || redactor === undefined
       ? undefined
       : withRedaction(handler, redactor, {
           ...redactingOptions,
-          ...("recordedContent" in handler ? {} : { recordedContent }),
+          ...(recordedContent === undefined || "recordedContent" in handler ? {} : { recordedContent }),
         });
   const redacted = {
-    logger: wrap(logger, loggerRecords(options.logger)),
+    logger: wrap(logger),
     // The stream prints answers, tool results and errors, never a prompt or a chain's input.
     stdout: wrap(stdout, { content: "full", inputs: false }),
     // Spans carry content only with `content: true`; without it there is nothing to redact.

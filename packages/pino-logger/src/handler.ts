@@ -16,7 +16,7 @@ import { watchDestination } from "./destination.js";
 import { addLlmResult } from "./llm-result.js";
 import { resolveOptions } from "./options.js";
 import { milliseconds, type RunLogState } from "./records.js";
-import type { PinoCallbackHandlerOptions } from "./types.js";
+import type { ContentMode, PinoCallbackHandlerOptions } from "./types.js";
 import { type LogRecord, RecordWriter } from "./writer.js";
 
 type Run = TrackedRun<RunLogState>;
@@ -54,12 +54,21 @@ export class PinoCallbackHandler extends ChainwatchCallbackHandler<RunLogState> 
   name = "pino_logger";
   private readonly writer: RecordWriter;
   private readonly cost: CostOfCall | undefined;
+  /**
+   * What this logger writes of a run's content, read by `withRedaction` (`@chainwatch/pii-redact`) so that it
+   * redacts nothing the logger would not write: nothing at `content: "none"`, strings cut at `maxLength` first.
+   */
+  readonly recordedContent: { content: ContentMode; maxLength?: number };
 
   constructor(options: PinoCallbackHandlerOptions = {}, callbackInput?: BaseCallbackHandlerInput) {
     validateOptions("PinoCallbackHandler", options, OPTION_SHAPE);
     super("pino_logger", options, callbackInput ?? options);
     const resolved = resolveOptions(options);
     this.writer = new RecordWriter(resolved);
+    this.recordedContent =
+      resolved.content === "truncate"
+        ? { content: "truncate", maxLength: resolved.maxLength }
+        : { content: resolved.content };
     watchDestination(resolved.logger, (method, error) => this.guard.report(method, error));
     this.cost = costOf(options.cost, "PinoCallbackHandler");
   }

@@ -21,6 +21,20 @@ afterAll(async () => {
 const LONG = `start ${"y".repeat(5_000)} end`;
 
 describe("content modes", () => {
+  it("declares what it records, for withRedaction: nothing, strings cut at maxLength, or everything", () => {
+    const { logger } = captureLogger("info");
+    expect(new PinoCallbackHandler({ logger, content: "none" }).recordedContent).toEqual({ content: "none" });
+    expect(new PinoCallbackHandler({ logger }).recordedContent).toEqual({
+      content: "truncate",
+      maxLength: 2048,
+    });
+    expect(new PinoCallbackHandler({ logger, maxLength: 300 }).recordedContent).toEqual({
+      content: "truncate",
+      maxLength: 300,
+    });
+    expect(new PinoCallbackHandler({ logger, content: "full" }).recordedContent).toEqual({ content: "full" });
+  });
+
   it('"none": ids, timing, usage, model and tool names, but no prompt, completion or tool arguments', async () => {
     server.setScript(weatherAgentScript("Lisbon"));
     const { logger, records, lines } = captureLogger("trace");

@@ -59,6 +59,8 @@ const OPTION_SHAPE = handlerOptionShape({
  */
 export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunState> {
   name = "prometheus_metrics";
+  /** Records no content (prompts, outputs, tokens): `withRedaction` (`@chainwatch/pii-redact`) passes it none to redact. */
+  readonly recordedContent = { content: "none" } as const;
   /** The metrics and state shared with every handler on the same registry. */
   private readonly set: MetricSet;
   private readonly staticValues: readonly string[];

@@ -50,6 +50,8 @@ export class TokenCostCallbackHandler
   implements CostSource
 {
   name = "token_cost";
+  /** Records no content (prompts, outputs, tokens): `withRedaction` (`@chainwatch/pii-redact`) passes it none to redact. */
+  readonly recordedContent = { content: "none" } as const;
 
   private readonly prices: PriceBook;
   private readonly pricing: Pricing;
