@@ -31,7 +31,8 @@ export function countsFromUsage(usage: TokenUsage): TokenCounts {
   };
 }
 
-const PART_FIELDS = [
+/** Every token count of a call, `totalTokens` aside (it is derived). */
+export const PART_FIELDS = [
   "inputTokens",
   "cacheReadTokens",
   "cacheWriteTokens",

@@ -1,3 +1,4 @@
+import { PART_FIELDS } from "./counts.js";
 import type { TokenCounts } from "./types.js";
 
 /**
@@ -20,17 +21,8 @@ export function absurdCounts(tokens: TokenCounts): string[] {
     return NONE;
   }
   const absurd: string[] = [];
-  for (const field of FIELDS) if (tokens[field] > MAX_TOKENS_PER_CALL) absurd.push(field);
+  for (const field of PART_FIELDS) if (tokens[field] > MAX_TOKENS_PER_CALL) absurd.push(field);
   return absurd;
 }
 
 const NONE: string[] = [];
-const FIELDS = [
-  "inputTokens",
-  "cacheReadTokens",
-  "cacheWriteTokens",
-  "outputTokens",
-  "reasoningTokens",
-  "inputAudioTokens",
-  "outputAudioTokens",
-] as const;
