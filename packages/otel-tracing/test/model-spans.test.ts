@@ -1,4 +1,5 @@
 import { type FakeOpenAI, fakeChatOpenAI, startFakeOpenAI, TEST_API_KEY } from "@chainwatch/testkit";
+import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { DiagLogLevel, diag, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { drain, tracing } from "./helpers.js";
@@ -133,7 +134,7 @@ describe("model call spans", () => {
     expect(t.handler.activeRunCount).toBe(0);
   });
 
-  it("ends the span of a stream aborted mid-way (LangChain sends no error for it) when the run is evicted", async () => {
+  it("ends the span of a stream aborted mid-way: at LangChain's error event, or at eviction when none comes", async () => {
     let now = 0;
     const t = tracing({ runs: { ttlMs: 1000, inFlightTtlMs: 1000, now: () => now } });
     server.setScript({ content: "a b c d e f g", chunkDelayMs: 20 });
@@ -147,10 +148,18 @@ describe("model call spans", () => {
         for await (const _ of stream) controller.abort();
       })(),
     ).rejects.toThrow(/abort/i);
-    expect(t.spans()).toHaveLength(0);
-    now = 5000;
-    expect(t.handler.activeRunCount).toBe(0);
-    expect(t.span("chat gpt-4o-mini").attributes["langchain.run.evicted"]).toBe("ttl");
+    await awaitAllCallbacks();
+    // Where the abort lands decides whether LangChain reports it: between two chunks it sends no error event (the
+    // usual case), inside the SDK's read it does (seen on Node 24). Either way the span is ended, never left open.
+    if (t.spans().length === 0) {
+      now = 5000;
+      expect(t.handler.activeRunCount).toBe(0);
+      expect(t.span("chat gpt-4o-mini").attributes["langchain.run.evicted"]).toBe("ttl");
+    } else {
+      expect(t.span("chat gpt-4o-mini").status.code).toBe(SpanStatusCode.ERROR);
+      expect(t.handler.activeRunCount).toBe(0);
+    }
+    expect(t.spans()).toHaveLength(1);
   });
 
   it("ends the span of a stream the caller broke out of when the run is evicted, at its last activity", async () => {
