@@ -39,9 +39,21 @@ function isLive(value: object): boolean {
   );
 }
 
+/** Live-ness by prototype: a class is live or not for all its instances (bar an own `then`, checked each time). */
+const liveByPrototype = new WeakMap<object, boolean>();
+
 /** Whether the walk goes inside an object (data) or passes it by reference (live). */
 function isWalked(value: object): boolean {
-  return isPlain(value) || !isLive(value);
+  const prototype = Object.getPrototypeOf(value) as object | null;
+  if (prototype === Object.prototype || prototype === null) return true;
+  let live = liveByPrototype.get(prototype);
+  if (live === undefined) {
+    live = isLive(value);
+    // A thenable or a runnable may be so by an own field; remember only what its class decides.
+    if (!live) liveByPrototype.set(prototype, false);
+    else if (isLive(Object.create(prototype) as object)) liveByPrototype.set(prototype, true);
+  }
+  return !live && typeof (value as { then?: unknown }).then !== "function" && !Runnable.isRunnable(value);
 }
 
 /** An empty array or plain object (most token callbacks' extra fields): nothing to walk. */
@@ -64,10 +76,13 @@ export interface RedactDeepOptions {
   shareable?: () => boolean;
 }
 
+/** What `done` holds for an object whose walk has started and not finished: met again, it is a cycle. */
+const IN_PROGRESS: unique symbol = Symbol("in progress");
+
 /** One walk of {@link redactDeep}: a class, so a call allocates one object rather than a set of closures. */
 class CopyOnWrite {
+  /** Each object walked, with its result (or {@link IN_PROGRESS} while its walk runs). */
   readonly done = new Map<object, unknown>();
-  private readonly active = new Set<object>();
   cycle = false;
   private redactString: (text: string) => string = String;
   private shared: WeakMap<object, unknown> | undefined;
@@ -83,7 +98,6 @@ class CopyOnWrite {
   /** Drops every reference the last call kept. */
   clear(): void {
     this.done.clear();
-    this.active.clear();
     this.shared = undefined;
     this.redactString = String;
   }
@@ -91,18 +105,22 @@ class CopyOnWrite {
   walk(input: unknown, depth: number): unknown {
     if (typeof input === "string") return this.redactString(input);
     if (typeof input !== "object" || input === null) return input;
-    if (this.done.has(input)) return this.done.get(input);
-    const hit = this.shared?.get(input);
-    if (hit !== undefined) return hit;
-    if (this.active.has(input)) {
+    // A walked object's result is never undefined, so one lookup answers both "seen?" and "what came out?".
+    const prior = this.done.get(input);
+    if (prior !== undefined) {
+      if (prior !== IN_PROGRESS) return prior;
       this.cycle = true;
       return input;
     }
+    if (this.shared !== undefined) {
+      const hit = this.shared.get(input);
+      if (hit !== undefined) return hit;
+    }
     if (depth >= MAX_DEPTH) return TOO_DEEP;
-    if (!Array.isArray(input) && !isWalked(input)) return input;
-    this.active.add(input);
-    const result = Array.isArray(input) ? this.walkArray(input, depth) : this.walkObject(input, depth);
-    this.active.delete(input);
+    const array = Array.isArray(input);
+    if (!array && !isWalked(input)) return input;
+    this.done.set(input, IN_PROGRESS);
+    const result = array ? this.walkArray(input, depth) : this.walkObject(input, depth);
     this.done.set(input, result);
     return result;
   }

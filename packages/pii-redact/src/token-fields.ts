@@ -33,42 +33,23 @@ export function toolCallChunksOf(fields: unknown): ToolCallChunk[] {
   return Array.isArray(message?.tool_call_chunks) ? message.tool_call_chunks : [];
 }
 
-/** The own keys of an `AIMessageChunk` without tool-call fragments: what {@link copyMessage} knows how to copy. */
-const MESSAGE_KEYS = new Set<PropertyKey>([
-  "lc_serializable",
-  "lc_kwargs",
-  "lc_namespace",
-  "id",
-  "name",
-  "content",
-  "additional_kwargs",
-  "response_metadata",
-  "type",
-  "tool_calls",
-  "invalid_tool_calls",
-  "tool_call_chunks",
-  "usage_metadata",
-]);
+/** LangChain's mark of a message object (`BaseMessage.isInstance` reads it). */
+const MESSAGE_SYMBOL = Symbol.for("langchain.message");
 
 /**
- * A copy of a message chunk carrying no tool-call fragments, with the fields the constructor would give it: the
- * same prototype and markers, fresh `lc_kwargs`, no raw field left. `new AIMessageChunk()` costs about 6 µs (it
- * rebuilds every field through the serializable machinery), and a token callback pays it on every token; this
- * costs a fraction of that. Undefined when the message has a field it does not know (then the constructor runs).
+ * A copy of a message chunk with the fields the constructor would give it and no tool-call fragments: the same
+ * prototype, type and markers, fresh `lc_kwargs`, and nothing else of the original (its raw fields are not
+ * carried, as with the constructor). `new AIMessageChunk()` costs about 6 µs (it rebuilds every field through
+ * the serializable machinery) and a token callback would pay it on every token; this costs a fraction of that.
+ * Undefined for an object that is not a built AI message (then the constructor runs).
  */
 export function copyMessage(
   message: MessageLike,
   fields: Required<Pick<MessageLike, "content">> & MessageLike,
-) {
-  // Only a built message (the flush's placeholder `{}` is not one: the constructor makes it a message).
-  if (typeof (message as { lc_kwargs?: unknown }).lc_kwargs !== "object") return undefined;
-  for (const key of Reflect.ownKeys(message)) {
-    if (typeof key === "symbol") continue;
-    if (!MESSAGE_KEYS.has(key)) return undefined;
-    const descriptor = Object.getOwnPropertyDescriptor(message, key);
-    // An accessor (the lazy tool-call getters) means fragments: the constructor's path.
-    if (descriptor === undefined || !("value" in descriptor)) return undefined;
-  }
+): object | undefined {
+  const source = message as Record<PropertyKey, unknown>;
+  if (typeof source.lc_kwargs !== "object" || source.lc_kwargs === null || source.type !== "ai")
+    return undefined;
   const kwargs = {
     content: fields.content,
     id: fields.id,
@@ -80,10 +61,7 @@ export function copyMessage(
     invalid_tool_calls: [],
   };
   const copy = Object.create(Object.getPrototypeOf(message)) as Record<PropertyKey, unknown>;
-  // Symbol-keyed markers (`Symbol(langchain.message)`) say what the object is; they carry no content.
-  for (const key of Object.getOwnPropertySymbols(message)) {
-    copy[key] = (message as Record<PropertyKey, unknown>)[key];
-  }
+  if (MESSAGE_SYMBOL in source) copy[MESSAGE_SYMBOL] = source[MESSAGE_SYMBOL];
   copy.lc_serializable = (message as { lc_serializable?: unknown }).lc_serializable;
   copy.lc_kwargs = kwargs;
   copy.lc_namespace = (message as { lc_namespace?: unknown }).lc_namespace;
@@ -99,6 +77,9 @@ export function copyMessage(
   copy.usage_metadata = fields.usage_metadata;
   return copy;
 }
+
+/** A built message for the flush's placeholder to be copied from (built once: the constructor is the cost). */
+let template: AIMessageChunk | undefined;
 
 /**
  * The `fields` of a token callback rebuilt around what the stream redactors released: a fresh chunk whose text,
@@ -135,10 +116,15 @@ export function redactTokenFields(
     usage_metadata: message?.usage_metadata,
     additional_kwargs: redactValue(kwargs),
   };
-  const copied =
-    toolCallChunks.length === 0 && typeof message === "object" && message !== null
-      ? copyMessage(message, messageFields)
-      : undefined;
+  let copied: unknown;
+  if (toolCallChunks.length === 0 && typeof message === "object" && message !== null) {
+    copied = copyMessage(message, messageFields);
+    // The placeholder of a run's last (held-back) token: copied from a built message, like a streamed one.
+    if (copied === undefined && Reflect.ownKeys(message).length === 0) {
+      template ??= new AIMessageChunk({ content: "" });
+      copied = copyMessage(template, messageFields);
+    }
+  }
   const fresh = copied ?? new AIMessageChunk(messageFields);
   return {
     ...rest,
