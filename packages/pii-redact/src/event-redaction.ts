@@ -18,6 +18,16 @@ const CACHE_MAX_CHARS = 4_194_304;
 /** Room past a cut for a value that crosses it to be seen whole (the longest a detector needs, with context). */
 const CUT_MARGIN = 192;
 
+/**
+ * A run or message id: a UUID, bare or behind LangChain's `run-` prefix. It holds no personal data, and a new one
+ * arrives with every call (a message's `id`), so it skips the redactor and the cache it would only churn.
+ */
+const ID = /^(?:run-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function isId(text: string): boolean {
+  return (text.length === 36 || text.length === 40) && ID.test(text);
+}
+
 /** How one argument of a callback is treated. */
 export type ArgumentRole =
   /** Passed as it is: ids, indices, run types. */
@@ -127,6 +137,7 @@ export class EventRedaction {
     // A message carries its text twice (content and lc_kwargs.content): the second is not redacted again.
     const known = cacheable ? this.strings.get(text) : undefined;
     if (known !== undefined) return known;
+    if (isId(text)) return text;
     const inEvent = this.eventTexts.get(text);
     if (inEvent !== undefined) return inEvent;
     const cutShort = text.length > limit || text.length > this.left;

@@ -124,6 +124,28 @@ describe("withRedaction: only the work its handler needs", () => {
     expect(redactor.texts.filter((text) => text === system)).toHaveLength(1);
   });
 
+  it("run and message ids (UUIDs) skip the redactor; a UUID inside other text does not", async () => {
+    server.setScript({ content: "ok" });
+    const redactor = countingRedactor();
+    const recorder = new EventRecorder();
+    const uuid = /^(run-)?[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
+    const id = "run-0f8fad5b-d9cb-469f-a165-70867728950e";
+    await fakeChatOpenAI(server).invoke(`ticket ${id} from ${RAW_VALUES.email}`, {
+      callbacks: [withRedaction(recorder, redactor)],
+      metadata: { request_id: "0f8fad5b-d9cb-469f-a165-70867728950e" },
+    });
+    expect(redactor.texts.length).toBeGreaterThan(0);
+    expect(redactor.texts.filter((text) => uuid.test(text))).toEqual([]);
+    const end = recorder.of("handleLLMEnd")[0]?.args[0] as {
+      generations: { message: { id?: string } }[][];
+    };
+    expect(end.generations[0]?.[0]?.message.id).toMatch(/^chatcmpl-|^run-/);
+    const received = String(modelInput(recorder)?.content);
+    expect(received).toContain(id);
+    expect(leakedValues(received)).toEqual([]);
+    expect(redactor.texts.some((text) => text.includes(id))).toBe(true);
+  });
+
   it("past maxEventChars an event's text is cut with a marker, never forwarded raw", async () => {
     server.setScript({ content: "ok" });
     const recorder = new EventRecorder();
