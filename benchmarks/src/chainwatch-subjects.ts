@@ -1,5 +1,5 @@
 import { OpenTelemetryCallbackHandler } from "@chainwatch/otel-tracing";
-import { withRedaction } from "@chainwatch/pii-redact";
+import { createRedactor, withRedaction } from "@chainwatch/pii-redact";
 import { PinoCallbackHandler } from "@chainwatch/pino-logger";
 import { PrometheusCallbackHandler } from "@chainwatch/prometheus-metrics";
 import { StdoutStreamCallbackHandler } from "@chainwatch/stdout-stream";
@@ -20,8 +20,8 @@ const discardingLogger = (level: string) => pino({ level }, discard());
 const PINO_NONE = "@chainwatch/pino-logger (info, content none)";
 const STDOUT = "@chainwatch/stdout-stream (to a discarding writable)";
 
-// What the wrapped handlers record of a run's content, stated to withRedaction as createObservability does, until
-// pino-logger and stdout-stream declare it themselves (their `recordedContent` property).
+// What the wrapped handlers record of a run's content, stated to withRedaction as createObservability does
+// (pino-logger also declares it itself, through its `recordedContent` property; stdout-stream does not).
 const LOGGER_RECORDS_NO_CONTENT = { recordedContent: { content: "none" } } as const;
 const PRINTER_RECORDS_OUTPUTS = { recordedContent: { content: "full", inputs: false } } as const;
 
@@ -129,21 +129,26 @@ export const CHAINWATCH: Subject[] = [
     group: "chainwatch",
     goal: 2.5,
     baseline: STREAMING_NOOP,
-    attach: async () => ({
-      callbacks: [
-        withRedaction(
-          new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false }),
-          undefined,
-          PRINTER_RECORDS_OUTPUTS,
-        ),
-        withRedaction(
-          new PinoCallbackHandler({ logger: discardingLogger("info"), content: "none" }),
-          undefined,
-          LOGGER_RECORDS_NO_CONTENT,
-        ),
-        new PrometheusCallbackHandler({ registry: new Registry() }),
-        new TokenCostCallbackHandler(),
-      ],
-    }),
+    attach: async () => {
+      // One redactor for both wrappers, as createObservability builds them: a string redacted for one is not
+      // redacted again for the other.
+      const redactor = createRedactor();
+      return {
+        callbacks: [
+          withRedaction(
+            new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false }),
+            redactor,
+            PRINTER_RECORDS_OUTPUTS,
+          ),
+          withRedaction(
+            new PinoCallbackHandler({ logger: discardingLogger("info"), content: "none" }),
+            redactor,
+            LOGGER_RECORDS_NO_CONTENT,
+          ),
+          new PrometheusCallbackHandler({ registry: new Registry() }),
+          new TokenCostCallbackHandler(),
+        ],
+      };
+    },
   },
 ];
