@@ -64,6 +64,16 @@ function isEmpty(value: object): boolean {
   return Object.getOwnPropertySymbols(value).length === 0 && Object.getOwnPropertyNames(value).length === 0;
 }
 
+/**
+ * `Reflect.ownKeys`, in the same order, at a fraction of its cost: V8 answers the two halves from caches and
+ * builds the combined list slowly (about 0.35 µs against 0.1 for a five-key object).
+ */
+function ownKeys(value: object): PropertyKey[] {
+  const names: PropertyKey[] = Object.getOwnPropertyNames(value);
+  const symbols = Object.getOwnPropertySymbols(value);
+  return symbols.length === 0 ? names : names.concat(symbols);
+}
+
 /** How {@link redactDeep} may reuse work across calls. */
 export interface RedactDeepOptions {
   /**
@@ -116,8 +126,10 @@ class CopyOnWrite {
       const hit = this.shared.get(input);
       if (hit !== undefined) return hit;
     }
-    if (depth >= MAX_DEPTH) return TOO_DEEP;
     const array = Array.isArray(input);
+    // An empty list (a message's tool calls, most of the time) has nothing to redact or to remember.
+    if (array && input.length === 0) return input;
+    if (depth >= MAX_DEPTH) return TOO_DEEP;
     if (!array && !isWalked(input)) return input;
     this.done.set(input, IN_PROGRESS);
     const result = array ? this.walkArray(input, depth) : this.walkObject(input, depth);
@@ -137,7 +149,7 @@ class CopyOnWrite {
   }
 
   private walkObject(input: object, depth: number): object {
-    const keys = Reflect.ownKeys(input);
+    const keys = ownKeys(input);
     let values: unknown[] | undefined;
     for (let index = 0; index < keys.length; index++) {
       const key = keys[index] as PropertyKey;
@@ -149,7 +161,11 @@ class CopyOnWrite {
       } catch {
         current = undefined;
       }
-      const out = this.walk(current, depth + 1);
+      // Numbers, booleans and the like come out as they went in: no call for them.
+      const out =
+        typeof current === "string" || (typeof current === "object" && current !== null)
+          ? this.walk(current, depth + 1)
+          : current;
       if (values === undefined && !Object.is(out, current)) values = this.valuesBefore(input, keys, index);
       values?.push(out);
     }
