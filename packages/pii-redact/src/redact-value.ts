@@ -77,9 +77,11 @@ function ownKeys(value: object): PropertyKey[] {
 /** How {@link redactDeep} may reuse work across calls. */
 export interface RedactDeepOptions {
   /**
-   * Results kept per object across calls: an object seen again (a prompt template's message list inside
-   * `serialized`, the same on every run) is not walked again. Give it only for values nobody mutates between
-   * events: a cached verdict would outlive a change.
+   * Results kept per value across calls: a value seen again (the `serialized` LangChain hands to every handler of
+   * an event, so to every wrapper sharing a redactor) is not walked again. Only the value itself is kept, not the
+   * objects inside it: LangChain builds `serialized` afresh for each event (`toJSON()`), so its parts never
+   * repeat, and remembering each of them in a weak map cost more than walking them again. Give it only for values
+   * nobody mutates between events: a cached verdict would outlive a change.
    */
   shared?: WeakMap<object, unknown>;
   /** Asked once the walk is done: whether its results may go into `shared` (false after a cut-short string). */
@@ -95,12 +97,10 @@ class CopyOnWrite {
   readonly done = new Map<object, unknown>();
   cycle = false;
   private redactString: (text: string) => string = String;
-  private shared: WeakMap<object, unknown> | undefined;
 
   /** Readies the walker for one call (walkers are reused: a callback event allocates no new maps). */
-  reset(redactString: (text: string) => string, shared: WeakMap<object, unknown> | undefined): this {
+  reset(redactString: (text: string) => string): this {
     this.redactString = redactString;
-    this.shared = shared;
     this.cycle = false;
     return this;
   }
@@ -108,7 +108,6 @@ class CopyOnWrite {
   /** Drops every reference the last call kept. */
   clear(): void {
     this.done.clear();
-    this.shared = undefined;
     this.redactString = String;
   }
 
@@ -121,10 +120,6 @@ class CopyOnWrite {
       if (prior !== IN_PROGRESS) return prior;
       this.cycle = true;
       return input;
-    }
-    if (this.shared !== undefined) {
-      const hit = this.shared.get(input);
-      if (hit !== undefined) return hit;
     }
     const array = Array.isArray(input);
     // An empty list (a message's tool calls, most of the time) has nothing to redact or to remember.
@@ -214,13 +209,15 @@ export function redactDeep(
   if (typeof value !== "object" || value === null) return value;
   if (isEmpty(value)) return value;
   const { shared } = options;
-  const walk = (spareWalker ?? new CopyOnWrite()).reset(redactString, shared);
+  const known = shared?.get(value);
+  if (known !== undefined) return known;
+  const walk = (spareWalker ?? new CopyOnWrite()).reset(redactString);
   spareWalker = undefined;
   try {
     const result = walk.walk(value, 0);
     if (walk.cycle && result !== value) return copyDeep(value, redactString);
     if (shared && !walk.cycle && (options.shareable?.() ?? true)) {
-      for (const [input, output] of walk.done) shared.set(input, output);
+      shared.set(value, result);
     }
     return result;
   } finally {

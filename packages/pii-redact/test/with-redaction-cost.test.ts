@@ -124,6 +124,27 @@ describe("withRedaction: only the work its handler needs", () => {
     expect(redactor.texts.filter((text) => text === system)).toHaveLength(1);
   });
 
+  it("`serialized` is walked once per event for every wrapper sharing a redactor, and redacted", async () => {
+    server.setScript({ content: "ok" });
+    const redactor = createRedactor();
+    const first = new EventRecorder();
+    const second = new EventRecorder();
+    const raw = new EventRecorder();
+    const model = fakeChatOpenAI(server, {
+      configuration: { defaultHeaders: { "x-user": RAW_VALUES.email } },
+    });
+    await model.invoke("hi", {
+      callbacks: [withRedaction(first, redactor), withRedaction(second, redactor), raw],
+    });
+    const seen = [first, second].map((recorder) => recorder.of("handleChatModelStart")[0]?.args[0]);
+    // LangChain's serialized form of this model carries the header: there is something to redact.
+    expect(JSON.stringify(raw.of("handleChatModelStart")[0]?.args[0])).toContain(RAW_VALUES.email);
+    expect(seen[0]).toBeDefined();
+    // The second wrapper got the first one's result: the same object, not a second walk's copy.
+    expect(seen[1]).toBe(seen[0]);
+    expect(leakedValues(JSON.stringify(seen[0]))).toEqual([]);
+  });
+
   it("run and message ids (UUIDs) skip the redactor; a UUID inside other text does not", async () => {
     server.setScript({ content: "ok" });
     const redactor = countingRedactor();
