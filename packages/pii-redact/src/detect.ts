@@ -79,6 +79,36 @@ const KEY_WORD = 128;
  * may be), and `_`, `=`, `/`, `-` as signs of a key or token.
  */
 export function features(text: string): number {
+  return text.length < LONG_TEXT_CHARS ? featuresByLoop(text) : featuresByScan(text);
+}
+
+/**
+ * From this length on, {@link features} asks one native search per kind of character instead of reading every
+ * character in JavaScript: each search stops at its first hit, and long text holds most kinds early on, so the
+ * cost is a few absent kinds scanned natively (single characters by memchr) rather than a JS loop over the text.
+ */
+const LONG_TEXT_CHARS = 1024;
+const ANY_DIGIT = /[0-9]/;
+/** Code units, as the loop reads them (no `u` flag): any unit from U+00C0 up may belong to a capital. */
+const ANY_UPPER = /[A-Z\u00c0-\uffff]/;
+const ANY_WORDY = /[_=/]/;
+const TOKEN_DOT = /\.[0-9A-Za-z]/;
+
+/** {@link features} by native searches: the same bits as {@link featuresByLoop} (a test holds them equal). */
+export function featuresByScan(text: string): number {
+  let found = 0;
+  if (ANY_DIGIT.test(text)) found |= DIGIT;
+  if (ANY_UPPER.test(text)) found |= UPPER;
+  if (text.includes("@")) found |= AT;
+  if (text.includes(":")) found |= COLON;
+  if (TOKEN_DOT.test(text)) found |= DOT;
+  if (text.includes("-")) found |= DASH;
+  if (ANY_WORDY.test(text)) found |= WORDY;
+  return found;
+}
+
+/** {@link features} by one JavaScript pass: the cheapest route for short strings. */
+export function featuresByLoop(text: string): number {
   let found = 0;
   const length = text.length;
   for (let index = 0; index < length; index++) {

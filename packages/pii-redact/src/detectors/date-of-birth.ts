@@ -1,5 +1,5 @@
 import type { Detector } from "../types.js";
-import { after, before, matches } from "./context.js";
+import { after, before } from "./context.js";
 
 const MONTH =
   "(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)";
@@ -52,12 +52,53 @@ const BIRTH_HINTS = [
   "acimiento",
 ];
 
+/** Whether a birth word is anywhere in the text (the regex first: one native pass, cheaper than the literals). */
+function hasBirthWord(text: string): boolean {
+  return BIRTH_WORD.test(text) && BIRTH_HINTS.some((hint) => text.includes(hint));
+}
+
+/** {@link DATE}, sticky: tried only at the positions where a date can start. */
+const DATE_AT = new RegExp(DATE.source, "iy");
+const DIGIT_RUN = /\d+/g;
+/**
+ * How far before its first digit a date can start: `September. 3, 1990` (a month, a dot and a space). Every
+ * other shape starts at its first digit.
+ */
+const DATE_LEAD = 11;
+
+/**
+ * The matches of {@link DATE} over the text, as a global scan finds them, but tried only in the few positions
+ * from {@link DATE_LEAD} characters before each digit run to its start (a date's first digit opens a run: a
+ * boundary comes before it): prose with few digits costs one native digit search, not a month-name regex at
+ * every word. Each position is tried at most once, so a text of digits stays linear.
+ */
+function* dates(text: string): Generator<RegExpExecArray> {
+  // No date starts before `free` (the end of the last one) or at a position already tried.
+  let free = 0;
+  DIGIT_RUN.lastIndex = 0;
+  for (let run = DIGIT_RUN.exec(text); run !== null; run = DIGIT_RUN.exec(text)) {
+    for (let at = Math.max(free, run.index - DATE_LEAD); at <= run.index; at++) {
+      DATE_AT.lastIndex = at;
+      const match = DATE_AT.exec(text);
+      free = at + 1;
+      if (match === null) continue;
+      free = at + match[0].length;
+      yield match;
+      break;
+    }
+    if (DIGIT_RUN.lastIndex < free) DIGIT_RUN.lastIndex = free;
+  }
+}
+
 export const dateOfBirthDetector: Detector = {
   type: "DATE_OF_BIRTH",
   *detect(text) {
-    // No birth word anywhere: no date can have one nearby.
-    if (!BIRTH_HINTS.some((hint) => text.includes(hint)) || !BIRTH_WORD.test(text)) return;
-    for (const match of matches(DATE, text)) {
+    // A birth word anywhere is looked for once, at the first date: a text with no date never pays for it.
+    let birthWord: boolean | undefined;
+    for (const match of dates(text)) {
+      // No birth word anywhere: no date can have one nearby.
+      birthWord ??= hasBirthWord(text);
+      if (!birthWord) return;
       const end = match.index + match[0].length;
       if (!plausible(match[0])) continue;
       // Context counts only within the sentence: "born in 1990. Meeting on 2024-05-01" is not a birth date.

@@ -94,6 +94,14 @@ function mayBeFollowedByCue(text: string, end: number): boolean {
   return next === 119 || next === 115 || next === 97 || next === 101 || next === 104 || next === 60;
 }
 
+const LETTER = /\p{L}/u;
+/** Whether the UTF-16 unit at `index` is a letter (a lone surrogate is not), without a regex for ASCII. */
+function isLetterAt(text: string, index: number): boolean {
+  const code = text.charCodeAt(index);
+  if (code < 128) return (code | 32) >= 97 && (code | 32) <= 122;
+  return LETTER.test(text.charAt(index));
+}
+
 /** Whether `start` begins the text or a sentence (only spaces back to `.`, `!`, `?` or a line break). */
 function sentenceStart(text: string, start: number): boolean {
   let index = start - 1;
@@ -102,8 +110,9 @@ function sentenceStart(text: string, start: number): boolean {
   const code = text.charCodeAt(index);
   if (code === 46) {
     // `Dr. Ann`, `M. Dupont`: a dot after a short word is an abbreviation, not a full stop.
+    // Five letters settle it: counting stops there (and ASCII letters need no regex).
     let letters = 0;
-    while (index - letters - 1 >= 0 && /\p{L}/u.test(text.charAt(index - letters - 1))) letters++;
+    while (letters < 5 && index - letters - 1 >= 0 && isLetterAt(text, index - letters - 1)) letters++;
     return letters === 0 || letters > 4;
   }
   return code === 33 || code === 63 || code === 10;
