@@ -47,6 +47,11 @@ function sequences(text: string): { index: number; value: string }[] {
   return list;
 }
 
+/** `,` `:` `;` `.` `!` `?` `(`: cut from the end of a cue word. */
+function isCuePunctuation(code: number): boolean {
+  return code === 44 || code === 58 || code === 59 || code === 46 || code === 33 || code === 63 || code === 40;
+}
+
 /** The word ending just before `end` (spaces skipped), lower-cased, trailing punctuation cut; and where it starts. */
 function wordBefore(text: string, end: number): [word: string, start: number] {
   let stop = end;
@@ -59,7 +64,7 @@ function wordBefore(text: string, end: number): [word: string, start: number] {
     begin--;
   }
   let cut = stop;
-  while (cut > begin && /[,:;.!?(]/.test(text.charAt(cut - 1))) cut--;
+  while (cut > begin && isCuePunctuation(text.charCodeAt(cut - 1))) cut--;
   return [text.slice(begin, cut).toLowerCase(), begin];
 }
 
@@ -165,6 +170,34 @@ function isNameWord(word: string): boolean {
 }
 
 /**
+ * The PERSON finding of a one-word sequence, if any: the same decision as for longer sequences (below), taken
+ * in the order of cost and without allocating for the commonest cases (a stop word, a word with no cue). One
+ * word is a name only with a cue: a title or introduction before it, or `wrote`/`said`/an address after it.
+ */
+function singleWordName(
+  text: string,
+  start: number,
+  word: string,
+  first: ReadonlySet<string>,
+  last: ReadonlySet<string>,
+): DetectorMatch | undefined {
+  const end = start + word.length;
+  const mayCueAfter = mayBeFollowedByCue(text, end);
+  // At a sentence start there is no cue before it.
+  const atSentenceStart = sentenceStart(text, start);
+  if ((atSentenceStart && !mayCueAfter) || STOP.has(word)) return undefined;
+  const cue =
+    (!atSentenceStart && cued(NAME_CUES, NAME_CUE_ENDS, text, start)) ||
+    (mayCueAfter && NAME_AFTER.test(text.slice(end, end + 16)));
+  if (!cue) return undefined;
+  const knownFirst = first.has(word);
+  const knownLast = last.has(word);
+  // Place and business words that are also family names count only as both a given and a family name.
+  if (SOFT.has(word) && !(knownFirst && knownLast)) return undefined;
+  return { start, end, score: knownFirst || knownLast ? 0.75 : 0.6 };
+}
+
+/**
  * Person names, with Unicode letters (`Renée Müller` whole, never `Ren`): capitalised word sequences whose first
  * word is a known given name (about 5,000, many cultures) followed by one or more capitalised words, or whose
  * last word is a known family name (about 7,900) with a cue; any capitalised name after a title or an
@@ -178,12 +211,11 @@ export const personDetector: Detector = {
     for (const match of sequences(text)) {
       // The commonest case, one capitalised word opening a sentence ("Please", "Our"): it can only be a name
       // with a cue after it (`Anna wrote:`), so everything else is skipped before any allocation.
-      if (
-        match.value.indexOf(" ") === -1 &&
-        sentenceStart(text, match.index) &&
-        !mayBeFollowedByCue(text, match.index + match.value.length)
-      )
+      if (match.value.indexOf(" ") === -1) {
+        const single = singleWordName(text, match.index, match.value, first, last);
+        if (single !== undefined) yield single;
         continue;
+      }
       const words = match.value.split(" ");
       // Offsets of each word, to trim stop words at either end.
       let from = 0;
