@@ -3,7 +3,8 @@ import { after, before } from "./context.js";
 
 const MONTH =
   "(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)";
-const DATE = new RegExp(
+/** A date in any of the shapes people write; exported for the test that holds {@link dates} to its global scan. */
+export const DATE = new RegExp(
   [
     "(?<![\\w/.-])(?:19|20)\\d{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\\d|3[01])(?![\\w/-]|\\.\\d)",
     "(?<![\\w/.-])\\d{1,2}[-/.]\\d{1,2}[-/.](?:\\d{4}|\\d{2})(?![\\w/-]|\\.\\d)",
@@ -72,7 +73,7 @@ const DATE_LEAD = 11;
  * boundary comes before it): prose with few digits costs one native digit search, not a month-name regex at
  * every word. Each position is tried at most once, so a text of digits stays linear.
  */
-function* dates(text: string): Generator<RegExpExecArray> {
+export function* dates(text: string): Generator<RegExpExecArray> {
   // No date starts before `free` (the end of the last one) or at a position already tried.
   let free = 0;
   DIGIT_RUN.lastIndex = 0;

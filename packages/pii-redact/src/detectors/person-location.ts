@@ -49,7 +49,9 @@ function sequences(text: string): { index: number; value: string }[] {
 
 /** `,` `:` `;` `.` `!` `?` `(`: cut from the end of a cue word. */
 function isCuePunctuation(code: number): boolean {
-  return code === 44 || code === 58 || code === 59 || code === 46 || code === 33 || code === 63 || code === 40;
+  return (
+    code === 44 || code === 58 || code === 59 || code === 46 || code === 33 || code === 63 || code === 40
+  );
 }
 
 /** The word ending just before `end` (spaces skipped), lower-cased, trailing punctuation cut; and where it starts. */
