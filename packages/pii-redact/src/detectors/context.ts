@@ -55,3 +55,22 @@ export function isRepeated(value: string): boolean {
   }
   return true;
 }
+
+const DIGITS = /\d+/g;
+let runsText: string | undefined;
+let runsList: number[] = [];
+
+/**
+ * Where the digit runs of a text start and end (`[start0, end0, start1, end1, …]`), for the last text asked
+ * about: dates and street addresses are both looked for only near digits, and one native scan serves both.
+ */
+export function digitRuns(text: string): readonly number[] {
+  if (text === runsText) return runsList;
+  const list: number[] = [];
+  DIGITS.lastIndex = 0;
+  for (let run = DIGITS.exec(text); run !== null; run = DIGITS.exec(text))
+    list.push(run.index, run.index + run[0].length);
+  runsText = text;
+  runsList = list;
+  return list;
+}

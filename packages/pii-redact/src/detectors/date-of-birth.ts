@@ -1,5 +1,5 @@
 import type { Detector } from "../types.js";
-import { after, before } from "./context.js";
+import { after, before, digitRuns } from "./context.js";
 
 const MONTH =
   "(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)";
@@ -60,7 +60,6 @@ function hasBirthWord(text: string): boolean {
 
 /** {@link DATE}, sticky: tried only at the positions where a date can start. */
 const DATE_AT = new RegExp(DATE.source, "iy");
-const DIGIT_RUN = /\d+/g;
 /**
  * How far before its first digit a date can start: `September. 3, 1990` (a month, a dot and a space). Every
  * other shape starts at its first digit.
@@ -76,9 +75,11 @@ const DATE_LEAD = 11;
 export function* dates(text: string): Generator<RegExpExecArray> {
   // No date starts before `free` (the end of the last one) or at a position already tried.
   let free = 0;
-  DIGIT_RUN.lastIndex = 0;
-  for (let run = DIGIT_RUN.exec(text); run !== null; run = DIGIT_RUN.exec(text)) {
-    for (let at = Math.max(free, run.index - DATE_LEAD); at <= run.index; at++) {
+  const runs = digitRuns(text);
+  for (let index = 0; index < runs.length; index += 2) {
+    const runStart = runs[index] as number;
+    // A run that starts inside the last date opens none (a digit comes before it).
+    for (let at = Math.max(free, runStart - DATE_LEAD); at <= runStart; at++) {
       DATE_AT.lastIndex = at;
       const match = DATE_AT.exec(text);
       free = at + 1;
@@ -87,7 +88,6 @@ export function* dates(text: string): Generator<RegExpExecArray> {
       yield match;
       break;
     }
-    if (DIGIT_RUN.lastIndex < free) DIGIT_RUN.lastIndex = free;
   }
 }
 

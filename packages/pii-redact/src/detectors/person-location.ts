@@ -1,5 +1,5 @@
 import type { Detector, DetectorMatch } from "../types.js";
-import { matches } from "./context.js";
+import { digitRuns, matches } from "./context.js";
 import { CITIES, FIRST_NAMES, LAST_NAMES } from "./lexicon-data.js";
 
 /**
@@ -369,15 +369,20 @@ const STREET_REACH = 120;
  * street pattern never runs over prose that holds no digit, which is most of any long text.
  */
 function* streets(text: string): Generator<DetectorMatch> {
+  const runs = digitRuns(text);
+  let next = 0;
+  // Text before `scanned` has been searched; a digit run reaching past it is taken from there on.
   let scanned = 0;
-  DIGIT_RUN.lastIndex = 0;
-  for (let run = DIGIT_RUN.exec(text); run !== null; run = DIGIT_RUN.exec(text)) {
-    if (run.index < scanned) continue;
-    let from = Math.max(scanned, run.index - STREET_REACH);
-    let to = Math.min(text.length, run.index + run[0].length + STREET_REACH);
+  for (;;) {
+    while (next < runs.length && (runs[next + 1] as number) <= scanned) next += 2;
+    if (next >= runs.length) return;
+    const runStart = Math.max(runs[next] as number, scanned);
+    let to = Math.min(text.length, (runs[next + 1] as number) + STREET_REACH);
+    next += 2;
+    let from = Math.max(scanned, runStart - STREET_REACH);
     // Grow the window while more digits follow within reach, so one address is never split across two.
-    for (let next = DIGIT_RUN.exec(text); next !== null && next.index < to; next = DIGIT_RUN.exec(text))
-      to = Math.min(text.length, next.index + next[0].length + STREET_REACH);
+    for (; next < runs.length && (runs[next] as number) < to; next += 2)
+      to = Math.min(text.length, (runs[next + 1] as number) + STREET_REACH);
     // Whole words at both ends (bounded), so the window's edges do not cut one.
     for (let step = 0; step < 24 && from > scanned && text.charCodeAt(from - 1) !== 32; step++) from--;
     for (let step = 0; step < 24 && to < text.length && text.charCodeAt(to) !== 32; step++) to++;
@@ -392,10 +397,8 @@ function* streets(text: string): Generator<DetectorMatch> {
       if (end - from > STREET.lastIndex) STREET.lastIndex = Math.min(window.length, end - from);
     }
     scanned = to;
-    DIGIT_RUN.lastIndex = to;
   }
 }
-const DIGIT_RUN = /\d+/g;
 
 /**
  * Best-effort locations with Unicode letters: street addresses of the US, UK, DE, FR, ES, IT, NL and more
