@@ -1,7 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { featuresByLoop, featuresByScan } from "../src/detect.js";
+import { matchesAtAnchor } from "../src/detectors/context.js";
 import { DATE, dates } from "../src/detectors/date-of-birth.js";
+import { detect, PII_TYPES } from "../src/index.js";
 
 /** The long-text shortcuts must find exactly what the plain scans find: these hold them to it. */
 const RUNS = Number(process.env.PII_PROPERTY_RUNS ?? 400);
@@ -85,5 +87,41 @@ describe("long-text shortcuts", () => {
       "12th of March 1985",
     ]);
     expect([...dates(text)].map((match) => [match.index, match[0]])).toEqual(globalDates(text));
+  });
+
+  it("a hint found from its anchor character is the hint a global scan finds, sparse or dense", () => {
+    const source = "[:-][0-9A-Fa-f]{2}[:-]";
+    const global = new RegExp(source, "g");
+    const sticky = new RegExp(source, "y");
+    const piece = fc.constantFrom(":", "-", "a", "0f", "ab", " ", "g", "::", "--", "x:", "e-");
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 120 }), (pieces) => {
+        const text = pieces.join("");
+        const expected = new RegExp(source).test(text);
+        expect(matchesAtAnchor(text, ":", sticky, global) || matchesAtAnchor(text, "-", sticky, global)).toBe(
+          expected,
+        );
+      }),
+      { numRuns: RUNS },
+    );
+    // Past 32 anchors the global scan takes over from the last one tried.
+    expect(matchesAtAnchor(`${"x: ".repeat(100)}0a:`, ":", sticky, global)).toBe(false);
+    expect(matchesAtAnchor(`${"x: ".repeat(100)}:0a:`, ":", sticky, global)).toBe(true);
+  });
+
+  it("UK postcodes and street addresses are found near digit runs, wherever the text puts them", () => {
+    const places = (text: string) =>
+      detect(text, { types: PII_TYPES })
+        .filter((finding) => finding.type === "LOCATION")
+        .map((finding) => text.slice(finding.start, finding.end));
+    expect(places("Send it to SW1A 2AA or EC1A 1BB, not X1 2AB3 or ASW1A 2AA.")).toEqual([
+      "SW1A 2AA",
+      "EC1A 1BB",
+    ]);
+    const filler = "nothing to see here, just words. ".repeat(300);
+    expect(places(`${filler}Ship to 12 Main Street, Springfield, IL 62704 and M1 1AE.${filler}`)).toEqual([
+      "12 Main Street, Springfield, IL 62704",
+      "M1 1AE",
+    ]);
   });
 });

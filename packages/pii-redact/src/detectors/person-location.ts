@@ -302,7 +302,30 @@ const ADDRESS_TAIL = new RegExp(
   "uy",
 );
 const HAS_DIGIT = /\d/;
-const UK_POSTCODE = new RegExp(`\\b${UK_POSTCODE_SOURCE}\\b`, "g");
+/** A UK postcode, sticky: tried only just before a digit run that follows a capital (see {@link ukPostcodes}). */
+const UK_POSTCODE_AT = new RegExp(`\\b${UK_POSTCODE_SOURCE}\\b`, "y");
+
+/**
+ * UK postcodes (`SW1A 2AA`), as a global scan finds them, tried only one or two characters before each digit
+ * run that follows a capital: a postcode's first digit opens a run right after its one or two letters.
+ */
+function* ukPostcodes(text: string): Generator<DetectorMatch> {
+  const runs = digitRuns(text);
+  let free = 0;
+  for (let index = 0; index < runs.length; index += 2) {
+    const runStart = runs[index] as number;
+    const previous = text.charCodeAt(runStart - 1);
+    if (!(previous >= 65 && previous <= 90)) continue;
+    for (let at = Math.max(free, runStart - 2); at < runStart; at++) {
+      UK_POSTCODE_AT.lastIndex = at;
+      const match = UK_POSTCODE_AT.exec(text);
+      if (match === null) continue;
+      free = at + match[0].length;
+      yield { start: at, end: free, score: 0.6 };
+      break;
+    }
+  }
+}
 /** Phrases after which any capitalised name is a place: `I live in`, `based in`, `address:`. */
 const PLACE_CUES = new Set(
   "live in|lives in|living in|reside in|resides in|located in|based in|moved to|moving to|born in|address is|address|adresse|dirección|indirizzo|wohne in|j'habite à|vivo en|abito a".split(
@@ -412,9 +435,7 @@ export const locationDetector: Detector = {
     // Every street address and UK postcode has a digit.
     const digits = HAS_DIGIT.test(text);
     if (digits) yield* streets(text);
-    for (const match of digits ? matches(UK_POSTCODE, text) : []) {
-      yield { start: match.index, end: match.index + match[0].length, score: 0.6 };
-    }
+    if (digits) yield* ukPostcodes(text);
     const { cities } = lexicons();
     for (const match of sequences(text)) {
       const single = match.value.indexOf(" ") === -1;
