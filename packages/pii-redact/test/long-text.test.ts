@@ -73,7 +73,8 @@ describe("long-text shortcuts", () => {
 
   it("dates tried near digit runs are the dates of a global scan", () => {
     fc.assert(
-      fc.property(fc.array(datePiece, { maxLength: 40 }), (pieces) => {
+      // Up to 200 pieces: enough digit runs to cross into the plain scan for text dense with numbers.
+      fc.property(fc.array(datePiece, { maxLength: 200 }), (pieces) => {
         const text = pieces.join("");
         expect([...dates(text)].map((match) => [match.index, match[0]])).toEqual(globalDates(text));
       }),
@@ -87,6 +88,10 @@ describe("long-text shortcuts", () => {
       "12th of March 1985",
     ]);
     expect([...dates(text)].map((match) => [match.index, match[0]])).toEqual(globalDates(text));
+    // Dense with numbers: past the first runs, the plain scan takes over (and only if the caller still wants it).
+    const dense = `${"7 ".repeat(40)}born 1990-01-02, ${"12/12 ".repeat(20)}`;
+    expect([...dates(dense)].map((match) => [match.index, match[0]])).toEqual(globalDates(dense));
+    expect([...dates(dense, () => false)]).toEqual([]);
   });
 
   it("a hint found from its anchor character is the hint a global scan finds, sparse or dense", () => {

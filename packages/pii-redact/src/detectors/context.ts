@@ -56,22 +56,47 @@ export function isRepeated(value: string): boolean {
   return true;
 }
 
-const DIGITS = /\d+/g;
+const DIGIT = /[0-9]/g;
 let runsText: string | undefined;
-let runsList: number[] = [];
+let runsList: readonly number[] = [];
+
+/**
+ * Where the first digit run at or after `from` starts and ends, as `[start, end]` into `into` (no allocation),
+ * or false: `test` (no match object) finds the first digit natively; the end is read here.
+ */
+export function nextDigitRun(text: string, from: number, into: [number, number]): boolean {
+  DIGIT.lastIndex = from;
+  if (!DIGIT.test(text)) return false;
+  const start = DIGIT.lastIndex - 1;
+  let end = start + 1;
+  for (let code = text.charCodeAt(end); code >= 48 && code <= 57; code = text.charCodeAt(end)) end++;
+  into[0] = start;
+  into[1] = end;
+  return true;
+}
+
+/** The digit runs of `text` if they are known (the last text scanned to its end), else undefined. */
+export function knownDigitRuns(text: string): readonly number[] | undefined {
+  return text === runsText ? runsList : undefined;
+}
+
+/** Keeps the digit runs of a text read to its end, for the next detector that asks about the same text. */
+export function rememberDigitRuns(text: string, runs: readonly number[]): void {
+  runsText = text;
+  runsList = runs;
+}
 
 /**
  * Where the digit runs of a text start and end (`[start0, end0, start1, end1, …]`), for the last text asked
  * about: dates and street addresses are both looked for only near digits, and one native scan serves both.
  */
 export function digitRuns(text: string): readonly number[] {
-  if (text === runsText) return runsList;
+  const known = knownDigitRuns(text);
+  if (known !== undefined) return known;
   const list: number[] = [];
-  DIGITS.lastIndex = 0;
-  for (let run = DIGITS.exec(text); run !== null; run = DIGITS.exec(text))
-    list.push(run.index, run.index + run[0].length);
-  runsText = text;
-  runsList = list;
+  const run: [number, number] = [0, 0];
+  for (let from = 0; nextDigitRun(text, from, run); from = run[1]) list.push(run[0], run[1]);
+  rememberDigitRuns(text, list);
   return list;
 }
 

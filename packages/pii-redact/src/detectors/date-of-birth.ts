@@ -1,5 +1,5 @@
 import type { Detector } from "../types.js";
-import { after, before, digitRuns } from "./context.js";
+import { after, before, knownDigitRuns, nextDigitRun, rememberDigitRuns } from "./context.js";
 
 const MONTH =
   "(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)";
@@ -66,18 +66,46 @@ const DATE_AT = new RegExp(DATE.source, "iy");
  */
 const DATE_LEAD = 11;
 
+/** {@link DATE}, global: the plain scan, for text dense with digit runs. */
+const DATE_ALL = new RegExp(DATE.source, "gi");
+/**
+ * Text counts as dense with numbers once it holds more than {@link DENSE_RUNS} digit runs, one every
+ * {@link DENSE_CHARS} characters or closer (tables, ids, logs): trying positions run by run then costs more than
+ * the plain scan.
+ */
+const DENSE_RUNS = 32;
+const DENSE_CHARS = 48;
+
 /**
  * The matches of {@link DATE} over the text, as a global scan finds them, but tried only in the few positions
  * from {@link DATE_LEAD} characters before each digit run to its start (a date's first digit opens a run: a
  * boundary comes before it): prose with few digits costs one native digit search, not a month-name regex at
- * every word. Each position is tried at most once, so a text of digits stays linear.
+ * every word. Each position is tried at most once. On text dense with digit runs it goes on with the plain
+ * scan, once `goOn()` (the caller's cheap reason to scan at all) says so.
  */
-export function* dates(text: string): Generator<RegExpExecArray> {
+export function* dates(text: string, goOn: () => boolean = () => true): Generator<RegExpExecArray> {
   // No date starts before `free` (the end of the last one) or at a position already tried.
   let free = 0;
-  const runs = digitRuns(text);
-  for (let index = 0; index < runs.length; index += 2) {
-    const runStart = runs[index] as number;
+  const known = knownDigitRuns(text);
+  // The runs read here, kept for the street and postcode search when the text is read to its end.
+  const found: number[] = [];
+  const run: [number, number] = [0, 0];
+  for (let count = 0; ; count++) {
+    if (known !== undefined) {
+      if (2 * count >= known.length) return;
+      run[0] = known[2 * count] as number;
+      run[1] = known[2 * count + 1] as number;
+    } else {
+      if (!nextDigitRun(text, found.length === 0 ? 0 : (found[found.length - 1] as number), run)) break;
+      found.push(run[0], run[1]);
+    }
+    const runStart = run[0];
+    if (count >= DENSE_RUNS && count * DENSE_CHARS > runStart) {
+      if (!goOn()) return;
+      DATE_ALL.lastIndex = free;
+      for (let match = DATE_ALL.exec(text); match !== null; match = DATE_ALL.exec(text)) yield match;
+      return;
+    }
     // A run that starts inside the last date opens none (a digit comes before it).
     for (let at = Math.max(free, runStart - DATE_LEAD); at <= runStart; at++) {
       DATE_AT.lastIndex = at;
@@ -89,6 +117,7 @@ export function* dates(text: string): Generator<RegExpExecArray> {
       break;
     }
   }
+  rememberDigitRuns(text, found);
 }
 
 export const dateOfBirthDetector: Detector = {
@@ -96,10 +125,13 @@ export const dateOfBirthDetector: Detector = {
   *detect(text) {
     // A birth word anywhere is looked for once, at the first date: a text with no date never pays for it.
     let birthWord: boolean | undefined;
-    for (const match of dates(text)) {
-      // No birth word anywhere: no date can have one nearby.
+    const anyBirthWord = () => {
       birthWord ??= hasBirthWord(text);
-      if (!birthWord) return;
+      return birthWord;
+    };
+    for (const match of dates(text, anyBirthWord)) {
+      // No birth word anywhere: no date can have one nearby.
+      if (!anyBirthWord()) return;
       const end = match.index + match[0].length;
       if (!plausible(match[0])) continue;
       // Context counts only within the sentence: "born in 1990. Meeting on 2024-05-01" is not a birth date.
