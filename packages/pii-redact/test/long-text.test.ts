@@ -91,6 +91,8 @@ describe("long-text shortcuts", () => {
     // Dense with numbers: past the first runs, the plain scan takes over (and only if the caller still wants it).
     const dense = `${"7 ".repeat(40)}born 1990-01-02, ${"12/12 ".repeat(20)}`;
     expect([...dates(dense)].map((match) => [match.index, match[0]])).toEqual(globalDates(dense));
+    const datesBefore = `born 1990-01-02 and 3/4/21, ${"7 ".repeat(40)}then 5/6/22`;
+    expect([...dates(datesBefore)].map((match) => match[0])).toEqual(["1990-01-02", "3/4/21", "5/6/22"]);
     expect([...dates(dense, () => false)]).toEqual([]);
   });
 
