@@ -6,13 +6,22 @@ import { CITIES, FIRST_NAMES, LAST_NAMES } from "./lexicon-data.js";
  * The name lists and the gazetteer, split into sets on first use (about 3 ms, once): a redactor without PERSON
  * or LOCATION never pays for them.
  */
-let lexicon: { first: Set<string>; last: Set<string>; cities: Set<string> } | undefined;
+let lexicon:
+  | { first: Set<string>; last: Set<string>; cities: Set<string>; cityOpeners: Set<string> }
+  | undefined;
 function lexicons() {
-  lexicon ??= {
-    first: new Set(FIRST_NAMES.split("|")),
-    last: new Set(LAST_NAMES.split("|")),
-    cities: new Set(CITIES.split("|")),
-  };
+  if (lexicon === undefined) {
+    const cities = new Set(CITIES.split("|"));
+    // The first words of cities of two words or more (`San`, `Frankfurt`): only these open a longer name.
+    const cityOpeners = new Set<string>();
+    for (const city of cities) if (city.includes(" ")) cityOpeners.add(city.slice(0, city.indexOf(" ")));
+    lexicon = {
+      first: new Set(FIRST_NAMES.split("|")),
+      last: new Set(LAST_NAMES.split("|")),
+      cities,
+      cityOpeners,
+    };
+  }
   return lexicon;
 }
 
@@ -229,8 +238,11 @@ export const personDetector: Detector = {
       const names = kept.filter((word) => !PARTICLES.has(word));
       if (names.length === 0 || names.length > 4 || !names.every(isNameWord)) continue;
       const soft = names.some((word) => SOFT.has(word));
-      const start = match.index + words.slice(0, from).reduce((sum, word) => sum + word.length + 1, 0);
-      const end = start + kept.join(" ").length;
+      // Offsets from word lengths (words are one space apart), without joining them again.
+      let start = match.index;
+      for (let index = 0; index < from; index++) start += (words[index] as string).length + 1;
+      let end = start - 1;
+      for (let index = from; index < to; index++) end += (words[index] as string).length + 1;
       const knownFirst = first.has(names[0] as string);
       const knownLast = last.has(names[names.length - 1] as string);
       if (soft && !(knownFirst && knownLast)) continue;
@@ -423,6 +435,23 @@ function* streets(text: string): Generator<DetectorMatch> {
   }
 }
 
+/** The number of words of a sequence (one space apart). */
+function wordsIn(value: string): number {
+  let count = 1;
+  for (let at = value.indexOf(" "); at !== -1; at = value.indexOf(" ", at + 1)) count++;
+  return count;
+}
+
+/** Where the first `count` words of a sequence end (words one space apart). */
+function endOfWords(value: string, count: number): number {
+  let end = -1;
+  for (let index = 0; index < count; index++) {
+    end = value.indexOf(" ", end + 1);
+    if (end === -1) return value.length;
+  }
+  return end;
+}
+
 /**
  * Best-effort locations with Unicode letters: street addresses of the US, UK, DE, FR, ES, IT, NL and more
  * (number before or after the street, a street type before, after or inside the name, then a postcode before or
@@ -436,22 +465,25 @@ export const locationDetector: Detector = {
     const digits = HAS_DIGIT.test(text);
     if (digits) yield* streets(text);
     if (digits) yield* ukPostcodes(text);
-    const { cities } = lexicons();
+    const { cities, cityOpeners } = lexicons();
     for (const match of sequences(text)) {
-      const single = match.value.indexOf(" ") === -1;
+      const value = match.value;
+      const firstSpace = value.indexOf(" ");
+      const single = firstSpace === -1;
       // A single word at a sentence start has no cue before it; then only a known city name matters.
       if (single && sentenceStart(text, match.index)) continue;
-      if (single && !cities.has(match.value) && !cued(PLACE_CUES, PLACE_CUE_ENDS, text, match.index))
-        continue;
-      const words = single ? [match.value] : match.value.split(" ");
-      if (!STOP.has(words[0] as string) && cued(PLACE_CUES, PLACE_CUE_ENDS, text, match.index)) {
+      if (single && !cities.has(value) && !cued(PLACE_CUES, PLACE_CUE_ENDS, text, match.index)) continue;
+      const firstWord = single ? value : value.slice(0, firstSpace);
+      if (!STOP.has(firstWord) && cued(PLACE_CUES, PLACE_CUE_ENDS, text, match.index)) {
         // After "I live in": the place, up to four words.
-        yield { start: match.index, end: match.index + match.value.length, score: 0.7 };
+        yield { start: match.index, end: match.index + value.length, score: 0.7 };
         continue;
       }
-      // The longest run of leading words that is a known city: `San Francisco`, `Frankfurt am Main`.
-      for (let count = Math.min(words.length, 4); count >= 1; count--) {
-        const name = count === words.length ? match.value : words.slice(0, count).join(" ");
+      // The longest run of leading words that is a known city: `San Francisco`, `Frankfurt am Main`. Only a
+      // word that opens a city of several words can open a longer one: otherwise the first word alone.
+      const wordCount = single ? 1 : wordsIn(value);
+      for (let count = cityOpeners.has(firstWord) ? Math.min(wordCount, 4) : 1; count >= 1; count--) {
+        const name = count === wordCount ? value : value.slice(0, endOfWords(value, count));
         if (!cities.has(name) || CITY_WORDS.has(name) || STOP.has(name)) continue;
         if (cued(CITY_CUES, CITY_CUE_ENDS, text, match.index) || text.charCodeAt(match.index - 2) === 44)
           yield { start: match.index, end: match.index + name.length, score: 0.65 };
