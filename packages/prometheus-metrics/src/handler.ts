@@ -7,6 +7,7 @@ import {
 } from "@chainwatch/core";
 import type { LLMResult } from "@langchain/core/outputs";
 import { register as globalRegister } from "prom-client";
+import { isBudgetSource, watchBudget } from "./budget-metrics.js";
 import { callCost } from "./cost.js";
 import { addSweepable, countGuardFailures } from "./export.js";
 import { metadataValue } from "./labels.js";
@@ -97,6 +98,17 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
       extra.staticNames.map((name, i) => [name, extra.staticValues[i] ?? ""]),
     );
     countGuardFailures(this.guard, this.set.handlerErrors, staticLabels);
+    // A cost source with a budget (TokenCostCallbackHandler) tells of its decisions: exported next to the cost.
+    if (isBudgetSource(options.cost)) {
+      watchBudget(
+        options.cost,
+        options.registry ?? globalRegister,
+        prefix,
+        extra.staticNames,
+        extra.staticValues,
+        (error) => this.guard.report("onBudgetDecision", error),
+      );
+    }
   }
 
   /** The prom-client metrics this handler writes (shared with every handler on the same registry). */

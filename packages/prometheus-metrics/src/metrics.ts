@@ -178,7 +178,8 @@ function sameList(a: unknown, b: readonly (string | number)[]): boolean {
 
 type MetricType = "counter" | "gauge" | "histogram";
 
-interface Spec {
+/** A metric to find or make on a registry. */
+export interface Spec {
   type: MetricType;
   name: string;
   help: string;
@@ -192,7 +193,7 @@ interface Spec {
  * when its type, label names and buckets match, else a new one. A mismatch throws with both shapes named,
  * instead of prom-client's bare "already registered".
  */
-function getOrCreate(registry: Registry, spec: Spec): unknown {
+export function getOrCreate(registry: Registry, spec: Spec): unknown {
   const existing = registry.getSingleMetric(spec.name) as MetricShape | undefined;
   if (existing) {
     const problems: string[] = [];
