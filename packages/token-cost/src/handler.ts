@@ -12,7 +12,7 @@ import {
 } from "@chainwatch/core";
 import type { LLMResult } from "@langchain/core/outputs";
 import { Budget, type Hold } from "./budget.js";
-import type { BudgetDecisionListener } from "./budget-decision.js";
+import type { BudgetDecision, BudgetDecisionListener } from "./budget-decision.js";
 import { buildRecord, type MeasuredUsage } from "./call-record.js";
 import { countsFromUsage } from "./counts.js";
 import { CostLedger } from "./ledger.js";
@@ -142,23 +142,15 @@ export class TokenCostCallbackHandler
   }
 
   /**
-   * Tells `listener` of every budget decision this handler makes, from now on: a reservation held (`reserved`),
-   * settled to the call's cost (`settled`), dropped on error, abort or a refusal by another limit (`released`),
-   * dropped by this process for an abandoned call (`expired`), a call refused before its request (`refused`,
-   * `exceeded` or `store_error`), and a limit reached (`exceeded`, once per limit like `onBudgetExceeded`).
-   * `PrometheusCallbackHandler` and `PinoCallbackHandler` subscribe when given this handler as their `cost`.
-   *
-   * Listeners are called synchronously where the decision is made (with a Redis store, when its answer arrives),
-   * so a reservation's decisions come in order: `reserved`, then one of `settled`, `released` or `expired` (and a
-   * late `settled` after `expired`, with `releasedUsd: 0`). A listener that throws is reported through
-   * `onHandlerError`; the call goes on. Nothing is built when nobody listens.
-   *
+   * Tells `listener` of every budget decision from now on (see {@link BudgetDecision}, and the README's "Budget
+   * decisions"): `reserved`, then `settled`, `released` or `expired`; `refused`; `exceeded`. Called synchronously
+   * where the decision is made (with a Redis store, once it answered); a throwing listener is reported through
+   * `onHandlerError` and the call goes on. `PrometheusCallbackHandler` and `PinoCallbackHandler` subscribe when
+   * given this handler as their `cost`. Nothing is built while nobody listens.
    * @returns a function that removes the listener
    * @example
    * ```ts
-   * const stop = cost.onBudgetDecision((d) => {
-   *   if (d.type === "refused") console.warn(`${d.limit} budget refused ${d.model}: ${d.reason}`);
-   * });
+   * const stop = cost.onBudgetDecision((d) => d.type === "refused" && console.warn(d.limit, d.reason));
    * ```
    */
   onBudgetDecision(listener: BudgetDecisionListener): () => void {
