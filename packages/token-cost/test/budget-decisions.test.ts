@@ -1,5 +1,6 @@
 import { type FakeOpenAI, fakeChatOpenAI, startFakeOpenAI } from "@chainwatch/testkit";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
+import { RunnableLambda } from "@langchain/core/runnables";
 import { Redis } from "ioredis";
 import {
   afterAll,
@@ -130,6 +131,35 @@ describe("onBudgetDecision", () => {
     expect(refused.runId).toMatch(/^[0-9a-f-]{36}$/);
     const release = decisions.at(-1);
     expect(release).toMatchObject({ type: "released", cause: "refused", key: refused.traceId });
+  });
+
+  it("a per-trace refusal names the trace as its key, and a new trace may spend again", async () => {
+    const handler = new TokenCostCallbackHandler({ budget: { perTraceUsd: 0.0005, maxOutputTokens: 500 } });
+    const decisions: BudgetDecision[] = [];
+    handler.onBudgetDecision((decision) => decisions.push(decision));
+    const model = fakeChatOpenAI(server);
+    const twice = RunnableLambda.from(async (input: string, config) => {
+      await model.invoke(input, config);
+      return model.invoke(input, config);
+    });
+    await expect(twice.invoke("loop", { callbacks: [handler] })).rejects.toBeInstanceOf(BudgetExceededError);
+    await model.invoke("fresh trace", { callbacks: [handler] });
+    await awaitAllCallbacks();
+    expect(server.completions()).toHaveLength(2);
+    expect(decisions.map((d) => `${d.type}:${d.limit}`)).toEqual([
+      "reserved:trace",
+      "settled:trace",
+      "refused:trace",
+      "exceeded:trace",
+      "reserved:trace",
+      "settled:trace",
+    ]);
+    const refused = decisions[2];
+    expect(refused).toMatchObject({ reason: "exceeded", limitUsd: 0.0005, reservedUsd: 0 });
+    expect(refused?.key).toBe(refused?.traceId);
+    expect(refused?.key).not.toBe(refused?.runId);
+    expect(decisions[4]?.key).not.toBe(refused?.key);
+    expect(held(decisions, "trace")).toBe(0);
   });
 
   it("a failed call releases its reservation; warn mode over the limit holds nothing and still settles", async () => {
