@@ -8,6 +8,8 @@ export interface BudgetDecisionBase {
   limitUsd: number;
   /** The store key of a `total` limit (scope, then window start); the trace id for a `trace` limit. */
   key: string;
+  /** The scope of a `total` limit (what `budget.scope` returned, `"default"` without it); undefined for `trace`. */
+  scope: string | undefined;
   /** The LLM run the decision is about. */
   runId: string;
   /** The root run of its tree. */

@@ -20,6 +20,8 @@ export interface Hold {
   amountUsd: number;
   limit: BudgetLimitKind;
   limitUsd: number;
+  /** The scope a `total` hold is charged to (the `scope` function's answer, without the window). */
+  scope: string | undefined;
   /** True while the store holds the amount for this call (false in warn mode over the limit, and once dropped). */
   open: boolean;
 }
@@ -133,6 +135,7 @@ export class Budget {
         amountUsd,
         limit: "trace",
         limitUsd: this.perTraceUsd,
+        scope: undefined,
         open: false,
       };
       this.decide(result, hold, holds, run);
@@ -141,7 +144,8 @@ export class Budget {
     let hold: Hold | undefined;
     let pending: BudgetReserveResult | Promise<BudgetReserveResult>;
     try {
-      const key = this.key(run, nowMs);
+      const scope = this.scopeOf(run);
+      const key = this.windowed(scope, nowMs);
       const keyTtlMs = this.keyTtlMs(nowMs);
       hold = {
         store: this.store,
@@ -150,6 +154,7 @@ export class Budget {
         amountUsd,
         limit: "total",
         limitUsd: this.totalUsd,
+        scope,
         open: false,
       };
       pending = this.store.reserve({
@@ -214,11 +219,12 @@ export class Budget {
   private about(
     hold: Hold,
     run: TrackedRun<unknown>,
-  ): Pick<BudgetDecision, "limit" | "limitUsd" | "key" | "runId" | "traceId" | "model"> {
+  ): Pick<BudgetDecision, "limit" | "limitUsd" | "key" | "scope" | "runId" | "traceId" | "model"> {
     return {
       limit: hold.limit,
       limitUsd: hold.limitUsd,
       key: hold.limit === "trace" ? run.traceId : hold.key,
+      scope: hold.scope,
       runId: run.runId,
       traceId: run.traceId,
       model: run.model,
@@ -272,12 +278,17 @@ export class Budget {
     }
   }
 
-  /** The store key of a run's total budget now: its scope, then the window it falls in. */
-  key(run: TrackedRun<unknown>, nowMs: number): string {
+  /** The scope a run's total budget is charged to. */
+  private scopeOf(run: TrackedRun<unknown>): string {
     const scope = this.scope === undefined ? "default" : this.scope(run);
     if (typeof scope !== "string" || scope === "") {
       throw new TypeError(`budget.scope must return a non-empty string, got ${String(scope)}`);
     }
+    return scope;
+  }
+
+  /** The store key of a scope now: the scope, then the window it falls in. */
+  private windowed(scope: string, nowMs: number): string {
     return this.windowMs === undefined
       ? scope
       : `${scope}|${Math.floor(nowMs / this.windowMs) * this.windowMs}`;
@@ -314,6 +325,7 @@ export class Budget {
         limitUsd: this.totalUsd,
         // Unknown when the scope function itself threw.
         key: hold?.key ?? "",
+        scope: hold?.scope,
         runId: run.runId,
         traceId: run.traceId,
         model: run.model,

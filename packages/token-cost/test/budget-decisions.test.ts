@@ -121,6 +121,7 @@ describe("onBudgetDecision", () => {
       reason: "exceeded",
       limitUsd: 0.0007,
       key: "default",
+      scope: "default",
       model: "gpt-4o-mini",
       reservedUsd: 0,
     });
@@ -155,7 +156,7 @@ describe("onBudgetDecision", () => {
       "settled:trace",
     ]);
     const refused = decisions[2];
-    expect(refused).toMatchObject({ reason: "exceeded", limitUsd: 0.0005, reservedUsd: 0 });
+    expect(refused).toMatchObject({ reason: "exceeded", limitUsd: 0.0005, reservedUsd: 0, scope: undefined });
     expect(refused?.key).toBe(refused?.traceId);
     expect(refused?.key).not.toBe(refused?.runId);
     expect(decisions[4]?.key).not.toBe(refused?.key);
@@ -258,7 +259,7 @@ describe("onBudgetDecision with a Redis store", () => {
       await awaitAllCallbacks();
       expect(server.completions()).toHaveLength(1);
       expect(decisions.map((d) => d.type)).toEqual(["reserved", "settled", "refused", "exceeded"]);
-      expect(decisions[2]).toMatchObject({ reason: "exceeded", key: "alice" });
+      expect(decisions[2]).toMatchObject({ reason: "exceeded", key: "alice", scope: "alice" });
       const refused = decisions[2];
       if (refused?.type !== "refused") throw new Error("no refusal");
       // The first call's settlement is not awaited: the store shows it spent (0.0003015) or still held (its
