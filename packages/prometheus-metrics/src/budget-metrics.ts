@@ -1,5 +1,6 @@
 import type { Counter, Gauge, Registry } from "prom-client";
-import { getOrCreate } from "./metrics.js";
+import { LabelValueCap } from "./labels.js";
+import { getOrCreate, validLimit } from "./metrics.js";
 
 /**
  * A budget decision as this package reads it: `@chainwatch/token-cost`'s `BudgetDecision`, read field by field
@@ -12,6 +13,7 @@ export interface BudgetDecisionLike {
   releasedUsd?: number | undefined;
   spentUsd?: number | undefined;
   reason?: string | undefined;
+  scope?: string | undefined;
 }
 
 /** A cost source that tells of its budget decisions (`TokenCostCallbackHandler`). */
@@ -39,15 +41,19 @@ function isLimit(value: unknown): value is Limit {
   return value === "trace" || value === "total";
 }
 
-/** USD held by one set of static label values, per limit. */
+/** USD held by one set of label values (static, then the scope when labelled), per limit. */
 interface HeldSeries {
   labels: Record<string, string>;
+  /** The limits exported: both without a scope; only `total` for a scope (per-trace limits have none). */
+  limits: readonly Limit[];
   units: Record<Limit, number>;
 }
 
 /** What every handler on one registry shares, kept on the reserved-USD gauge (like the run metrics' state). */
 interface BudgetShared {
   held: Map<string, HeldSeries>;
+  /** The cap on `budget_scope` values, shared by every handler on the registry (the first one fixes it). */
+  scopes: LabelValueCap | undefined;
   /** Cost sources already watched, by static-label key: two handlers on one registry never count a decision twice. */
   watched: WeakMap<object, Set<string>>;
 }
@@ -62,20 +68,44 @@ export function isBudgetSource(cost: unknown): cost is BudgetDecisionSource {
   return limits === undefined || limits.perTraceUsd !== undefined || limits.totalUsd !== undefined;
 }
 
+/** Where and how {@link watchBudget} exports. */
+export interface BudgetMetricsConfig {
+  registry: Registry;
+  prefix: string;
+  staticNames: readonly string[];
+  staticValues: readonly string[];
+  /** The `budget_scope` label, from {@link budgetScopeLabel}. */
+  scopeLabel: BudgetScopeLabel;
+  /** The registry's overflow counter, for `budget_scope` values past the cap. */
+  labelOverflows: Counter<string>;
+  onError: (error: unknown) => void;
+}
+
+/** Whether the budget metrics get a `budget_scope` label, and its cap. */
+export interface BudgetScopeLabel {
+  on: boolean;
+  maxValues: number;
+}
+
+/** Validates `budgetScopeLabel` and `maxLabelValues.budgetScopes`, throwing with the bad value. */
+export function budgetScopeLabel(on: unknown, maxValues: number | undefined): BudgetScopeLabel {
+  if (on !== undefined && typeof on !== "boolean") {
+    throw new TypeError(`PrometheusCallbackHandler: budgetScopeLabel must be a boolean, got ${String(on)}`);
+  }
+  return { on: on === true, maxValues: validLimit("budgetScopes", maxValues) };
+}
+
 /**
  * Exports a cost source's budget decisions on `registry`: USD held by calls in flight, USD settled, refusals,
  * the limits and the limits reached. Labels are `limit` (`trace` | `total`) and `reason`, plus the handler's
- * static labels: never the budget's scope key, which is a user or tenant id (unbounded series). Every series
- * is exported at 0 from the start, so `rate()` and `increase()` see the first refusal.
+ * static labels: not the budget's scope, which is a user or tenant id (unbounded series), unless `scopeLabel`
+ * asks for it (capped). Every series without a scope is exported at 0 from the start, so `rate()` and
+ * `increase()` see the first refusal.
  */
-export function watchBudget(
-  source: BudgetDecisionSource,
-  registry: Registry,
-  prefix: string,
-  staticNames: readonly string[],
-  staticValues: readonly string[],
-  onError: (error: unknown) => void,
-): void {
+export function watchBudget(source: BudgetDecisionSource, config: BudgetMetricsConfig): void {
+  const { registry, prefix, staticNames, staticValues, onError } = config;
+  const scoped = config.scopeLabel.on;
+  const scopeNames = scoped ? ["budget_scope"] : [];
   const statics = Object.fromEntries(staticNames.map((name, i) => [name, staticValues[i] ?? ""]));
   const staticKey = staticValues.join("\u0000");
   // Filled below with the registry's shared state; a gauge made by an earlier handler keeps its own holder,
@@ -85,11 +115,11 @@ export function watchBudget(
     type: "gauge",
     name: `${prefix}budget_reserved_usd`,
     help: "USD held by this process's LLM calls in flight: each call's most possible cost, reserved before its request (budget_reserved_usd)",
-    labelNames: ["limit", ...staticNames],
+    labelNames: ["limit", ...scopeNames, ...staticNames],
     collect: () => {
       if (holder.state === undefined) return;
       for (const series of holder.state.held.values()) {
-        for (const limit of LIMITS) {
+        for (const limit of series.limits) {
           // Never below 0: a call reserved before this handler subscribed may be released after.
           reserved.set({ ...series.labels, limit }, Math.max(series.units[limit], 0) / 1e10);
         }
@@ -100,13 +130,13 @@ export function watchBudget(
     type: "counter",
     name: `${prefix}budget_spent_usd_total`,
     help: "USD settled against the budget's limits: the cost of each reserved call once it ended (budget_spent_usd)",
-    labelNames: ["limit", ...staticNames],
+    labelNames: ["limit", ...scopeNames, ...staticNames],
   }) as Counter<string>;
   const refusals = getOrCreate(registry, {
     type: "counter",
     name: `${prefix}budget_refusals_total`,
     help: "LLM calls refused before their request by the budget (reason: exceeded, or store_error when the store failed)",
-    labelNames: ["limit", "reason", ...staticNames],
+    labelNames: ["limit", "reason", ...scopeNames, ...staticNames],
   }) as Counter<string>;
   const limitGauge = getOrCreate(registry, {
     type: "gauge",
@@ -121,7 +151,11 @@ export function watchBudget(
     labelNames: ["scope", ...staticNames],
   }) as Counter<string>;
 
-  reserved[SHARED] ??= { held: new Map(), watched: new WeakMap() };
+  reserved[SHARED] ??= {
+    held: new Map(),
+    watched: new WeakMap(),
+    scopes: scoped ? new LabelValueCap("budget_scope", config.scopeLabel.maxValues) : undefined,
+  };
   const state = reserved[SHARED];
   holder.state = state;
   let keys = state.watched.get(source);
@@ -131,20 +165,30 @@ export function watchBudget(
   }
   if (keys.has(staticKey)) return;
   keys.add(staticKey);
-  let series = state.held.get(staticKey);
-  if (series === undefined) {
-    series = { labels: statics, units: { trace: 0, total: 0 } };
-    state.held.set(staticKey, series);
-  }
-  const held = series.units;
+  /** The held-USD series of these static labels and a scope value (bounded by the cap). */
+  const heldSeries = (scope: string): Record<Limit, number> => {
+    const key = scoped ? `${staticKey}\u0000${scope}` : staticKey;
+    let series = state.held.get(key);
+    if (series === undefined) {
+      series = {
+        labels: scoped ? { ...statics, budget_scope: scope } : statics,
+        limits: scope === "" ? LIMITS : ["total"],
+        units: { trace: 0, total: 0 },
+      };
+      state.held.set(key, series);
+    }
+    return series.units;
+  };
+  const unscoped = heldSeries("");
   const limits = source.budgetLimits;
   if (limits?.perTraceUsd !== undefined) limitGauge.set({ ...statics, scope: "trace" }, limits.perTraceUsd);
   if (limits?.totalUsd !== undefined) limitGauge.set({ ...statics, scope: "total" }, limits.totalUsd);
   // Label objects built once: a decision costs a switch and one prom-client increment at most.
-  const byLimit = {
-    trace: { ...statics, limit: "trace" },
-    total: { ...statics, limit: "total" },
-  } as const;
+  const scopeLabels: Record<string, string> = scoped ? { budget_scope: "" } : {};
+  const byLimit: Record<Limit, Record<string, string>> = {
+    trace: { ...statics, ...scopeLabels, limit: "trace" },
+    total: { ...statics, ...scopeLabels, limit: "total" },
+  };
   const byScope = { trace: { ...statics, scope: "trace" }, total: { ...statics, scope: "total" } } as const;
   for (const limit of LIMITS) {
     spent.inc(byLimit[limit], 0);
@@ -152,10 +196,24 @@ export function watchBudget(
   }
   for (const [limit, reason] of REFUSALS) refusals.inc({ ...byLimit[limit], reason }, 0);
 
+  const cap = state.scopes;
   source.onBudgetDecision((decision) => {
     try {
       const limit = decision.limit;
       if (!isLimit(limit)) return;
+      let held = unscoped;
+      let labels: Record<string, string> = byLimit[limit];
+      if (cap !== undefined && limit === "total" && typeof decision.scope === "string") {
+        const scope = cap.admit(decision.scope);
+        // Counted at once (the registry's overflow counter may already have been collected in this scrape).
+        const overflowed = cap.pendingOverflows();
+        if (overflowed > 0) {
+          config.labelOverflows.inc({ label: cap.label }, overflowed);
+          cap.exported(overflowed);
+        }
+        held = heldSeries(scope);
+        labels = { ...labels, budget_scope: scope };
+      }
       switch (decision.type) {
         case "reserved":
           held[limit] += units(decision.reservedUsd);
@@ -163,7 +221,7 @@ export function watchBudget(
         case "settled": {
           held[limit] -= units(decision.releasedUsd);
           const usd = units(decision.spentUsd) / 1e10;
-          if (usd > 0) spent.inc(byLimit[limit], usd);
+          if (usd > 0) spent.inc(labels, usd);
           break;
         }
         case "released":
@@ -172,7 +230,7 @@ export function watchBudget(
           break;
         case "refused":
           if (decision.reason === "exceeded" || decision.reason === "store_error") {
-            refusals.inc({ ...byLimit[limit], reason: decision.reason });
+            refusals.inc({ ...labels, reason: decision.reason });
           }
           break;
         case "exceeded":

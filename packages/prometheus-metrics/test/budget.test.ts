@@ -174,6 +174,60 @@ describe("budget metrics from the cost source", () => {
     }
   });
 
+  it("opt-in budget_scope label: the scope without its window, capped, overflow counted", async () => {
+    const registry = new Registry();
+    const cost = new TokenCostCallbackHandler({
+      budget: {
+        totalUsd: 0.0004,
+        window: "1d",
+        maxOutputTokens: 500,
+        scope: (run) => String(run.metadata.user_id),
+      },
+    });
+    const metrics = new PrometheusCallbackHandler({
+      registry,
+      cost,
+      budgetScopeLabel: true,
+      maxLabelValues: { budgetScopes: 1 },
+    });
+    const model = fakeChatOpenAI(server);
+    const as = (user: string) => ({ callbacks: [cost, metrics], metadata: { user_id: user } });
+    await model.invoke("one", as("alice"));
+    await expect(model.invoke("two", as("alice"))).rejects.toBeInstanceOf(BudgetExceededError);
+    await model.invoke("three", as("bob"));
+    await awaitAllCallbacks();
+    expect(server.completions()).toHaveLength(2);
+    const after = await scrape(registry);
+    const spentAlice = after.get('langchain_budget_spent_usd_total{budget_scope="alice",limit="total"}');
+    const spentOther = after.get('langchain_budget_spent_usd_total{budget_scope="_OTHER",limit="total"}');
+    expect(spentAlice).toBeCloseTo(0.0003015, 12);
+    expect(spentOther).toBeCloseTo(0.0003015, 12);
+    expect(
+      after.get('langchain_budget_refusals_total{budget_scope="alice",limit="total",reason="exceeded"}'),
+    ).toBe(1);
+    expect(after.get('langchain_budget_reserved_usd{budget_scope="alice",limit="total"}')).toBe(0);
+    expect(after.get('langchain_budget_reserved_usd{budget_scope="_OTHER",limit="total"}')).toBe(0);
+    // A scope is a total-limit thing: no per-scope series for the per-trace limit.
+    expect(after.has('langchain_budget_reserved_usd{budget_scope="alice",limit="trace"}')).toBe(false);
+    // The window never reaches the label: one series per scope, not per scope and day.
+    expect([...after.keys()].filter((name) => name.includes("alice|"))).toEqual([]);
+    expect(after.get('langchain_label_overflow_total{label="budget_scope"}')).toBeGreaterThanOrEqual(1);
+  });
+
+  it("rejects a bad budgetScopeLabel or budgetScopes cap, and unknown keys", () => {
+    const cost = new TokenCostCallbackHandler({ budget: { totalUsd: 1 } });
+    expect(
+      () =>
+        new PrometheusCallbackHandler({ registry: new Registry(), cost, budgetScopeLabel: "yes" as never }),
+    ).toThrow(/budgetScopeLabel must be a boolean, got yes/);
+    expect(
+      () => new PrometheusCallbackHandler({ registry: new Registry(), maxLabelValues: { budgetScopes: 0 } }),
+    ).toThrow(/maxLabelValues.budgetScopes must be a positive integer, got 0/);
+    expect(
+      () => new PrometheusCallbackHandler({ registry: new Registry(), budgetScopeLabels: true } as never),
+    ).toThrow(/budgetScopeLabels/);
+  });
+
   it("two handlers on one registry and one cost source count each decision once; no budget, no budget metrics", async () => {
     const registry = new Registry();
     const cost = new TokenCostCallbackHandler({ budget: { totalUsd: 1 } });
