@@ -29,7 +29,6 @@ import { StdoutStreamCallbackHandler, type StdoutStreamOptions } from "@chainwat
 import { TokenCostCallbackHandler } from "@chainwatch/token-cost";
 import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
-import { budgetMetrics } from "./budget-metrics.js";
 import type { Observability, ObservabilityOptions } from "./types.js";
 
 /** Default bound on `close()`, in milliseconds. */
@@ -165,12 +164,10 @@ export async function createObservability(options: ObservabilityOptions = {}): P
     fail("metricsServer needs metrics: it serves the metrics handler's registry (metrics is false)");
   }
 
-  let budget = options.budget;
-  if (budget !== undefined && options.metrics !== false) {
-    if (!isObject(budget)) fail(`budget must be an object, got ${describe(budget)}`);
-    const prefix = options.metrics?.prefix ?? "langchain_";
-    budget = { ...budget, onBudgetExceeded: budgetMetrics(budget, options.registry, prefix) };
-  }
+  const budget = options.budget;
+  if (budget !== undefined && !isObject(budget)) fail(`budget must be an object, got ${describe(budget)}`);
+  // The budget's figures (reserved, spent, refusals, limits, breaches) reach the metrics and the logs through the
+  // cost handler's budget decisions: each handler subscribes when given it as its `cost`.
   const cost = new TokenCostCallbackHandler(
     withShared({ ...options.cost, ...(budget ? { budget } : {}) }, shared),
   );

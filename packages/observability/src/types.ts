@@ -62,7 +62,9 @@ export interface ObservabilityOptions {
   metrics?: Omit<PrometheusCallbackHandlerOptions, "registry" | "cost"> | false;
   /**
    * USD limits of the cost handler (`@chainwatch/token-cost`): `perTraceUsd`, `totalUsd`, `onExceed`. With
-   * `onExceed: "throw"` (the default) the call that would go over is stopped before its request leaves.
+   * `onExceed: "throw"` (the default) the call that would go over is stopped before its request leaves. Its
+   * figures reach the metrics (`<prefix>budget_reserved_usd`, `budget_spent_usd_total`, `budget_refusals_total`,
+   * `budget_limit_usd`, `budget_exceeded_total`) and the logs (`budget.refused` at warn, the rest at debug).
    * @default no limit
    */
   budget?: BudgetOptions;

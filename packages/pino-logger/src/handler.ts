@@ -11,6 +11,7 @@ import type { AgentAction, AgentFinish } from "@langchain/core/agents";
 import type { BaseCallbackHandlerInput } from "@langchain/core/callbacks/base";
 import type { DocumentInterface } from "@langchain/core/documents";
 import type { LLMResult } from "@langchain/core/outputs";
+import { type BudgetLogSink, isBudgetSource, logBudgetDecisions } from "./budget.js";
 import { addCost, type CostOfCall, costOf } from "./cost.js";
 import { watchDestination } from "./destination.js";
 import { addLlmResult } from "./llm-result.js";
@@ -54,6 +55,8 @@ export class PinoCallbackHandler extends ChainwatchCallbackHandler<RunLogState> 
   name = "pino_logger";
   private readonly writer: RecordWriter;
   private readonly cost: CostOfCall | undefined;
+  /** Where the cost source's budget decisions are written; the source holds it only weakly. */
+  private readonly budgetSink: BudgetLogSink | undefined;
   /**
    * What this logger writes of a run's content, read by `withRedaction` (`@chainwatch/pii-redact`) so that it
    * redacts nothing the logger would not write: nothing at `content: "none"`, strings cut at `maxLength` first.
@@ -71,6 +74,14 @@ export class PinoCallbackHandler extends ChainwatchCallbackHandler<RunLogState> 
         : { content: resolved.content };
     watchDestination(resolved.logger, (method, error) => this.guard.report(method, error));
     this.cost = costOf(options.cost, "PinoCallbackHandler");
+    if (isBudgetSource(options.cost)) {
+      const guard = this.guard;
+      this.budgetSink = {
+        logger: resolved.logger,
+        report: (error) => guard.report("onBudgetDecision", error),
+      };
+      logBudgetDecisions(options.cost, this.budgetSink);
+    }
   }
 
   /** Flushes the logger's destination (an async `pino.destination`, a transport); resolves once written. */

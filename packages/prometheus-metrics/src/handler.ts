@@ -7,6 +7,7 @@ import {
 } from "@chainwatch/core";
 import type { LLMResult } from "@langchain/core/outputs";
 import { register as globalRegister } from "prom-client";
+import { budgetScopeLabel, isBudgetSource, watchBudget } from "./budget-metrics.js";
 import { callCost } from "./cost.js";
 import { addSweepable, countGuardFailures } from "./export.js";
 import { metadataValue } from "./labels.js";
@@ -40,8 +41,16 @@ const OPTION_SHAPE = handlerOptionShape({
   },
   labels: true,
   metadataLabels: true,
-  maxLabelValues: { models: true, providers: true, tools: true, chains: true, metadata: true },
+  maxLabelValues: {
+    models: true,
+    providers: true,
+    tools: true,
+    chains: true,
+    metadata: true,
+    budgetScopes: true,
+  },
   cost: true,
+  budgetScopeLabel: true,
 });
 
 /**
@@ -97,6 +106,19 @@ export class PrometheusCallbackHandler extends ChainwatchCallbackHandler<RunStat
       extra.staticNames.map((name, i) => [name, extra.staticValues[i] ?? ""]),
     );
     countGuardFailures(this.guard, this.set.handlerErrors, staticLabels);
+    // A cost source with a budget (TokenCostCallbackHandler) tells of its decisions: exported next to the cost.
+    const scopeLabel = budgetScopeLabel(options.budgetScopeLabel, options.maxLabelValues?.budgetScopes);
+    if (isBudgetSource(options.cost)) {
+      watchBudget(options.cost, {
+        registry: options.registry ?? globalRegister,
+        prefix,
+        staticNames: extra.staticNames,
+        staticValues: extra.staticValues,
+        scopeLabel,
+        labelOverflows: this.set.labelOverflows,
+        onError: (error) => this.guard.report("onBudgetDecision", error),
+      });
+    }
   }
 
   /** The prom-client metrics this handler writes (shared with every handler on the same registry). */

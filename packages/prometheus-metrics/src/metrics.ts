@@ -18,6 +18,7 @@ const DEFAULT_LIMITS: Required<LabelValueLimits> = {
   tools: 100,
   chains: 100,
   metadata: 100,
+  budgetScopes: 100,
 };
 
 /** The per-registry caps on free-form label values, shared by every handler on the registry. */
@@ -147,7 +148,8 @@ const SHARED = Symbol.for("chainwatch.prometheus-metrics.shared");
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
-function validLimit(name: keyof LabelValueLimits, value: number | undefined): number {
+/** `maxLabelValues[name]`, or its default; throws a RangeError naming a value that is not a positive integer. */
+export function validLimit(name: keyof LabelValueLimits, value: number | undefined): number {
   if (value === undefined) return DEFAULT_LIMITS[name];
   if (!Number.isInteger(value) || value < 1) {
     throw new RangeError(
@@ -178,7 +180,8 @@ function sameList(a: unknown, b: readonly (string | number)[]): boolean {
 
 type MetricType = "counter" | "gauge" | "histogram";
 
-interface Spec {
+/** A metric to find or make on a registry. */
+export interface Spec {
   type: MetricType;
   name: string;
   help: string;
@@ -192,7 +195,7 @@ interface Spec {
  * when its type, label names and buckets match, else a new one. A mismatch throws with both shapes named,
  * instead of prom-client's bare "already registered".
  */
-function getOrCreate(registry: Registry, spec: Spec): unknown {
+export function getOrCreate(registry: Registry, spec: Spec): unknown {
   const existing = registry.getSingleMetric(spec.name) as MetricShape | undefined;
   if (existing) {
     const problems: string[] = [];

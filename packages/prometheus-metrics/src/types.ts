@@ -51,6 +51,8 @@ export interface LabelValueLimits {
   chains?: number;
   /** Each label named in `metadataLabels`. @default 100 */
   metadata?: number;
+  /** `budget_scope`, when `budgetScopeLabel` is on. @default 100 */
+  budgetScopes?: number;
 }
 
 /** Options of {@link PrometheusCallbackHandler}. */
@@ -91,6 +93,14 @@ export interface PrometheusCallbackHandlerOptions extends ChainwatchHandlerOptio
    * @default none (the cost counter stays empty)
    */
   cost?: CostOption;
+  /**
+   * Adds a `budget_scope` label (the budget's scope: what its `scope` function returned, without the window) to
+   * `<prefix>budget_reserved_usd`, `budget_spent_usd_total` and `budget_refusals_total`, capped at
+   * `maxLabelValues.budgetScopes` values (then `_OTHER`). Off by default: scopes are user or tenant ids, an
+   * unbounded set; turn it on only for a few known scopes (tiers, a handful of tenants).
+   * @default false
+   */
+  budgetScopeLabel?: boolean;
 }
 
 /** Options of {@link startMetricsServer}. */

@@ -30,6 +30,12 @@ async function main(): Promise<void> {
     const noop = new NoopCallbackHandler();
     const plain = new TokenCostCallbackHandler();
     const memory = new TokenCostCallbackHandler({ budget: { totalUsd: 1e6, perTraceUsd: 1e6 } });
+    // What the metrics and log handlers add when they subscribe: one decision object per reservation step.
+    const watched = new TokenCostCallbackHandler({ budget: { totalUsd: 1e6, perTraceUsd: 1e6 } });
+    let decisions = 0;
+    watched.onBudgetDecision(() => {
+      decisions++;
+    });
     const shared = new TokenCostCallbackHandler({
       budget: { totalUsd: 1e6, store: redisBudgetStore(client, { prefix: `bench:${Date.now()}:` }) },
     });
@@ -37,6 +43,7 @@ async function main(): Promise<void> {
       ["no-op handler", noop],
       ["token_cost, no budget", plain],
       ["token_cost, budget in memory", memory],
+      ["token_cost, budget in memory, one decision listener", watched],
       ["token_cost, budget in Redis", shared],
     ];
     const medians = new Map<string, number[]>();
@@ -60,6 +67,7 @@ async function main(): Promise<void> {
       const us = median(name);
       return `| ${name} | ${us.toFixed(2)} | ${(us / base).toFixed(3)}x | ${(us - base).toFixed(2)} |`;
     });
+    if (decisions === 0) throw new Error("the decision listener was never called");
     const added = median("token_cost, budget in Redis") - median("token_cost, budget in memory");
 
     // Reservations per second from one process: 20,000 reserve + settle pairs, 64 in flight at a time.

@@ -1,4 +1,5 @@
 import type { TrackedRun } from "@chainwatch/core";
+import { type BudgetDecision, BudgetDecisionListeners, type BudgetLimitKind } from "./budget-decision.js";
 import { BudgetExceededError, defaultReport, limit, positive, windowMs } from "./budget-options.js";
 import {
   type BudgetReserveResult,
@@ -17,6 +18,12 @@ export interface Hold {
   key: string;
   keyTtlMs: number | undefined;
   amountUsd: number;
+  limit: BudgetLimitKind;
+  limitUsd: number;
+  /** The scope a `total` hold is charged to (the `scope` function's answer, without the window). */
+  scope: string | undefined;
+  /** True while the store holds the amount for this call (false in warn mode over the limit, and once dropped). */
+  open: boolean;
 }
 
 function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
@@ -44,6 +51,8 @@ export class Budget {
   private readonly reservationTtlMs: number;
   private readonly report: ((event: BudgetEvent) => void) | undefined;
   private readonly reported = new Set<string>();
+  /** Who is told of every reservation, settlement, release and refusal (metrics, logs). */
+  readonly decisions: BudgetDecisionListeners;
 
   constructor(
     options: BudgetOptions | undefined,
@@ -88,6 +97,7 @@ export class Budget {
     // No default: reserving thousands of output tokens by default would refuse the first call of small budgets that
     // worked before reservations. Without it (and without max_tokens) only the prompt is held.
     this.maxOutputTokens = positive("maxOutputTokens", options?.maxOutputTokens, Number.POSITIVE_INFINITY);
+    this.decisions = new BudgetDecisionListeners(onOwnError);
   }
 
   /** True when a limit is set. */
@@ -118,16 +128,35 @@ export class Budget {
         reservationTtlMs: this.reservationTtlMs,
         keyTtlMs: undefined,
       });
-      const hold: Hold = { store: this.traceStore, key, keyTtlMs: undefined, amountUsd };
-      this.decide(result, hold, holds, run, "trace", this.perTraceUsd);
+      const hold: Hold = {
+        store: this.traceStore,
+        key,
+        keyTtlMs: undefined,
+        amountUsd,
+        limit: "trace",
+        limitUsd: this.perTraceUsd,
+        scope: undefined,
+        open: false,
+      };
+      this.decide(result, hold, holds, run);
     }
     if (this.totalUsd === undefined) return holds;
-    let hold: Hold;
+    let hold: Hold | undefined;
     let pending: BudgetReserveResult | Promise<BudgetReserveResult>;
     try {
-      const key = this.key(run, nowMs);
+      const scope = this.scopeOf(run);
+      const key = this.windowed(scope, nowMs);
       const keyTtlMs = this.keyTtlMs(nowMs);
-      hold = { store: this.store, key, keyTtlMs, amountUsd };
+      hold = {
+        store: this.store,
+        key,
+        keyTtlMs,
+        amountUsd,
+        limit: "total",
+        limitUsd: this.totalUsd,
+        scope,
+        open: false,
+      };
       pending = this.store.reserve({
         key,
         id: run.runId,
@@ -138,72 +167,128 @@ export class Budget {
         keyTtlMs,
       });
     } catch (error) {
-      return this.storeFailed(holds, run, error);
+      return this.storeFailed(holds, run, error, hold, amountUsd);
     }
-    if (!isThenable(pending)) return this.decide(pending, hold, holds, run, "total", this.totalUsd);
-    const limitUsd = this.totalUsd;
+    if (!isThenable(pending)) return this.decide(pending, hold, holds, run);
+    const total = hold;
     return withTimeout(pending, this.storeTimeoutMs).then(
-      (result) => this.decide(result, hold, holds, run, "total", limitUsd),
-      (error: unknown) => this.storeFailed(holds, run, error),
+      (result) => this.decide(result, total, holds, run),
+      (error: unknown) => this.storeFailed(holds, run, error, total, amountUsd),
     );
   }
 
   /** Keeps a hold that fit; refuses the call (throw mode) or reports the breach (warn mode) when it did not. */
-  private decide(
-    result: BudgetReserveResult,
-    hold: Hold,
-    holds: Hold[],
-    run: TrackedRun<unknown>,
-    scope: BudgetEvent["scope"],
-    limitUsd: number,
-  ): Hold[] {
+  private decide(result: BudgetReserveResult, hold: Hold, holds: Hold[], run: TrackedRun<unknown>): Hold[] {
     // In warn mode the call goes ahead, so its cost is still settled under the key.
     if (result.ok || this.action === "warn") holds.push(hold);
-    if (result.ok) return holds;
+    if (result.ok) {
+      hold.open = true;
+      if (this.decisions.active) {
+        this.decisions.emit({ type: "reserved", ...this.about(hold, run), reservedUsd: hold.amountUsd });
+      }
+      return holds;
+    }
+    const scope = hold.limit;
     const event: BudgetEvent = {
       scope,
-      limitUsd,
+      limitUsd: hold.limitUsd,
       spentUsd: result.spentUsd + result.reservedUsd,
       traceId: run.traceId,
       model: run.model,
       key: scope === "total" ? hold.key : undefined,
     };
-    this.notify(event);
+    if (this.action === "throw" && this.decisions.active) {
+      this.decisions.emit({
+        type: "refused",
+        ...this.about(hold, run),
+        reason: "exceeded",
+        requestedUsd: hold.amountUsd,
+        spentUsd: result.spentUsd,
+        reservedUsd: result.reservedUsd,
+      });
+    }
+    this.notify(event, hold, run);
     if (this.action === "throw") {
-      this.release(holds, run.runId);
+      this.release(holds, run, "refused");
       throw new BudgetExceededError(event);
     }
     return holds;
   }
 
+  /** The fields every decision about `hold` carries. */
+  private about(
+    hold: Hold,
+    run: TrackedRun<unknown>,
+  ): Pick<BudgetDecision, "limit" | "limitUsd" | "key" | "scope" | "runId" | "traceId" | "model"> {
+    return {
+      limit: hold.limit,
+      limitUsd: hold.limitUsd,
+      key: hold.limit === "trace" ? run.traceId : hold.key,
+      scope: hold.scope,
+      runId: run.runId,
+      traceId: run.traceId,
+      model: run.model,
+    };
+  }
+
   /** Settles each hold to the call's real cost (the reserved amount when the cost is unknown). Never throws. */
-  settle(holds: readonly Hold[], runId: string, costUsd: number | undefined, nowMs: number): void {
+  settle(holds: readonly Hold[], run: TrackedRun<unknown>, costUsd: number | undefined, nowMs: number): void {
     for (const hold of holds) {
+      const spentUsd = costUsd ?? hold.amountUsd;
       this.quietly("budgetStore.settle", () =>
         hold.store.settle({
           key: hold.key,
-          id: runId,
-          costUsd: costUsd ?? hold.amountUsd,
+          id: run.runId,
+          costUsd: spentUsd,
           nowMs,
           keyTtlMs: hold.keyTtlMs,
         }),
       );
+      const releasedUsd = hold.open ? hold.amountUsd : 0;
+      hold.open = false;
+      if (this.decisions.active) {
+        this.decisions.emit({ type: "settled", ...this.about(hold, run), spentUsd, releasedUsd });
+      }
     }
   }
 
-  /** Releases each hold (the call failed before costing anything). Never throws. */
-  release(holds: readonly Hold[], runId: string): void {
+  /** Releases each hold (the call failed before costing anything, or was refused). Never throws. */
+  release(holds: readonly Hold[], run: TrackedRun<unknown>, cause: "error" | "refused"): void {
     for (const hold of holds) {
-      this.quietly("budgetStore.release", () => hold.store.release({ key: hold.key, id: runId }));
+      this.quietly("budgetStore.release", () => hold.store.release({ key: hold.key, id: run.runId }));
+      const releasedUsd = hold.open ? hold.amountUsd : 0;
+      hold.open = false;
+      if (this.decisions.active) {
+        this.decisions.emit({ type: "released", ...this.about(hold, run), releasedUsd, cause });
+      }
     }
   }
 
-  /** The store key of a run's total budget now: its scope, then the window it falls in. */
-  key(run: TrackedRun<unknown>, nowMs: number): string {
+  /**
+   * The call was abandoned (evicted by the run tracker): its holds stop counting as this process's, and the store
+   * drops them at their expiry. Nothing to tell the store: a late end still settles.
+   */
+  expire(holds: readonly Hold[], run: TrackedRun<unknown>): void {
+    for (const hold of holds) {
+      if (!hold.open) continue;
+      hold.open = false;
+      if (this.decisions.active) {
+        this.decisions.emit({ type: "expired", ...this.about(hold, run), releasedUsd: hold.amountUsd });
+      }
+    }
+  }
+
+  /** The scope a run's total budget is charged to. */
+  private scopeOf(run: TrackedRun<unknown>): string {
     const scope = this.scope === undefined ? "default" : this.scope(run);
     if (typeof scope !== "string" || scope === "") {
       throw new TypeError(`budget.scope must return a non-empty string, got ${String(scope)}`);
     }
+    return scope;
+  }
+
+  /** The store key of a scope now: the scope, then the window it falls in. */
+  private windowed(scope: string, nowMs: number): string {
     return this.windowMs === undefined
       ? scope
       : `${scope}|${Math.floor(nowMs / this.windowMs) * this.windowMs}`;
@@ -215,7 +300,13 @@ export class Budget {
     return this.windowMs - (nowMs % this.windowMs) + this.reservationTtlMs;
   }
 
-  private storeFailed(holds: Hold[], run: TrackedRun<unknown>, error: unknown): Hold[] {
+  private storeFailed(
+    holds: Hold[],
+    run: TrackedRun<unknown>,
+    error: unknown,
+    hold: Hold | undefined,
+    amountUsd: number,
+  ): Hold[] {
     const failure =
       error instanceof BudgetStoreError
         ? error
@@ -227,7 +318,24 @@ export class Budget {
       this.onOwnError("budgetStore", failure);
       return holds;
     }
-    this.release(holds, run.runId);
+    if (this.decisions.active && this.totalUsd !== undefined) {
+      this.decisions.emit({
+        type: "refused",
+        limit: "total",
+        limitUsd: this.totalUsd,
+        // Unknown when the scope function itself threw.
+        key: hold?.key ?? "",
+        scope: hold?.scope,
+        runId: run.runId,
+        traceId: run.traceId,
+        model: run.model,
+        reason: "store_error",
+        requestedUsd: amountUsd,
+        spentUsd: undefined,
+        reservedUsd: undefined,
+      });
+    }
+    this.release(holds, run, "refused");
     throw failure;
   }
 
@@ -250,13 +358,22 @@ export class Budget {
     }
   }
 
-  /** Tells `onBudgetExceeded` about a breach, once per limit (and per trace for trace limits). */
-  notify(event: BudgetEvent): void {
-    if (this.report === undefined) return;
+  /** Tells `onBudgetExceeded` (and decision listeners) about a breach, once per limit (and per trace for trace limits). */
+  private notify(event: BudgetEvent, hold: Hold, run: TrackedRun<unknown>): void {
+    if (this.report === undefined && !this.decisions.active) return;
     const key = event.scope === "total" ? `\u0000total${event.key ?? ""}` : event.traceId;
     if (this.reported.has(key)) return;
     if (this.reported.size >= this.maxReported) this.reported.clear();
     this.reported.add(key);
+    if (this.decisions.active) {
+      this.decisions.emit({
+        type: "exceeded",
+        ...this.about(hold, run),
+        action: this.action,
+        spentUsd: event.spentUsd,
+      });
+    }
+    if (this.report === undefined) return;
     try {
       this.report(event);
     } catch (error) {

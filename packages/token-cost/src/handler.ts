@@ -2,6 +2,7 @@ import {
   ChainwatchCallbackHandler,
   type CostHint,
   type CostSource,
+  type EvictionReason,
   type ModelStartInput,
   type RunType,
   responseModel,
@@ -11,6 +12,7 @@ import {
 } from "@chainwatch/core";
 import type { LLMResult } from "@langchain/core/outputs";
 import { Budget, type Hold } from "./budget.js";
+import type { BudgetDecision, BudgetDecisionListener } from "./budget-decision.js";
 import { buildRecord, type MeasuredUsage } from "./call-record.js";
 import { countsFromUsage } from "./counts.js";
 import { CostLedger } from "./ledger.js";
@@ -139,6 +141,27 @@ export class TokenCostCallbackHandler
     return this.pricing.ofResult(output, hint, this.runs);
   }
 
+  /**
+   * Tells `listener` of every budget decision from now on (see {@link BudgetDecision}, and the README's "Budget
+   * decisions"): `reserved`, then `settled`, `released` or `expired`; `refused`; `exceeded`. Called synchronously
+   * where the decision is made (with a Redis store, once it answered); a throwing listener is reported through
+   * `onHandlerError` and the call goes on. `PrometheusCallbackHandler` and `PinoCallbackHandler` subscribe when
+   * given this handler as their `cost`. Nothing is built while nobody listens.
+   * @returns a function that removes the listener
+   * @example
+   * ```ts
+   * const stop = cost.onBudgetDecision((d) => d.type === "refused" && console.warn(d.limit, d.reason));
+   * ```
+   */
+  onBudgetDecision(listener: BudgetDecisionListener): () => void {
+    return this.budget.decisions.add(listener);
+  }
+
+  /** The limits of this handler's budget in USD (undefined when not set), for exporters of budget figures. */
+  get budgetLimits(): { perTraceUsd: number | undefined; totalUsd: number | undefined } {
+    return { perTraceUsd: this.budget.perTraceUsd, totalUsd: this.budget.totalUsd };
+  }
+
   /** Forgets every record and total (runs in progress are still tracked, budget spend is the store's). */
   reset(): void {
     this.ledger.reset();
@@ -185,7 +208,7 @@ export class TokenCostCallbackHandler
     // A failed attempt costs nothing, unless the provider reported usage for it.
     const usage = usageFromMessage(error);
     if (usage === undefined) {
-      this.budget.release(run.state?.holds ?? [], run.runId);
+      this.budget.release(run.state?.holds ?? [], run, "error");
       this.ledger.addFailure(run.traceId);
       return;
     }
@@ -198,6 +221,12 @@ export class TokenCostCallbackHandler
       unpriced: invalid ? "invalid_usage" : undefined,
     };
     this.record(run, run.model, measured, undefined);
+  }
+
+  /** An abandoned call (a stream broken out of) still holds its reservation in the store until it expires. */
+  protected override onRunEvicted(run: TrackedRun<CallState | undefined>, _reason: EvictionReason): void {
+    const holds = run.state?.holds;
+    if (holds !== undefined && holds.length > 0) this.budget.expire(holds, run);
   }
 
   private keep(run: TrackedRun<CallState | undefined>, holds: Hold[]): void {
@@ -214,7 +243,7 @@ export class TokenCostCallbackHandler
     const record = buildRecord(run, model, measured, this.prices, this.clock(), priced);
     this.ledger.add(record);
     if (this.budget.active) {
-      this.budget.settle(run.state?.holds ?? [], run.runId, record.cost?.totalUsd, record.at.getTime());
+      this.budget.settle(run.state?.holds ?? [], run, record.cost?.totalUsd, record.at.getTime());
     }
     if (this.onRecord !== undefined) {
       try {

@@ -1,4 +1,16 @@
 export { BudgetExceededError } from "./budget.js";
+export type {
+  BudgetDecision,
+  BudgetDecisionBase,
+  BudgetDecisionListener,
+  BudgetExceededDecision,
+  BudgetExpiredDecision,
+  BudgetLimitKind,
+  BudgetRefusedDecision,
+  BudgetReleasedDecision,
+  BudgetReservedDecision,
+  BudgetSettledDecision,
+} from "./budget-decision.js";
 export {
   type BudgetReserveRequest,
   type BudgetReserveResult,

@@ -1,6 +1,6 @@
 import { isIPv6 } from "node:net";
 import type { Detector } from "../types.js";
-import { after, before, matches } from "./context.js";
+import { after, before, matches, matchesAtAnchor } from "./context.js";
 
 const OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 const IPV4 = new RegExp(`(?<![\\w.])${OCTET}(?:\\.${OCTET}){3}(?![\\w]|\\.\\d)`, "g");
@@ -12,7 +12,9 @@ const VERSION_CONTEXT =
 const IPV6_CANDIDATE =
   /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?:\.\d{1,3}\.\d{1,3}\.\d{1,3})?(?:%[A-Za-z0-9]{1,15})?(?![\w:])/g;
 
-const IPV6_HINT = /:[0-9A-Fa-f]{0,4}:/;
+/** Two colons with at most four hex digits between them, found from each colon. */
+const IPV6_HINT = /:[0-9A-Fa-f]{0,4}:/g;
+const IPV6_HINT_AT = /:[0-9A-Fa-f]{0,4}:/y;
 
 /** IPv4 (not after "version"/"v") and IPv6 addresses (validated by `node:net`; `::` and `::1` alone are not). */
 export const ipAddressDetector: Detector = {
@@ -27,7 +29,7 @@ export const ipAddressDetector: Detector = {
       }
     }
     // Two colons with at most four hex digits between them: without that, no IPv6 address (and no scan).
-    if (IPV6_HINT.test(text)) {
+    if (matchesAtAnchor(text, ":", IPV6_HINT_AT, IPV6_HINT)) {
       for (const match of matches(IPV6_CANDIDATE, text)) {
         const value = match[0];
         const address = value.split("%")[0] ?? "";
@@ -44,7 +46,8 @@ const MAC_SEPARATED = /(?<![\w:-])[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-F
 const MAC_DOTTED = /(?<![\w.])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![\w.])/g;
 const MAC_CONTEXT = /mac|ether|hw|hardware|device|interface|nic|adapter|bssid|wifi|wlan|eth\d/;
 
-const MAC_SEPARATED_HINT = /[:-][0-9A-Fa-f]{2}[:-]/;
+const MAC_SEPARATED_HINT = /[:-][0-9A-Fa-f]{2}[:-]/g;
+const MAC_SEPARATED_HINT_AT = /[:-][0-9A-Fa-f]{2}[:-]/y;
 const MAC_DOTTED_HINT = /\.[0-9A-Fa-f]{4}\./;
 
 /** MAC addresses: `aa:bb:cc:dd:ee:ff`, `aa-bb-…`, and Cisco's dotted `aabb.ccdd.eeff`. */
@@ -53,7 +56,9 @@ export const macAddressDetector: Detector = {
   *detect(text) {
     // Cheap hints first: a scan that starts on a rare separator is many times faster than one that starts on
     // every hex letter of ordinary prose.
-    const separated = MAC_SEPARATED_HINT.test(text);
+    const separated =
+      matchesAtAnchor(text, ":", MAC_SEPARATED_HINT_AT, MAC_SEPARATED_HINT) ||
+      matchesAtAnchor(text, "-", MAC_SEPARATED_HINT_AT, MAC_SEPARATED_HINT);
     const dotted = MAC_DOTTED_HINT.test(text);
     if (separated) yield* separatedMacs(text);
     if (!dotted) return;

@@ -1,18 +1,27 @@
 import type { Detector, DetectorMatch } from "../types.js";
-import { matches } from "./context.js";
+import { digitRuns, matches } from "./context.js";
 import { CITIES, FIRST_NAMES, LAST_NAMES } from "./lexicon-data.js";
 
 /**
  * The name lists and the gazetteer, split into sets on first use (about 3 ms, once): a redactor without PERSON
  * or LOCATION never pays for them.
  */
-let lexicon: { first: Set<string>; last: Set<string>; cities: Set<string> } | undefined;
+let lexicon:
+  | { first: Set<string>; last: Set<string>; cities: Set<string>; cityOpeners: Set<string> }
+  | undefined;
 function lexicons() {
-  lexicon ??= {
-    first: new Set(FIRST_NAMES.split("|")),
-    last: new Set(LAST_NAMES.split("|")),
-    cities: new Set(CITIES.split("|")),
-  };
+  if (lexicon === undefined) {
+    const cities = new Set(CITIES.split("|"));
+    // The first words of cities of two words or more (`San`, `Frankfurt`): only these open a longer name.
+    const cityOpeners = new Set<string>();
+    for (const city of cities) if (city.includes(" ")) cityOpeners.add(city.slice(0, city.indexOf(" ")));
+    lexicon = {
+      first: new Set(FIRST_NAMES.split("|")),
+      last: new Set(LAST_NAMES.split("|")),
+      cities,
+      cityOpeners,
+    };
+  }
   return lexicon;
 }
 
@@ -47,6 +56,13 @@ function sequences(text: string): { index: number; value: string }[] {
   return list;
 }
 
+/** `,` `:` `;` `.` `!` `?` `(`: cut from the end of a cue word. */
+function isCuePunctuation(code: number): boolean {
+  return (
+    code === 44 || code === 58 || code === 59 || code === 46 || code === 33 || code === 63 || code === 40
+  );
+}
+
 /** The word ending just before `end` (spaces skipped), lower-cased, trailing punctuation cut; and where it starts. */
 function wordBefore(text: string, end: number): [word: string, start: number] {
   let stop = end;
@@ -59,7 +75,7 @@ function wordBefore(text: string, end: number): [word: string, start: number] {
     begin--;
   }
   let cut = stop;
-  while (cut > begin && /[,:;.!?(]/.test(text.charAt(cut - 1))) cut--;
+  while (cut > begin && isCuePunctuation(text.charCodeAt(cut - 1))) cut--;
   return [text.slice(begin, cut).toLowerCase(), begin];
 }
 
@@ -94,6 +110,14 @@ function mayBeFollowedByCue(text: string, end: number): boolean {
   return next === 119 || next === 115 || next === 97 || next === 101 || next === 104 || next === 60;
 }
 
+const LETTER = /\p{L}/u;
+/** Whether the UTF-16 unit at `index` is a letter (a lone surrogate is not), without a regex for ASCII. */
+function isLetterAt(text: string, index: number): boolean {
+  const code = text.charCodeAt(index);
+  if (code < 128) return (code | 32) >= 97 && (code | 32) <= 122;
+  return LETTER.test(text.charAt(index));
+}
+
 /** Whether `start` begins the text or a sentence (only spaces back to `.`, `!`, `?` or a line break). */
 function sentenceStart(text: string, start: number): boolean {
   let index = start - 1;
@@ -102,8 +126,9 @@ function sentenceStart(text: string, start: number): boolean {
   const code = text.charCodeAt(index);
   if (code === 46) {
     // `Dr. Ann`, `M. Dupont`: a dot after a short word is an abbreviation, not a full stop.
+    // Five letters settle it: counting stops there (and ASCII letters need no regex).
     let letters = 0;
-    while (index - letters - 1 >= 0 && /\p{L}/u.test(text.charAt(index - letters - 1))) letters++;
+    while (letters < 5 && index - letters - 1 >= 0 && isLetterAt(text, index - letters - 1)) letters++;
     return letters === 0 || letters > 4;
   }
   return code === 33 || code === 63 || code === 10;
@@ -156,6 +181,34 @@ function isNameWord(word: string): boolean {
 }
 
 /**
+ * The PERSON finding of a one-word sequence, if any: the same decision as for longer sequences (below), taken
+ * in the order of cost and without allocating for the commonest cases (a stop word, a word with no cue). One
+ * word is a name only with a cue: a title or introduction before it, or `wrote`/`said`/an address after it.
+ */
+function singleWordName(
+  text: string,
+  start: number,
+  word: string,
+  first: ReadonlySet<string>,
+  last: ReadonlySet<string>,
+): DetectorMatch | undefined {
+  const end = start + word.length;
+  const mayCueAfter = mayBeFollowedByCue(text, end);
+  // At a sentence start there is no cue before it.
+  const atSentenceStart = sentenceStart(text, start);
+  if ((atSentenceStart && !mayCueAfter) || STOP.has(word)) return undefined;
+  const cue =
+    (!atSentenceStart && cued(NAME_CUES, NAME_CUE_ENDS, text, start)) ||
+    (mayCueAfter && NAME_AFTER.test(text.slice(end, end + 16)));
+  if (!cue) return undefined;
+  const knownFirst = first.has(word);
+  const knownLast = last.has(word);
+  // Place and business words that are also family names count only as both a given and a family name.
+  if (SOFT.has(word) && !(knownFirst && knownLast)) return undefined;
+  return { start, end, score: knownFirst || knownLast ? 0.75 : 0.6 };
+}
+
+/**
  * Person names, with Unicode letters (`Renée Müller` whole, never `Ren`): capitalised word sequences whose first
  * word is a known given name (about 5,000, many cultures) followed by one or more capitalised words, or whose
  * last word is a known family name (about 7,900) with a cue; any capitalised name after a title or an
@@ -169,12 +222,11 @@ export const personDetector: Detector = {
     for (const match of sequences(text)) {
       // The commonest case, one capitalised word opening a sentence ("Please", "Our"): it can only be a name
       // with a cue after it (`Anna wrote:`), so everything else is skipped before any allocation.
-      if (
-        match.value.indexOf(" ") === -1 &&
-        sentenceStart(text, match.index) &&
-        !mayBeFollowedByCue(text, match.index + match.value.length)
-      )
+      if (match.value.indexOf(" ") === -1) {
+        const single = singleWordName(text, match.index, match.value, first, last);
+        if (single !== undefined) yield single;
         continue;
+      }
       const words = match.value.split(" ");
       // Offsets of each word, to trim stop words at either end.
       let from = 0;
@@ -186,8 +238,11 @@ export const personDetector: Detector = {
       const names = kept.filter((word) => !PARTICLES.has(word));
       if (names.length === 0 || names.length > 4 || !names.every(isNameWord)) continue;
       const soft = names.some((word) => SOFT.has(word));
-      const start = match.index + words.slice(0, from).reduce((sum, word) => sum + word.length + 1, 0);
-      const end = start + kept.join(" ").length;
+      // Offsets from word lengths (words are one space apart), without joining them again.
+      let start = match.index;
+      for (let index = 0; index < from; index++) start += (words[index] as string).length + 1;
+      let end = start - 1;
+      for (let index = from; index < to; index++) end += (words[index] as string).length + 1;
       const knownFirst = first.has(names[0] as string);
       const knownLast = last.has(names[names.length - 1] as string);
       if (soft && !(knownFirst && knownLast)) continue;
@@ -259,7 +314,30 @@ const ADDRESS_TAIL = new RegExp(
   "uy",
 );
 const HAS_DIGIT = /\d/;
-const UK_POSTCODE = new RegExp(`\\b${UK_POSTCODE_SOURCE}\\b`, "g");
+/** A UK postcode, sticky: tried only just before a digit run that follows a capital (see {@link ukPostcodes}). */
+const UK_POSTCODE_AT = new RegExp(`\\b${UK_POSTCODE_SOURCE}\\b`, "y");
+
+/**
+ * UK postcodes (`SW1A 2AA`), as a global scan finds them, tried only one or two characters before each digit
+ * run that follows a capital: a postcode's first digit opens a run right after its one or two letters.
+ */
+function* ukPostcodes(text: string): Generator<DetectorMatch> {
+  const runs = digitRuns(text);
+  let free = 0;
+  for (let index = 0; index < runs.length; index += 2) {
+    const runStart = runs[index] as number;
+    const previous = text.charCodeAt(runStart - 1);
+    if (!(previous >= 65 && previous <= 90)) continue;
+    for (let at = Math.max(free, runStart - 2); at < runStart; at++) {
+      UK_POSTCODE_AT.lastIndex = at;
+      const match = UK_POSTCODE_AT.exec(text);
+      if (match === null) continue;
+      free = at + match[0].length;
+      yield { start: at, end: free, score: 0.6 };
+      break;
+    }
+  }
+}
 /** Phrases after which any capitalised name is a place: `I live in`, `based in`, `address:`. */
 const PLACE_CUES = new Set(
   "live in|lives in|living in|reside in|resides in|located in|based in|moved to|moving to|born in|address is|address|adresse|dirección|indirizzo|wohne in|j'habite à|vivo en|abito a".split(
@@ -326,15 +404,20 @@ const STREET_REACH = 120;
  * street pattern never runs over prose that holds no digit, which is most of any long text.
  */
 function* streets(text: string): Generator<DetectorMatch> {
+  const runs = digitRuns(text);
+  let next = 0;
+  // Text before `scanned` has been searched; a digit run reaching past it is taken from there on.
   let scanned = 0;
-  DIGIT_RUN.lastIndex = 0;
-  for (let run = DIGIT_RUN.exec(text); run !== null; run = DIGIT_RUN.exec(text)) {
-    if (run.index < scanned) continue;
-    let from = Math.max(scanned, run.index - STREET_REACH);
-    let to = Math.min(text.length, run.index + run[0].length + STREET_REACH);
+  for (;;) {
+    while (next < runs.length && (runs[next + 1] as number) <= scanned) next += 2;
+    if (next >= runs.length) return;
+    const runStart = Math.max(runs[next] as number, scanned);
+    let to = Math.min(text.length, (runs[next + 1] as number) + STREET_REACH);
+    next += 2;
+    let from = Math.max(scanned, runStart - STREET_REACH);
     // Grow the window while more digits follow within reach, so one address is never split across two.
-    for (let next = DIGIT_RUN.exec(text); next !== null && next.index < to; next = DIGIT_RUN.exec(text))
-      to = Math.min(text.length, next.index + next[0].length + STREET_REACH);
+    for (; next < runs.length && (runs[next] as number) < to; next += 2)
+      to = Math.min(text.length, (runs[next + 1] as number) + STREET_REACH);
     // Whole words at both ends (bounded), so the window's edges do not cut one.
     for (let step = 0; step < 24 && from > scanned && text.charCodeAt(from - 1) !== 32; step++) from--;
     for (let step = 0; step < 24 && to < text.length && text.charCodeAt(to) !== 32; step++) to++;
@@ -349,10 +432,25 @@ function* streets(text: string): Generator<DetectorMatch> {
       if (end - from > STREET.lastIndex) STREET.lastIndex = Math.min(window.length, end - from);
     }
     scanned = to;
-    DIGIT_RUN.lastIndex = to;
   }
 }
-const DIGIT_RUN = /\d+/g;
+
+/** The number of words of a sequence (one space apart). */
+function wordsIn(value: string): number {
+  let count = 1;
+  for (let at = value.indexOf(" "); at !== -1; at = value.indexOf(" ", at + 1)) count++;
+  return count;
+}
+
+/** Where the first `count` words of a sequence end (words one space apart). */
+function endOfWords(value: string, count: number): number {
+  let end = -1;
+  for (let index = 0; index < count; index++) {
+    end = value.indexOf(" ", end + 1);
+    if (end === -1) return value.length;
+  }
+  return end;
+}
 
 /**
  * Best-effort locations with Unicode letters: street addresses of the US, UK, DE, FR, ES, IT, NL and more
@@ -366,25 +464,26 @@ export const locationDetector: Detector = {
     // Every street address and UK postcode has a digit.
     const digits = HAS_DIGIT.test(text);
     if (digits) yield* streets(text);
-    for (const match of digits ? matches(UK_POSTCODE, text) : []) {
-      yield { start: match.index, end: match.index + match[0].length, score: 0.6 };
-    }
-    const { cities } = lexicons();
+    if (digits) yield* ukPostcodes(text);
+    const { cities, cityOpeners } = lexicons();
     for (const match of sequences(text)) {
-      const single = match.value.indexOf(" ") === -1;
+      const value = match.value;
+      const firstSpace = value.indexOf(" ");
+      const single = firstSpace === -1;
       // A single word at a sentence start has no cue before it; then only a known city name matters.
       if (single && sentenceStart(text, match.index)) continue;
-      if (single && !cities.has(match.value) && !cued(PLACE_CUES, PLACE_CUE_ENDS, text, match.index))
-        continue;
-      const words = single ? [match.value] : match.value.split(" ");
-      if (!STOP.has(words[0] as string) && cued(PLACE_CUES, PLACE_CUE_ENDS, text, match.index)) {
+      if (single && !cities.has(value) && !cued(PLACE_CUES, PLACE_CUE_ENDS, text, match.index)) continue;
+      const firstWord = single ? value : value.slice(0, firstSpace);
+      if (!STOP.has(firstWord) && cued(PLACE_CUES, PLACE_CUE_ENDS, text, match.index)) {
         // After "I live in": the place, up to four words.
-        yield { start: match.index, end: match.index + match.value.length, score: 0.7 };
+        yield { start: match.index, end: match.index + value.length, score: 0.7 };
         continue;
       }
-      // The longest run of leading words that is a known city: `San Francisco`, `Frankfurt am Main`.
-      for (let count = Math.min(words.length, 4); count >= 1; count--) {
-        const name = count === words.length ? match.value : words.slice(0, count).join(" ");
+      // The longest run of leading words that is a known city: `San Francisco`, `Frankfurt am Main`. Only a
+      // word that opens a city of several words can open a longer one: otherwise the first word alone.
+      const wordCount = single ? 1 : wordsIn(value);
+      for (let count = cityOpeners.has(firstWord) ? Math.min(wordCount, 4) : 1; count >= 1; count--) {
+        const name = count === wordCount ? value : value.slice(0, endOfWords(value, count));
         if (!cities.has(name) || CITY_WORDS.has(name) || STOP.has(name)) continue;
         if (cued(CITY_CUES, CITY_CUE_ENDS, text, match.index) || text.charCodeAt(match.index - 2) === 44)
           yield { start: match.index, end: match.index + name.length, score: 0.65 };

@@ -4,40 +4,50 @@ import { trimUrlEnd } from "./url.js";
 
 /**
  * Provider key formats (after gitleaks and secretlint's recommended preset), each anchored on its literal prefix
- * and bounded, with a boundary on both sides.
+ * and bounded, with a boundary on both sides. Before a pattern runs, its gate (one character every key of it
+ * holds, or "") and then one of its hints (literals every key of it holds) must be in the text. Both are chosen
+ * to begin with a character that is rare in prose (`-`, `_`, a capital, a digit): a substring search skips
+ * ahead to its first character natively, so `k-` costs far less than `sk-` in English text, and the regex still
+ * decides.
  */
-const PROVIDER_PATTERNS: readonly (readonly [hints: readonly string[], pattern: RegExp])[] = [
+const PROVIDER_PATTERNS: readonly (readonly [gate: string, hints: readonly string[], pattern: RegExp])[] = [
   // Anthropic before OpenAI: both start with sk-.
-  [["sk-ant-"], /(?<![\w-])sk-ant-[a-z0-9]{2,12}-[A-Za-z0-9_-]{32,200}(?![\w-])/g],
-  [["sk-", "sk-ant-"], /(?<![\w-])sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,200}(?![\w-])/g],
+  ["-", ["-ant-"], /(?<![\w-])sk-ant-[a-z0-9]{2,12}-[A-Za-z0-9_-]{32,200}(?![\w-])/g],
+  ["-", ["k-"], /(?<![\w-])sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,200}(?![\w-])/g],
   [
+    "",
     ["AKIA", "ASIA", "ABIA", "ACCA", "A3T"],
     /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])/g,
   ],
-  [["ghp_", "gho_", "ghu_", "ghs_", "ghr_"], /(?<![\w])gh[pousr]_[A-Za-z0-9]{36,251}(?![\w])/g],
-  [["github_pat_"], /(?<![\w])github_pat_[A-Za-z0-9_]{60,120}(?![\w])/g],
-  [["xox"], /(?<![\w-])xox[abposr]-[A-Za-z0-9-]{10,250}(?![\w-])/g],
-  [["_live_", "_test_"], /(?<![\w])(?:sk|rk|pk|whsec)_(?:live|test)_[A-Za-z0-9]{10,247}(?![\w])/g],
-  [["AIza"], /(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])/g],
-  [["GOCSPX-"], /(?<![\w-])GOCSPX-[A-Za-z0-9_-]{28}(?![\w-])/g],
-  [["ya29."], /(?<![\w-])ya29\.[0-9A-Za-z_-]{20,500}(?![\w-])/g],
-  [["glpat-"], /(?<![\w-])glpat-[A-Za-z0-9_-]{20}(?![\w-])/g],
-  [["npm_"], /(?<![\w-])npm_[A-Za-z0-9]{36}(?![\w-])/g],
-  [["hf_"], /(?<![\w-])hf_[A-Za-z0-9]{34}(?![\w-])/g],
+  ["_", ["p_", "o_", "u_", "s_", "r_"], /(?<![\w])gh[pousr]_[A-Za-z0-9]{36,251}(?![\w])/g],
+  ["_", ["_pat_"], /(?<![\w])github_pat_[A-Za-z0-9_]{60,120}(?![\w])/g],
+  ["-", ["xox"], /(?<![\w-])xox[abposr]-[A-Za-z0-9-]{10,250}(?![\w-])/g],
+  ["_", ["_live_", "_test_"], /(?<![\w])(?:sk|rk|pk|whsec)_(?:live|test)_[A-Za-z0-9]{10,247}(?![\w])/g],
+  ["", ["AIza"], /(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])/g],
+  ["-", ["GOCSPX-"], /(?<![\w-])GOCSPX-[A-Za-z0-9_-]{28}(?![\w-])/g],
+  ["", ["29."], /(?<![\w-])ya29\.[0-9A-Za-z_-]{20,500}(?![\w-])/g],
+  ["-", ["glpat-"], /(?<![\w-])glpat-[A-Za-z0-9_-]{20}(?![\w-])/g],
+  ["_", ["npm_"], /(?<![\w-])npm_[A-Za-z0-9]{36}(?![\w-])/g],
+  ["_", ["hf_"], /(?<![\w-])hf_[A-Za-z0-9]{34}(?![\w-])/g],
   // JWT: header and payload are base64url JSON objects; the signature is optional so a token still streaming in
   // is already found.
   [
+    "J",
     ["eyJ"],
     /(?<![\w-])eyJ[A-Za-z0-9_-]{8,2048}\.eyJ[A-Za-z0-9_-]{8,4096}(?:\.[A-Za-z0-9_-]{0,1024})?(?![\w-])/g,
   ],
-  [["hooks.slack.com"], /https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9/]{20,120}/g],
+  ["://", ["hooks.slack.com"], /https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9/]{20,120}/g],
 ];
 
-/** Where a key name may be, in the three casings people write (`api_key`, `Password`, `SECRET`). */
-const KEY_WORDS = ["key", "Key", "KEY", "oken", "OKEN", "ecret", "ECRET", "ass", "ASS", "wd", "WD"];
-/** Provider prefixes without a dash or underscore, bearer tokens, URLs. */
-const OTHER_HINTS = ["Bearer", "AKIA", "ASIA", "ABIA", "ACCA", "A3T", "AIza", "ya29", "eyJ", "://"];
-const DASH_OR_UNDERSCORE = /[-_]/;
+/**
+ * Where a key name may be, in the three casings people write (`api_key`, `Password`, `SECRET`). `cret` rather
+ * than `ecret`: a search skips ahead to the first letter, and `c` is far rarer than `e` (and few words hold `cret`
+ * without `secret`: concrete, discrete). Otherwise exact rather than cheaper (`ss` for `ass` would match `business`): a hit
+ * here sends the whole text through the key-name scan.
+ */
+const KEY_WORDS = ["key", "Key", "KEY", "oken", "OKEN", "cret", "ECRET", "ass", "ASS", "wd", "WD"];
+/** Provider prefixes without a dash or underscore, bearer tokens, URLs (`29` for `ya29`, `J` for `eyJ`). */
+const OTHER_HINTS = ["Bearer", "AKIA", "ASIA", "ABIA", "ACCA", "A3T", "AIza", "29", "J", "://"];
 
 /** `scheme://user:password@host…`: the whole URL or connection string is the secret. */
 const CREDENTIAL_URL =
@@ -212,11 +222,16 @@ export const apiKeyDetector: Detector = {
     // Every value found below holds one of these literals, a dash or an underscore: a few `includes` (far
     // cheaper than a case-insensitive regex scan) rule out most prose.
     const keyWord = KEY_WORDS.some((word) => text.includes(word));
-    if (!keyWord && !OTHER_HINTS.some((hint) => text.includes(hint)) && !DASH_OR_UNDERSCORE.test(text))
+    if (
+      !keyWord &&
+      !OTHER_HINTS.some((hint) => text.includes(hint)) &&
+      !text.includes("-") &&
+      !text.includes("_")
+    )
       return;
-    for (const [hints, pattern] of PROVIDER_PATTERNS) {
+    for (const [gate, hints, pattern] of PROVIDER_PATTERNS) {
       // indexOf on the literal prefixes is far cheaper than a regex scan of text that has none.
-      if (!hints.some((hint) => text.includes(hint))) continue;
+      if (!text.includes(gate) || !hints.some((hint) => text.includes(hint))) continue;
       for (const match of matches(pattern, text)) {
         // Documentation placeholders (`AKIAXXXXXXXXXXXXXXXX`, `sk-xxxxxxxx…`) are not keys.
         if (PLACEHOLDER_RUN.test(match[0])) continue;
