@@ -166,6 +166,14 @@ export class EventRedaction {
     return released + cutMarker(text.length - (window.length - stream.heldChars));
   }
 
+  /**
+   * Remembers a text redacted elsewhere (a run's streamed answer, redacted token by token), so that the same text
+   * in a later event (the run's end) comes from the cache. Only what the cache would keep.
+   */
+  learn(text: string, redacted: string): void {
+    if (text.length <= CACHED_MAX_CHARS && !this.strings.has(text)) this.remember(text, redacted);
+  }
+
   private remember(text: string, redacted: string): void {
     while (
       this.strings.size >= CACHE_MAX_ENTRIES ||

@@ -11,8 +11,18 @@ export interface ToolCallChunk {
   type?: "tool_call_chunk";
 }
 
+/**
+ * Streamed text kept per run (raw and released), up to this length, so the run's whole answer can be remembered
+ * as redacted: its end event carries the same text again. The same bound as the event cache's entries.
+ */
+export const KEPT_STREAM_CHARS = 16_384;
+
 interface RunBuffers {
   text: StreamRedactor;
+  /** The raw text streamed so far, while it is short enough to keep (undefined past {@link KEPT_STREAM_CHARS}). */
+  raw: string | undefined;
+  /** What the text buffer released of it so far. */
+  released: string;
   /** One buffer per tool call (by index): an argument value can be split across fragments too. */
   tools: Map<number, StreamRedactor>;
 }
@@ -21,6 +31,11 @@ interface RunBuffers {
 export interface HeldBack {
   text: string;
   tools: ToolCallChunk[];
+  /**
+   * The run's whole streamed text and its redaction (what was released plus `text`), when it was kept: streamed
+   * redaction equals whole-text redaction, so the end event's copy of the answer need not be redacted again.
+   */
+  whole?: { raw: string; redacted: string };
 }
 
 /**
@@ -54,7 +69,18 @@ export class TokenBuffers {
 
   /** Adds a token; returns the redacted text now safe to release. */
   push(runId: string, parentRunId: unknown, token: string): string {
-    return this.buffers(runId, parentRunId).text.push(token);
+    const run = this.buffers(runId, parentRunId);
+    const released = run.text.push(token);
+    if (run.raw !== undefined) {
+      if (run.raw.length + token.length > KEPT_STREAM_CHARS) {
+        run.raw = undefined;
+        run.released = "";
+      } else {
+        run.raw += token;
+        run.released += released;
+      }
+    }
+    return released;
   }
 
   /** Adds tool-call fragments; returns them with only the redacted argument text now safe to release. */
@@ -80,7 +106,10 @@ export class TokenBuffers {
       const args = buffer.flush();
       if (args !== "") tools.push({ index, args, type: "tool_call_chunk" });
     }
-    return { text: run.state.text.flush(), tools };
+    const { raw, released } = run.state;
+    const text = run.state.text.flush();
+    if (raw === undefined || raw === "") return { text, tools };
+    return { text, tools, whole: { raw, redacted: released + text } };
   }
 
   private buffers(runId: string, parentRunId: unknown): RunBuffers {
@@ -90,7 +119,7 @@ export class TokenBuffers {
       runId,
       parentRunId: typeof parentRunId === "string" ? parentRunId : undefined,
       runType: "llm",
-      state: { text: this.redactor.stream(this.streamOptions), tools: new Map() },
+      state: { text: this.redactor.stream(this.streamOptions), raw: "", released: "", tools: new Map() },
     }).state;
   }
 }

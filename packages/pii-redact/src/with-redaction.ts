@@ -176,6 +176,7 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
     let held: HeldBack = { text: "", tools: [] };
     try {
       held = this.tokens.end(String(runId));
+      if (held.whole !== undefined) this.events.learn(held.whole.raw, held.whole.redacted);
     } catch (error) {
       if (error instanceof RunBlockedError) throw error;
       this.guard.report("flush", error);

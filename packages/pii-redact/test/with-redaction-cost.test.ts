@@ -145,6 +145,24 @@ describe("withRedaction: only the work its handler needs", () => {
     expect(leakedValues(JSON.stringify(seen[0]))).toEqual([]);
   });
 
+  it("a streamed answer is redacted once: its copy in the end event comes from the stream's result", async () => {
+    const answer = `Your refund of 40 EUR goes to ${RAW_VALUES.email} today, ticket ${Date.now()}.`;
+    server.setScript({ content: answer });
+    const redactor = countingRedactor();
+    const recorder = new EventRecorder();
+    const stream = await fakeChatOpenAI(server).stream("status?", {
+      callbacks: [withRedaction(recorder, redactor)],
+    });
+    for await (const _ of stream);
+    await awaitAllCallbacks();
+    const end = recorder.of("handleLLMEnd")[0]?.args[0] as { generations: { text: string }[][] };
+    const text = end.generations[0]?.[0]?.text ?? "";
+    expect(text).toContain("[EMAIL]");
+    expect(leakedValues(text)).toEqual([]);
+    expect(text).toBe(recorder.tokens().join(""));
+    expect(redactor.texts).not.toContain(answer);
+  });
+
   it("run and message ids (UUIDs) skip the redactor; a UUID inside other text does not", async () => {
     server.setScript({ content: "ok" });
     const redactor = countingRedactor();
