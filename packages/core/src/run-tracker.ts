@@ -1,3 +1,5 @@
+import { blockedRunSequence, blockedRunsSince } from "./blocked-runs.js";
+import type { RunBlockedError } from "./guard.js";
 import type { EvictionReason, RunStart, RunTrackerOptions, RunType, TrackedRun } from "./run-types.js";
 
 export type { EvictionReason, RunStart, RunTrackerOptions, RunType, TrackedRun } from "./run-types.js";
@@ -63,6 +65,9 @@ export class RunTracker<State = unknown> {
   readonly observesTokens: boolean;
   private readonly now: () => number;
   private readonly onEvict: ((run: TrackedRun<State>, reason: EvictionReason) => void) | undefined;
+  private readonly onBlocked: ((run: TrackedRun<State>, error: RunBlockedError) => void) | undefined;
+  /** How far this tracker has read the process-wide record of refused runs. */
+  private blockedCursor = blockedRunSequence();
   private readonly runs = new Map<string, Entry<State>>();
   /** Recently evicted runs, oldest first, for late ends. */
   private readonly recentlyEvicted = new Map<string, Entry<State>>();
@@ -85,6 +90,7 @@ export class RunTracker<State = unknown> {
     this.observesTokens = options.observesTokens ?? false;
     this.now = options.now ?? (() => performance.now());
     this.onEvict = options.onEvict;
+    this.onBlocked = options.onBlocked;
   }
 
   /** Runs held now (after evicting idle ones). */
@@ -227,6 +233,7 @@ export class RunTracker<State = unknown> {
   }
 
   private sweepAt(time: number): void {
+    if (this.onBlocked !== undefined) this.settleBlocked(this.onBlocked);
     const horizon = time - this.ttlMs;
     // Bounded by the map size: every run is either evicted or moved behind the ones still to check.
     let budget = this.runs.size;
@@ -243,6 +250,14 @@ export class RunTracker<State = unknown> {
         this.runs.set(run.runId, run);
       }
     }
+  }
+
+  /** Ends the held runs that another handler refused since the last sweep: no end event will come for them. */
+  private settleBlocked(onBlocked: (run: TrackedRun<State>, error: RunBlockedError) => void): void {
+    this.blockedCursor = blockedRunsSince(this.blockedCursor, (runId, error) => {
+      const run = this.end(runId);
+      if (run !== undefined) onBlocked(run, error);
+    });
   }
 
   private evictOldest(reason: EvictionReason): void {

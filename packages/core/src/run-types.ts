@@ -1,3 +1,5 @@
+import type { RunBlockedError } from "./guard.js";
+
 /** The kinds of run LangChain reports to a callback handler. `prompt` is a prompt-template chain. */
 export type RunType = "llm" | "chain" | "prompt" | "tool" | "retriever";
 
@@ -94,4 +96,10 @@ export interface RunTrackerOptions<State = unknown> {
   now?: () => number;
   /** Called for each run evicted without an end event (for example to bring an in-flight gauge down). */
   onEvict?: (run: TrackedRun<State>, reason: EvictionReason) => void;
+  /**
+   * Called for a held run that a handler refused at its start (a `RunBlockedError` from a handler built with
+   * `raiseError: true`): LangChain sends that run no end or error event. The run has left the tracker; this
+   * delivers its end. Only a tracker with this callback watches for refusals (at each sweep).
+   */
+  onBlocked?: (run: TrackedRun<State>, error: RunBlockedError) => void;
 }
