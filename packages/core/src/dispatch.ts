@@ -1,7 +1,7 @@
 import type { AgentAction, AgentFinish } from "@langchain/core/agents";
 import type { DocumentInterface } from "@langchain/core/documents";
 import type { BaseMessage } from "@langchain/core/messages";
-import { blockedRunError, recordBlockedRun } from "./blocked-runs.js";
+import { recordBlockedRun } from "./blocked-runs.js";
 import { asMetadata, asTags, type CallbackMethod } from "./callback-args.js";
 import { carriesContent } from "./content.js";
 import { RunBlockedError } from "./guard.js";
@@ -34,35 +34,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
- * Delivers the end of a run refused at its start by another handler (LangChain sends it none): the error hook of
- * its run type, with the refusal as the error. The run has already left the tracker.
- */
-export function deliverBlockedRun(
-  target: HookTarget,
-  run: TrackedRun<unknown>,
-  error: RunBlockedError,
-): unknown {
-  switch (run.runType) {
-    case "llm":
-      return target.onModelError(run, error);
-    case "tool":
-      return target.onToolError(run, error);
-    case "retriever":
-      return target.onRetrieverError(run, error);
-    default:
-      return target.onChainError(run, error);
-  }
-}
-
-/** A start seen after another handler refused the call: the run ends here, as an error, after its start hook. */
-function settleIfBlocked(target: HookTarget, run: TrackedRun<unknown>): unknown {
-  const error = blockedRunError(run.runId);
-  if (error === undefined || target.runs.get(run.runId) !== run) return undefined;
-  target.runs.end(run.runId);
-  return deliverBlockedRun(target, run, error);
-}
-
-/**
  * A start the hook blocks (a `RunBlockedError`, sync or async) never gets an end event, so its run is released
  * here; when the handler can stop the call (`raiseError`, which LangChain awaits), the refusal is recorded for
  * the other handlers, which got the start too and will get no end either. The error goes on to the guard, which
@@ -74,7 +45,10 @@ function blocked(target: HookTarget, run: TrackedRun<unknown>, error: unknown): 
   if (target.raiseError && target.awaitHandlers) recordBlockedRun(run.runId, error);
 }
 
-/** Calls a start hook, then ends the run at once if another handler already refused the call. */
+/**
+ * Calls a start hook; then, if another handler already refused the call, evicts the run at once (`"blocked"`):
+ * no end event will come for it.
+ */
 function callStartHook(target: HookTarget, run: TrackedRun<unknown>, call: () => unknown): unknown {
   let result: unknown;
   try {
@@ -84,11 +58,13 @@ function callStartHook(target: HookTarget, run: TrackedRun<unknown>, call: () =>
     throw error;
   }
   if (!isThenable(result)) {
-    const ended = settleIfBlocked(target, run);
-    return ended === undefined ? result : ended;
+    target.runs.evictBlocked(run.runId);
+    return result;
   }
   return Promise.resolve(result).then(
-    () => settleIfBlocked(target, run),
+    () => {
+      target.runs.evictBlocked(run.runId);
+    },
     (error: unknown) => {
       blocked(target, run, error);
       throw error;

@@ -3,7 +3,7 @@ import { BaseCallbackHandler, type BaseCallbackHandlerInput } from "@langchain/c
 import type { DocumentInterface } from "@langchain/core/documents";
 import type { LLMResult } from "@langchain/core/outputs";
 import { asMetadata, asTags } from "./callback-args.js";
-import { deliverBlockedRun, type HookTarget, runNameOf } from "./dispatch.js";
+import { type HookTarget, runNameOf } from "./dispatch.js";
 import { type HandlerErrorReporter, HandlerGuard } from "./guard.js";
 import type { ModelStartInput, RunEventOptions, TokenFields } from "./hooks.js";
 import { installCallbacks, observesTokens } from "./install.js";
@@ -107,16 +107,6 @@ export abstract class ChainwatchCallbackHandler<State = undefined> extends BaseC
           this.onRunEvicted(run, reason);
         } catch (error) {
           this.guard.report("onRunEvicted", error);
-        }
-      },
-      // A call another handler refused at its start gets no end event: it ends as an error, not by eviction.
-      onBlocked: (run, refusal) => {
-        try {
-          const result = deliverBlockedRun(this as unknown as HookTarget, run, refusal);
-          if (result instanceof Promise)
-            result.catch((error: unknown) => this.guard.report("onRunBlocked", error));
-        } catch (error) {
-          this.guard.report("onRunBlocked", error);
         }
       },
     });

@@ -1,5 +1,3 @@
-import type { RunBlockedError } from "./guard.js";
-
 /** The kinds of run LangChain reports to a callback handler. `prompt` is a prompt-template chain. */
 export type RunType = "llm" | "chain" | "prompt" | "tool" | "retriever";
 
@@ -48,8 +46,11 @@ export interface RunStart<State> {
   state: State;
 }
 
-/** Why a run left the tracker without an end event. */
-export type EvictionReason = "ttl" | "capacity";
+/**
+ * Why a run left the tracker without an end event: idle past its bound (`ttl`), pushed out by `maxRuns`
+ * (`capacity`), or refused at its start by another handler (`blocked`: LangChain sends such a run no end event).
+ */
+export type EvictionReason = "ttl" | "capacity" | "blocked";
 
 /** Options of {@link RunTracker}. */
 export interface RunTrackerOptions<State = unknown> {
@@ -94,12 +95,9 @@ export interface RunTrackerOptions<State = unknown> {
    * @default performance.now
    */
   now?: () => number;
-  /** Called for each run evicted without an end event (for example to bring an in-flight gauge down). */
-  onEvict?: (run: TrackedRun<State>, reason: EvictionReason) => void;
   /**
-   * Called for a held run that a handler refused at its start (a `RunBlockedError` from a handler built with
-   * `raiseError: true`): LangChain sends that run no end or error event. The run has left the tracker; this
-   * delivers its end. Only a tracker with this callback watches for refusals (at each sweep).
+   * Called for each run evicted without an end event (for example to bring an in-flight gauge down), including a
+   * run another handler refused at its start (`"blocked"`, see {@link RunTracker.evictBlocked}).
    */
-  onBlocked?: (run: TrackedRun<State>, error: RunBlockedError) => void;
+  onEvict?: (run: TrackedRun<State>, reason: EvictionReason) => void;
 }

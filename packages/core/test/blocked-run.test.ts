@@ -1,5 +1,6 @@
 // A call one handler refuses at its start gets no end or error event from LangChain, for any handler: the others
-// saw the start and must end the run (as an error) when they learn of the refusal, not hold it until eviction.
+// saw the start and must let the run go (evicted, reason "blocked") when they learn of the refusal, not hold it
+// until its TTL.
 import { captureConsole, type FakeOpenAI, fakeChatOpenAI, startFakeOpenAI } from "@chainwatch/testkit";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { ChatPromptTemplate } from "@langchain/core/prompts";
@@ -7,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { blockedRunSequence, blockedRunsSince, recordBlockedRun } from "../src/blocked-runs.js";
 import {
   ChainwatchCallbackHandler,
+  type EvictionReason,
   type ModelStartInput,
   RunBlockedError,
   type TrackedRun,
@@ -55,12 +57,19 @@ class Observer extends ChainwatchCallbackHandler {
   protected override onChainError(run: TrackedRun<undefined>): void {
     this.lines.push(`chainError ${run.runType}`);
   }
+  protected override onRunEvicted(run: TrackedRun<undefined>, reason: EvictionReason): void {
+    this.lines.push(`evicted ${run.runType} ${reason}`);
+  }
 }
 
 /** LangChain's callback methods, called directly as LangChain would (the base class installs them per instance). */
-const callbacks = (handler: object) => handler as { handleChatModelStart: (...args: unknown[]) => unknown };
+const callbacks = (handler: object) =>
+  handler as {
+    handleChatModelStart: (...args: unknown[]) => unknown;
+    handleLLMEnd: (...args: unknown[]) => unknown;
+  };
 
-const REFUSED = "modelError RunBlockedError: refused before the request";
+const REFUSED = "evicted llm blocked";
 const SERIALIZED = {
   lc: 1,
   type: "not_implemented",
@@ -94,7 +103,7 @@ describe("a call refused at its start by another handler", () => {
     ["async refusal", () => new AsyncBlocker()],
   ] as const) {
     for (const order of ["blocker first", "observer first"] as const) {
-      it(`${label}, ${order}: the observer ends the run as an error, holding nothing`, async () => {
+      it(`${label}, ${order}: the observer lets the run go at once (evicted, "blocked")`, async () => {
         const blocker = make();
         const observer = new Observer();
         server.clearRequests();
@@ -118,7 +127,7 @@ describe("a call refused at its start by another handler", () => {
     }
   }
 
-  it("inside a chain: the model run ends as refused, then LangChain's own chain error", async () => {
+  it("inside a chain: the model run is evicted as blocked, then LangChain's own chain error", async () => {
     const observer = new Observer();
     const chain = ChatPromptTemplate.fromTemplate("{question}").pipe(fakeChatOpenAI(server));
     const { error } = await refused(() =>
@@ -136,7 +145,7 @@ describe("a call refused at its start by another handler", () => {
     expect(observer.activeRunCount).toBe(0);
   });
 
-  it("a start seen before the refusal ends at the observer's next sweep; one seen after, at once", () => {
+  it("a start seen before the refusal leaves at the observer's next sweep; one seen after, at once", () => {
     const blocker = new Blocker();
     const early = new Observer();
     callbacks(early).handleChatModelStart(SERIALIZED, [[]], "run-early", undefined, {}, [], {});
@@ -153,6 +162,10 @@ describe("a call refused at its start by another handler", () => {
     ).toThrow(RunBlockedError);
     expect(early.lines).toEqual(["modelStart ChatOpenAI"]);
     expect(early.activeRunCount).toBe(0); // reading the count sweeps
+    expect(early.lines).toEqual(["modelStart ChatOpenAI", REFUSED]);
+
+    // Not remembered for a late end: none can come, and the record of evicted runs is kept for those that can.
+    callbacks(early).handleLLMEnd({ generations: [] }, "run-early");
     expect(early.lines).toEqual(["modelStart ChatOpenAI", REFUSED]);
 
     const late = new Observer();

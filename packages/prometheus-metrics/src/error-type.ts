@@ -1,5 +1,3 @@
-import { RunBlockedError } from "@chainwatch/core";
-
 /**
  * The `error_type` values this package records: a short, fixed set, so the label can never grow with
  * error messages. OpenTelemetry's `error.type` defines one well-known value (`_OTHER`) and lets an
@@ -15,7 +13,6 @@ export const ERROR_TYPES = [
   "server_error",
   "connection",
   "output_parsing",
-  "blocked",
   "_OTHER",
 ] as const;
 
@@ -133,8 +130,6 @@ function ownType(error: Record<string, unknown>): ErrorType | undefined {
  */
 export function errorType(error: unknown): ErrorType {
   if (!isRecord(error)) return "_OTHER";
-  // A call a handler refused before its request (a budget, a PII guard): nothing failed at the provider.
-  if (error instanceof RunBlockedError) return "blocked";
   const lcCode = read(error, "lc_error_code");
   if (typeof lcCode === "string") {
     const mapped = BY_LC_CODE[lcCode];

@@ -32,7 +32,7 @@ describe("a call refused at its start by another handler (a budget)", () => {
   }
 
   for (const order of ["cost first", "metrics first"] as const) {
-    it(`leaves runs_in_flight at once and counts as an llm error (${order})`, async () => {
+    it(`leaves runs_in_flight at once and counts as abandoned, not as a call made (${order})`, async () => {
       const { registry, cost, metrics, callbacks } = stack(order);
       server.clearRequests();
       const model = fakeChatOpenAI(server);
@@ -56,11 +56,13 @@ describe("a call refused at its start by another handler (a budget)", () => {
       // No end or error event follows a refused start: the run must not wait for eviction to leave the gauge.
       expect(await value(registry, "langchain_runs_in_flight", undefined, { run_type: "llm" })).toBe(0);
       expect(metrics.activeRunCount).toBe(0);
+      // Counted once, as every run that ends without an end event; not as a call made (ok or error), and not in
+      // the operation histogram: no request left.
       expect(await value(registry, RUNS, undefined, { run_type: "llm", status: "ok" })).toBe(1);
-      expect(await value(registry, RUNS, undefined, { run_type: "llm", status: "error" })).toBe(1);
-      expect(await value(registry, RUNS, undefined, { run_type: "llm", status: "abandoned" })).toBe(0);
-      expect(await value(registry, DURATION, `${DURATION}_count`, { error_type: "blocked" })).toBe(1);
-      // The refused call sent nothing and cost nothing: metrics' cost is the cost handler's, and no tokens.
+      expect(await value(registry, RUNS, undefined, { run_type: "llm", status: "error" })).toBe(0);
+      expect(await value(registry, RUNS, undefined, { run_type: "llm", status: "abandoned" })).toBe(1);
+      expect(await value(registry, DURATION, `${DURATION}_count`)).toBe(1);
+      // The refused call cost nothing: metrics' cost is the cost handler's, and the tokens are the first call's.
       expect(await value(registry, "langchain_input_tokens_total")).toBe(USAGE.promptTokens);
       expect(await value(registry, "langchain_cost_usd_total")).toBeCloseTo(cost.totals.costUsd, 15);
       expect(cost.totals.calls).toBe(1);
