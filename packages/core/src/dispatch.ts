@@ -42,7 +42,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 function blocked(target: HookTarget, run: TrackedRun<unknown>, error: unknown): void {
   if (!(error instanceof RunBlockedError)) return;
   target.runs.end(run.runId);
-  if (target.raiseError && target.awaitHandlers) recordBlockedRun(run.runId, error);
+  if (target.raiseError && target.awaitHandlers) recordBlockedRun(run.runId);
 }
 
 /**

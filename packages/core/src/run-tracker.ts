@@ -1,4 +1,4 @@
-import { blockedRunError, blockedRunSequence, blockedRunsSince } from "./blocked-runs.js";
+import { blockedRunSequence, blockedRunsSince, isBlockedRun } from "./blocked-runs.js";
 import type { EvictionReason, RunStart, RunTrackerOptions, RunType, TrackedRun } from "./run-types.js";
 
 export type { EvictionReason, RunStart, RunTrackerOptions, RunType, TrackedRun } from "./run-types.js";
@@ -256,7 +256,7 @@ export class RunTracker<State = unknown> {
    */
   evictBlocked(runId: string): boolean {
     const run = this.runs.get(runId);
-    if (run === undefined || blockedRunError(runId) === undefined) return false;
+    if (run === undefined || !isBlockedRun(runId)) return false;
     this.evict(run, "blocked");
     return true;
   }

@@ -189,7 +189,7 @@ describe("a call refused at its start by another handler", () => {
 
   it("the record of refusals is bounded: a reader far behind skips what was overwritten", () => {
     const start = blockedRunSequence();
-    for (let index = 0; index < 3_000; index++) recordBlockedRun(`bound-${index}`, new RunBlockedError("x"));
+    for (let index = 0; index < 3_000; index++) recordBlockedRun(`bound-${index}`);
     const seen: string[] = [];
     const cursor = blockedRunsSince(start, (runId) => seen.push(runId));
     expect(cursor).toBe(start + 3_000);
