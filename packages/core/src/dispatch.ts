@@ -1,6 +1,7 @@
 import type { AgentAction, AgentFinish } from "@langchain/core/agents";
 import type { DocumentInterface } from "@langchain/core/documents";
 import type { BaseMessage } from "@langchain/core/messages";
+import { recordBlockedRun } from "./blocked-runs.js";
 import { asMetadata, asTags, type CallbackMethod } from "./callback-args.js";
 import { carriesContent } from "./content.js";
 import { RunBlockedError } from "./guard.js";
@@ -11,6 +12,9 @@ import type { RunTracker, RunType, TrackedRun } from "./run-tracker.js";
 /** What the dispatchers see of a handler: its tracker, its state factory and its hooks. */
 export interface HookTarget extends RunEventHooks<unknown> {
   readonly runs: RunTracker<unknown>;
+  /** LangChain's flags: a start hook's `RunBlockedError` stops the call only when both are set. */
+  readonly raiseError: boolean;
+  readonly awaitHandlers: boolean;
   createRunState(runType: RunType): unknown;
 }
 
@@ -30,21 +34,42 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
- * Calls a start hook. A start the hook blocks (a `RunBlockedError`, sync or async) never gets an end event, so its
- * run is released here; the error goes on to the guard, which lets it through.
+ * A start the hook blocks (a `RunBlockedError`, sync or async) never gets an end event, so its run is released
+ * here; when the handler can stop the call (`raiseError`, which LangChain awaits), the refusal is recorded for
+ * the other handlers, which got the start too and will get no end either. The error goes on to the guard, which
+ * lets it through.
+ */
+function blocked(target: HookTarget, run: TrackedRun<unknown>, error: unknown): void {
+  if (!(error instanceof RunBlockedError)) return;
+  target.runs.end(run.runId);
+  if (target.raiseError && target.awaitHandlers) recordBlockedRun(run.runId);
+}
+
+/**
+ * Calls a start hook; then, if another handler already refused the call, evicts the run at once (`"blocked"`):
+ * no end event will come for it.
  */
 function callStartHook(target: HookTarget, run: TrackedRun<unknown>, call: () => unknown): unknown {
+  let result: unknown;
   try {
-    const result = call();
-    if (!isThenable(result)) return result;
-    return Promise.resolve(result).catch((error: unknown) => {
-      if (error instanceof RunBlockedError) target.runs.end(run.runId);
-      throw error;
-    });
+    result = call();
   } catch (error) {
-    if (error instanceof RunBlockedError) target.runs.end(run.runId);
+    blocked(target, run, error);
     throw error;
   }
+  if (!isThenable(result)) {
+    target.runs.evictBlocked(run.runId);
+    return result;
+  }
+  return Promise.resolve(result).then(
+    () => {
+      target.runs.evictBlocked(run.runId);
+    },
+    (error: unknown) => {
+      blocked(target, run, error);
+      throw error;
+    },
+  );
 }
 
 function startRun(

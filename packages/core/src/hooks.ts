@@ -96,7 +96,9 @@ export interface RunEventHooks<State> {
   ): void | Promise<void>;
   /**
    * A run left the tracker without an end event (an abandoned stream, a crash), by idle time or capacity. Its
-   * end or error may still arrive: then the end or error hook is called with `run.evicted` set.
+   * end or error may still arrive: then the end or error hook is called with `run.evicted` set. Reason
+   * `"blocked"`: another handler refused the call at its start (a budget, a PII guard); LangChain sends it no end
+   * or error, and none will follow.
    */
   onRunEvicted(run: TrackedRun<State>, reason: EvictionReason): void;
 }

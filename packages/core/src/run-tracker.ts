@@ -1,3 +1,4 @@
+import { blockedRunSequence, blockedRunsSince, isBlockedRun } from "./blocked-runs.js";
 import type { EvictionReason, RunStart, RunTrackerOptions, RunType, TrackedRun } from "./run-types.js";
 
 export type { EvictionReason, RunStart, RunTrackerOptions, RunType, TrackedRun } from "./run-types.js";
@@ -63,6 +64,8 @@ export class RunTracker<State = unknown> {
   readonly observesTokens: boolean;
   private readonly now: () => number;
   private readonly onEvict: ((run: TrackedRun<State>, reason: EvictionReason) => void) | undefined;
+  /** How far this tracker has read the process-wide record of refused runs. */
+  private blockedCursor = blockedRunSequence();
   private readonly runs = new Map<string, Entry<State>>();
   /** Recently evicted runs, oldest first, for late ends. */
   private readonly recentlyEvicted = new Map<string, Entry<State>>();
@@ -227,6 +230,7 @@ export class RunTracker<State = unknown> {
   }
 
   private sweepAt(time: number): void {
+    this.evictBlockedSince();
     const horizon = time - this.ttlMs;
     // Bounded by the map size: every run is either evicted or moved behind the ones still to check.
     let budget = this.runs.size;
@@ -245,6 +249,26 @@ export class RunTracker<State = unknown> {
     }
   }
 
+  /**
+   * Evicts the run (reason `"blocked"`) if another handler refused it at its start: LangChain sends a refused call
+   * no end or error event, for any handler. Called after a run's start hook, for a refusal that came before this
+   * tracker saw the start; refusals that come after are found at the next sweep. Returns whether it did.
+   */
+  evictBlocked(runId: string): boolean {
+    const run = this.runs.get(runId);
+    if (run === undefined || !isBlockedRun(runId)) return false;
+    this.evict(run, "blocked");
+    return true;
+  }
+
+  /** Evicts the held runs that another handler refused since the last sweep. */
+  private evictBlockedSince(): void {
+    this.blockedCursor = blockedRunsSince(this.blockedCursor, (runId) => {
+      const run = this.runs.get(runId);
+      if (run !== undefined) this.evict(run, "blocked");
+    });
+  }
+
   private evictOldest(reason: EvictionReason): void {
     const oldest = this.runs.values().next();
     if (!oldest.done) this.evict(oldest.value, reason);
@@ -255,7 +279,8 @@ export class RunTracker<State = unknown> {
     this.release(run);
     this.evictedCount++;
     run.evicted = reason;
-    if (this.maxEvicted > 0) {
+    // A refused call gets no late end either: only runs whose end may still come are remembered.
+    if (this.maxEvicted > 0 && reason !== "blocked") {
       this.recentlyEvicted.delete(run.runId);
       this.recentlyEvicted.set(run.runId, run);
       if (this.recentlyEvicted.size > this.maxEvicted) {

@@ -46,8 +46,11 @@ export interface RunStart<State> {
   state: State;
 }
 
-/** Why a run left the tracker without an end event. */
-export type EvictionReason = "ttl" | "capacity";
+/**
+ * Why a run left the tracker without an end event: idle past its bound (`ttl`), pushed out by `maxRuns`
+ * (`capacity`), or refused at its start by another handler (`blocked`: LangChain sends such a run no end event).
+ */
+export type EvictionReason = "ttl" | "capacity" | "blocked";
 
 /** Options of {@link RunTracker}. */
 export interface RunTrackerOptions<State = unknown> {
@@ -92,6 +95,9 @@ export interface RunTrackerOptions<State = unknown> {
    * @default performance.now
    */
   now?: () => number;
-  /** Called for each run evicted without an end event (for example to bring an in-flight gauge down). */
+  /**
+   * Called for each run evicted without an end event (for example to bring an in-flight gauge down), including a
+   * run another handler refused at its start (`"blocked"`, see {@link RunTracker.evictBlocked}).
+   */
   onEvict?: (run: TrackedRun<State>, reason: EvictionReason) => void;
 }
