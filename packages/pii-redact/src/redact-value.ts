@@ -60,8 +60,7 @@ function isWalked(value: object): boolean {
 function isEmpty(value: object): boolean {
   if (Array.isArray(value)) return value.length === 0;
   if (!isPlain(value)) return false;
-  for (const _ in value) return false;
-  return Object.getOwnPropertySymbols(value).length === 0 && Object.getOwnPropertyNames(value).length === 0;
+  return Object.getOwnPropertyNames(value).length === 0 && Object.getOwnPropertySymbols(value).length === 0;
 }
 
 /**

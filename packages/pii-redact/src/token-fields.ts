@@ -78,6 +78,16 @@ export function copyMessage(
   return copy;
 }
 
+/** Whether a token callback's fields hold nothing but `chunk` (no other own key, enumerable or not). */
+function onlyChunk(fields: unknown): boolean {
+  if (typeof fields !== "object" || fields === null) return true;
+  const names = Object.getOwnPropertyNames(fields);
+  return (
+    (names.length === 0 || (names.length === 1 && names[0] === "chunk")) &&
+    Object.getOwnPropertySymbols(fields).length === 0
+  );
+}
+
 /** A built message for the flush's placeholder to be copied from (built once: the constructor is the cost). */
 let template: AIMessageChunk | undefined;
 
@@ -94,7 +104,8 @@ export function redactTokenFields(
   redactValue: <T>(value: T) => T,
 ): unknown {
   const { chunk, ...others } = (fields ?? {}) as TokenFields;
-  const rest = redactValue(others);
+  // Most token callbacks carry the chunk alone: nothing else to redact.
+  const rest = onlyChunk(fields) ? others : redactValue(others);
   const message = (chunk as { message?: MessageLike } | undefined)?.message;
   const generationInfo = redactValue((chunk as { generationInfo?: Record<string, unknown> })?.generationInfo);
   if (chunk !== undefined && message === undefined) {
