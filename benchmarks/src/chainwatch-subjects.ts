@@ -20,10 +20,9 @@ const discardingLogger = (level: string) => pino({ level }, discard());
 const PINO_NONE = "@chainwatch/pino-logger (info, content none)";
 const STDOUT = "@chainwatch/stdout-stream (to a discarding writable)";
 
-// What the wrapped handlers record of a run's content, stated to withRedaction as createObservability does
-// (pino-logger also declares it itself, through its `recordedContent` property; stdout-stream does not).
+// What the wrapped logger records of a run's content, stated to withRedaction (it also declares it itself, through
+// its `recordedContent` property). stdout-stream declares its own (outputs only, no chain content).
 const LOGGER_RECORDS_NO_CONTENT = { recordedContent: { content: "none" } } as const;
-const PRINTER_RECORDS_OUTPUTS = { recordedContent: { content: "full", inputs: false } } as const;
 
 /** The chainwatch handlers, one subject each, plus all five together. Goals are the issue's ratios to the no-op handler. */
 export const CHAINWATCH: Subject[] = [
@@ -102,13 +101,7 @@ export const CHAINWATCH: Subject[] = [
     goal: 1.5,
     baseline: STDOUT,
     attach: async () => ({
-      callbacks: [
-        withRedaction(
-          new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false }),
-          undefined,
-          PRINTER_RECORDS_OUTPUTS,
-        ),
-      ],
+      callbacks: [withRedaction(new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false }))],
     }),
   },
   {
@@ -135,11 +128,7 @@ export const CHAINWATCH: Subject[] = [
       const redactor = createRedactor();
       return {
         callbacks: [
-          withRedaction(
-            new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false }),
-            redactor,
-            PRINTER_RECORDS_OUTPUTS,
-          ),
+          withRedaction(new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false }), redactor),
           withRedaction(
             new PinoCallbackHandler({ logger: discardingLogger("info"), content: "none" }),
             redactor,

@@ -212,8 +212,8 @@ export async function createObservability(options: ObservabilityOptions = {}): P
         });
   const redacted = {
     logger: wrap(logger),
-    // The stream prints answers, tool results and errors, never a prompt or a chain's input.
-    stdout: wrap(stdout, { content: "full", inputs: false }),
+    // The stream declares what it prints (answers, tool results, errors; tool inputs only with progress.toolInput).
+    stdout: wrap(stdout),
     // Spans carry content only with `content: true`; without it there is nothing to redact.
     tracing: tracingOptions?.content === true ? wrap(tracing, { content: "full" }) : undefined,
   };

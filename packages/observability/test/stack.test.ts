@@ -15,6 +15,7 @@ import {
 } from "@chainwatch/testkit";
 import { TokenCostCallbackHandler } from "@chainwatch/token-cost";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
+import { tool } from "@langchain/core/tools";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createObservability } from "../src/index.js";
@@ -207,6 +208,32 @@ describe("createObservability", () => {
     expect(raw.stack.handlers.redacted).toEqual({ logger: undefined, stdout: undefined });
     expect(raw.logs).toContain(email);
     expect(raw.stdout).toContain(email);
+  });
+
+  it("a tool input the stream prints (progress.toolInput) is redacted", async () => {
+    const email = "maria.gonzalez@example.org";
+    const out = captureStream();
+    const stack = await createObservability({
+      registry: new Registry(),
+      logger: captureLogger().logger,
+      stdout: { stream: out.stream, format: "ndjson", progress: { toolInput: true } },
+    });
+    expect(stack.handlers.redacted.stdout?.recordedContent).toEqual({
+      content: "full",
+      inputs: true,
+      chains: false,
+    });
+    const lookup = tool(async (input: { who: string }) => `found ${input.who.length} records`, {
+      name: "lookup",
+      description: "Look a customer up.",
+      schema: { type: "object", properties: { who: { type: "string" } }, required: ["who"] },
+    });
+    await lookup.invoke({ who: email }, { callbacks: stack.callbacks });
+    await stack.close();
+    const printed = out.text();
+    expect(printed).toContain('"tool-start"');
+    expect(printed).toContain("[EMAIL]");
+    expect(printed).not.toContain(email);
   });
 
   it("piiGuard stops a call whose prompt carries a card number before its request leaves", async () => {

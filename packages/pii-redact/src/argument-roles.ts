@@ -11,7 +11,7 @@ export interface MethodRoles {
  * Roles from core's table of where each callback's arguments sit: ids and run names pass, `serialized` is a
  * structure, tags, metadata and extra params are redacted whatever the handler records, and so are errors
  * (a logger at `content: "none"` still logs them). The content of a start event is the run's input; of the other
- * events, its output. Any position the table does not name (a chain's run type, a tool-call id, an event name,
+ * events, its output; a chain's are told apart, for a handler that records no chain content. Any position the table does not name (a chain's run type, a tool-call id, an event name,
  * arguments LangChain adds later) is redacted too.
  */
 function rolesOf(method: CallbackMethod): MethodRoles {
@@ -20,11 +20,16 @@ function rolesOf(method: CallbackMethod): MethodRoles {
   const set = (position: number | undefined, role: ArgumentRole) => {
     if (position !== undefined) at[position] = role;
   };
+  const chain = method === "handleChainStart" || method === "handleChainEnd";
   const contentRole: ArgumentRole = method.endsWith("Error")
     ? "meta"
     : positions.serialized !== undefined
-      ? "input"
-      : "output";
+      ? chain
+        ? "chain-input"
+        : "input"
+      : chain
+        ? "chain-output"
+        : "output";
   for (const position of positions.content) set(position, contentRole);
   set(positions.serialized, "structure");
   for (const position of [positions.tags, positions.metadata, positions.extra]) set(position, "meta");

@@ -32,14 +32,22 @@ function isId(text: string): boolean {
 export type ArgumentRole =
   /** Passed as it is: ids, indices, run types. */
   | "keep"
-  /** A run's input (prompt, messages, chain or tool input, retriever query): content. */
+  /** A run's input (prompt, messages, tool input, retriever query): content. */
   | "input"
-  /** A run's output (completion, chain or tool output, documents, event data): content. */
+  /** A run's output (completion, tool output, documents, event data): content. */
   | "output"
+  /** A chain's input: content, and passed when the handler records no chain content. */
+  | "chain-input"
+  /** A chain's output: content, and passed when the handler records no chain content. */
+  | "chain-output"
   /** Errors, tags, metadata, extra params: redacted whatever the declaration. */
   | "meta"
   /** `serialized`: redacted whatever the declaration, and remembered per object from run to run. */
   | "structure";
+
+function isContent(role: ArgumentRole): boolean {
+  return role === "input" || role === "output" || role === "chain-input" || role === "chain-output";
+}
 
 interface SharedWork {
   strings: Map<string, string>;
@@ -97,6 +105,12 @@ export class EventRedaction {
     if (role === "keep") return true;
     if (role === "input") return this.recorded.content === "none" || this.recorded.inputs === false;
     if (role === "output") return this.recorded.content === "none";
+    if (role === "chain-input") {
+      return (
+        this.recorded.content === "none" || this.recorded.inputs === false || this.recorded.chains === false
+      );
+    }
+    if (role === "chain-output") return this.recorded.content === "none" || this.recorded.chains === false;
     return false;
   }
 
@@ -116,7 +130,7 @@ export class EventRedaction {
     if (this.passes(role)) return value;
     if (typeof value === "string") return this.text(value, this.limitOf(role)) as T;
     if (typeof value !== "object" || value === null) return value;
-    if (role === "input" || role === "output") return redactDeep(value, this.contentText) as T;
+    if (isContent(role)) return redactDeep(value, this.contentText) as T;
     if (role !== "structure") return redactDeep(value, this.anyText) as T;
     this.cut = false;
     return redactDeep(value, this.anyText, this.structureOptions) as T;
@@ -128,7 +142,7 @@ export class EventRedaction {
   private readonly structureOptions: RedactDeepOptions;
 
   private limitOf(role: ArgumentRole): number {
-    return role === "input" || role === "output" ? this.contentLength : Number.POSITIVE_INFINITY;
+    return isContent(role) ? this.contentLength : Number.POSITIVE_INFINITY;
   }
 
   /** A string redacted: from the cache, else within the event's budget and the role's length limit. */

@@ -17,8 +17,8 @@
  *   readonly recordedContent: RecordedContent = { content: "none" };
  * }
  * class TokenPrinter extends BaseCallbackHandler {
- *   // Prints the answer, never the prompt.
- *   readonly recordedContent: RecordedContent = { content: "full", inputs: false };
+ *   // Prints the answer, never the prompt nor what chains pass along.
+ *   readonly recordedContent: RecordedContent = { content: "full", inputs: false, chains: false };
  * }
  * ```
  */
@@ -35,6 +35,12 @@ export interface RecordedContent {
    * recorded, only what comes back (a token printer). @default true
    */
   inputs?: boolean;
+  /**
+   * `false`: chain inputs and outputs (`handleChainStart` / `handleChainEnd`: prompt values, a sequence's input
+   * and result) are never recorded, only what models, tools and retrievers carry (a token printer that shows
+   * progress by name). @default true
+   */
+  chains?: boolean;
 }
 
 /** Everything is recorded, whole: what `withRedaction` assumes of a handler that declares nothing. */
@@ -46,10 +52,10 @@ function checked(declaration: unknown, where: string): RecordedContent {
   if (typeof declaration !== "object" || declaration === null) {
     throw new TypeError(`${where} must be an object like { content: "none" }, got ${String(declaration)}`);
   }
-  const { content, maxLength, inputs, ...unknown } = declaration as Record<string, unknown>;
+  const { content, maxLength, inputs, chains, ...unknown } = declaration as Record<string, unknown>;
   const extra = Object.keys(unknown);
   if (extra.length > 0) {
-    throw new TypeError(`${where}: unknown key "${extra[0]}" (known: content, maxLength, inputs)`);
+    throw new TypeError(`${where}: unknown key "${extra[0]}" (known: content, maxLength, inputs, chains)`);
   }
   if (!LEVELS.includes(content as RecordedContent["content"])) {
     throw new TypeError(`${where}.content must be "none", "truncate" or "full", got ${String(content)}`);
@@ -59,6 +65,9 @@ function checked(declaration: unknown, where: string): RecordedContent {
   }
   if (inputs !== undefined && typeof inputs !== "boolean") {
     throw new TypeError(`${where}.inputs must be a boolean, got ${String(inputs)}`);
+  }
+  if (chains !== undefined && typeof chains !== "boolean") {
+    throw new TypeError(`${where}.chains must be a boolean, got ${String(chains)}`);
   }
   return declaration as RecordedContent;
 }

@@ -23,7 +23,7 @@ export interface WithRedactionOptions extends ChainwatchHandlerOptions, StreamRe
 export const WITH_REDACTION_OPTIONS = handlerOptionShape({
   holdBackChars: true,
   maxPendingChars: true,
-  recordedContent: { content: true, maxLength: true, inputs: true },
+  recordedContent: { content: true, maxLength: true, inputs: true, chains: true },
   maxEventChars: true,
 });
 

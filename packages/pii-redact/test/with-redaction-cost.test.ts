@@ -1,6 +1,7 @@
 import { EventRecorder, type FakeOpenAI, fakeChatOpenAI, startFakeOpenAI } from "@chainwatch/testkit";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { RunnableLambda } from "@langchain/core/runnables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createRedactor,
@@ -83,6 +84,27 @@ describe("withRedaction: only the work its handler needs", () => {
     await fakeChatOpenAI(server).invoke(prompt, { callbacks: [withRedaction(recorder)] });
     expect(modelInput(recorder)).toBe(prompt[0]);
     expect(leakedValues(JSON.stringify(recorder.of("handleLLMEnd")[0]?.args[0]))).toEqual([]);
+  });
+
+  it("chains: false: chain inputs and outputs pass untouched (same objects); the model's output is redacted", async () => {
+    server.setScript({ content: `Refund to ${RAW_VALUES.card}` });
+    const recorder = new DeclaringRecorder({ content: "full", chains: false });
+    const input = { question: PII_PROMPT };
+    const model = fakeChatOpenAI(server);
+    const chain = RunnableLambda.from(async (value: { question: string }) => {
+      const reply = await model.invoke(value.question);
+      return { answer: String(reply.content), asked: value.question };
+    });
+    await chain.invoke(input, { callbacks: [withRedaction(recorder)] });
+    await awaitAllCallbacks();
+    expect(recorder.of("handleChainStart")[0]?.args[1]).toBe(input);
+    const chainOutput = recorder.of("handleChainEnd")[0]?.args[0] as { answer: string; asked: string };
+    expect(chainOutput.asked).toBe(PII_PROMPT);
+    expect(leakedValues(JSON.stringify(recorder.of("handleLLMEnd")[0]?.args[0]))).toEqual([]);
+    expect(leakedValues(String(modelInput(recorder)?.content))).toEqual([]);
+    expect(() =>
+      withRedaction(recorder, undefined, { recordedContent: { content: "full", chains: "no" as never } }),
+    ).toThrow(/recordedContent.chains must be a boolean/);
   });
 
   it("the withRedaction option overrides the handler's declaration", async () => {

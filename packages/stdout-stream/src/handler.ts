@@ -45,12 +45,19 @@ export class StdoutStreamCallbackHandler extends ChainwatchCallbackHandler<Strea
   private readonly progress: ProgressEvents;
   /** Exclusive mode with progress events: a root run's whole turn is one block. */
   private readonly blocksByTrace: boolean;
+  /**
+   * What this handler prints of a run's content, read by `withRedaction` (`@chainwatch/pii-redact`) so that it
+   * redacts what is printed and nothing else: models' answers, tool calls, tool results and errors, and a tool's
+   * input only with `progress.toolInput`; never a prompt, and never what chains pass along (chains show by name).
+   */
+  readonly recordedContent: { content: "full"; inputs: boolean; chains: false };
 
   constructor(options: StdoutStreamOptions = {}) {
     const config = resolveOptions(options);
     // LangChain's own handler flags (`ignore*`, `raiseError`) pass through; `awaitHandlers` is ours to document.
     super("stdout_stream", options, { ...options, _awaitHandler: options.awaitHandlers === true });
     this.config = config;
+    this.recordedContent = { content: "full", inputs: config.progress.toolInput, chains: false };
     const now = (): number => this.runs.time();
     this.out = new HandlerOutputs(config, (method, error) => this.guard.report(method, error), now);
     this.inspectChunks = config.show === "final" || config.reasoning !== false;

@@ -97,3 +97,18 @@ describe("unknown option keys (issue 13)", () => {
     expect(handler.ignoreCustomEvent).toBe(true);
   });
 });
+
+describe("recordedContent: what the handler prints of a run's content (read by withRedaction)", () => {
+  it("answers and tool results; a tool's input only with progress.toolInput; never chain content", () => {
+    const stream = new CaptureStream();
+    expect(new StdoutStreamCallbackHandler({ stream }).recordedContent).toEqual({
+      content: "full",
+      inputs: false,
+      chains: false,
+    });
+    expect(
+      new StdoutStreamCallbackHandler({ stream, format: "ndjson", progress: { toolInput: true } })
+        .recordedContent,
+    ).toEqual({ content: "full", inputs: true, chains: false });
+  });
+});
