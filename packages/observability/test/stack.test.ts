@@ -15,7 +15,7 @@ import {
 } from "@chainwatch/testkit";
 import { TokenCostCallbackHandler } from "@chainwatch/token-cost";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
-import { tool } from "@langchain/core/tools";
+import { DynamicTool } from "@langchain/core/tools";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createObservability } from "../src/index.js";
@@ -223,12 +223,12 @@ describe("createObservability", () => {
       inputs: true,
       chains: false,
     });
-    const lookup = tool(async (input: { who: string }) => `found ${input.who.length} records`, {
+    const lookup = new DynamicTool({
       name: "lookup",
       description: "Look a customer up.",
-      schema: { type: "object", properties: { who: { type: "string" } }, required: ["who"] },
+      func: async (who: string) => `found ${who.length} records`,
     });
-    await lookup.invoke({ who: email }, { callbacks: stack.callbacks });
+    await lookup.invoke(email, { callbacks: stack.callbacks });
     await stack.close();
     const printed = out.text();
     expect(printed).toContain('"tool-start"');
