@@ -2,6 +2,7 @@ import type { ManualClock } from "@chainwatch/testkit";
 import { InProcessChatModel, type InProcessChatModelOptions } from "@chainwatch/testkit";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
+import type { Registry } from "prom-client";
 
 /**
  * Holds calls until a manual clock reaches their due time: a call "takes" `delayMs` of clock time while the rest
@@ -113,4 +114,25 @@ export function tallyingDestination(): { write(line: string): void; tally: LogTa
       tally.costUsd += record.cost_usd ?? 0;
     },
   };
+}
+
+/**
+ * The sum of a metric's samples whose labels include `labels`, from the registry (0 when the metric is not
+ * registered); `series` picks one series of a histogram (`<name>_count`, `<name>_sum`).
+ */
+export async function metricValue(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+  series = name,
+): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  if (metric === undefined) return 0;
+  const { values } = (await metric.get()) as {
+    values: { metricName?: string; labels: Record<string, string | number>; value: number }[];
+  };
+  return values
+    .filter((sample) => (sample.metricName ?? name) === series)
+    .filter((sample) => Object.entries(labels).every(([key, value]) => String(sample.labels[key]) === value))
+    .reduce((sum, sample) => sum + sample.value, 0);
 }

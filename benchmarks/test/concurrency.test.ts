@@ -23,7 +23,7 @@ import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tallyingDestination } from "../src/slow-mix.js";
+import { metricValue, tallyingDestination } from "../src/slow-mix.js";
 
 const RUNS = 1_000;
 const tokensOf = (index: number) => (index % 7) + 1;
@@ -168,23 +168,6 @@ function replyFor(request: RecordedRequest): FakeReply {
     default:
       return { content: `answer ${index}`, usage: USAGE };
   }
-}
-
-async function metricValue(
-  registry: Registry,
-  name: string,
-  labels: Record<string, string> = {},
-  series = name,
-) {
-  const metric = registry.getSingleMetric(name);
-  if (metric === undefined) return 0;
-  const { values } = (await metric.get()) as {
-    values: { metricName?: string; labels: Record<string, string | number>; value: number }[];
-  };
-  return values
-    .filter((sample) => (sample.metricName ?? name) === series)
-    .filter((sample) => Object.entries(labels).every(([key, value]) => String(sample.labels[key]) === value))
-    .reduce((sum, sample) => sum + sample.value, 0);
 }
 
 /** One call of the mix, through ChatOpenAI; what the caller saw. */

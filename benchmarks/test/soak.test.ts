@@ -12,7 +12,7 @@ import { pino } from "pino";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { referenceSubject } from "../src/reference-handler.js";
-import { ClockGate, SlowChatModel, tallyingDestination } from "../src/slow-mix.js";
+import { ClockGate, metricValue, SlowChatModel, tallyingDestination } from "../src/slow-mix.js";
 import { SOAK_SUBJECTS } from "../src/soak-subjects.js";
 
 setFlagsFromString("--expose-gc");
@@ -102,23 +102,6 @@ interface Truth {
   ok: number;
   error: number;
   abandoned: number;
-}
-
-async function metricValue(
-  registry: Registry,
-  name: string,
-  labels: Record<string, string> = {},
-  series = name,
-) {
-  const metric = registry.getSingleMetric(name);
-  if (metric === undefined) return 0;
-  const { values } = (await metric.get()) as {
-    values: { metricName?: string; labels: Record<string, string | number>; value: number }[];
-  };
-  return values
-    .filter((sample) => (sample.metricName ?? name) === series)
-    .filter((sample) => Object.entries(labels).every(([key, value]) => String(sample.labels[key]) === value))
-    .reduce((sum, sample) => sum + sample.value, 0);
 }
 
 describe(`soak, slow-call mix through createObservability: ${SLOW_MIX_RUNS.toLocaleString("en")} runs`, () => {
