@@ -1,10 +1,11 @@
-// `npm run bench`: every subject on every workload, in one process, with the baselines measured in the same run.
-// Writes BENCHMARKS.md at the repository root. Options: --rounds=N (default 3), --time=MS per sample window
-// (default 600), --only=<text>[|<text>…] (subjects whose name contains one, plus the baselines), --workload=<text>[|<text>…] (workloads
-// whose name contains one; a partial run prints its table and leaves BENCHMARKS.md alone).
+// `npm run bench`: every subject on every workload, in one process, each timed in slices that alternate with
+// slices of its baseline, so that its ratio compares figures taken a fraction of a second apart.
+// Writes BENCHMARKS.md at the repository root. Options: --rounds=N (default 3), --time=MS per subject and round
+// (default 480, in --slices=N slices, default 6, each with as many ms of its baseline), --only=<text>[|<text>…]
+// (subjects whose name contains one, plus the baselines), --workload=<text>[|<text>…] (workloads whose name
+// contains one; a partial run prints its table and leaves BENCHMARKS.md alone).
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { Bench } from "tinybench";
 import { CHAINWATCH } from "./chainwatch-subjects.js";
 import { BASELINES, PEERS, STREAMING_NOOP, type Subject } from "./subjects.js";
 import { createWorkloads, type Workload } from "./workloads.js";
@@ -18,8 +19,17 @@ if (process.env.LANGCHAIN_CALLBACKS_BACKGROUND !== "false") {
 
 const arg = (name: string): string | undefined =>
   process.argv.find((value) => value.startsWith(`--${name}=`))?.slice(name.length + 3);
-const ROUNDS = Number(arg("rounds") ?? 3);
-const TIME_MS = Number(arg("time") ?? 600);
+const positive = (name: string, fallback: number): number => {
+  const value = Number(arg(name) ?? fallback);
+  if (!(Number.isInteger(value) && value > 0)) throw new RangeError(`--${name} must be a positive integer`);
+  return value;
+};
+const ROUNDS = positive("rounds", 3);
+const TIME_MS = positive("time", 480);
+const SLICES = positive("slices", 6);
+const SLICE_MS = TIME_MS / SLICES;
+/** Iterations run, untimed, after each attach: fresh handlers and their first calls are not what is measured. */
+const WARM_MS = 25;
 const only = arg("only");
 const onlyWorkload = arg("workload");
 
@@ -29,31 +39,23 @@ const subjects = [...BASELINES, ...CHAINWATCH, ...PEERS].filter(
     only === undefined ||
     only.split("|").some((part) => subject.name.includes(part)),
 );
+const byName = new Map([...BASELINES, ...CHAINWATCH, ...PEERS].map((subject) => [subject.name, subject]));
+const baselineOf = (subject: Subject): Subject => {
+  const name = subject.baseline ?? "no-op handler";
+  const baseline = byName.get(name);
+  if (baseline === undefined) throw new Error(`${subject.name}: unknown baseline "${name}"`);
+  return baseline;
+};
 
 interface Figure {
-  /** Median time per unit over the rounds' medians, in µs. */
+  /** Median time per unit over the rounds, in µs. */
   median: number;
   min: number;
   max: number;
-  samples: number;
-}
-
-async function timeOnce(workload: Workload, subject: Subject): Promise<{ perUnit: number; samples: number }> {
-  const attached = await subject.attach();
-  try {
-    const bench = new Bench({ time: TIME_MS, warmup: true, warmupTime: 150, throws: true });
-    bench.add(subject.name, () => workload.run(attached.callbacks));
-    await bench.run();
-    const result = bench.tasks[0]?.result;
-    if (!result || !("latency" in result)) throw new Error(`${subject.name} on ${workload.name}: no result`);
-    const latency = result.latency;
-    return {
-      perUnit: ((latency.p50 ?? latency.mean) * 1_000) / workload.units,
-      samples: latency.samplesCount,
-    };
-  } finally {
-    await attached.teardown?.();
-  }
+  /** Median over the rounds of the ratio to the baseline's slices taken next to the subject's. */
+  ratio: number;
+  ratioMin: number;
+  ratioMax: number;
 }
 
 const median = (values: number[]): number => {
@@ -62,6 +64,57 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 };
 
+/**
+ * One slice: the subject attached afresh (a peer may patch LangChain globally, so nothing else runs while it is
+ * attached), warmed, then the workload run for `SLICE_MS`; the median iteration, in µs per unit.
+ */
+async function slice(workload: Workload, subject: Subject): Promise<number> {
+  const attached = await subject.attach();
+  try {
+    const warmUntil = performance.now() + WARM_MS;
+    do await workload.run(attached.callbacks);
+    while (performance.now() < warmUntil);
+    const times: number[] = [];
+    const until = performance.now() + SLICE_MS;
+    do {
+      const started = performance.now();
+      await workload.run(attached.callbacks);
+      times.push(performance.now() - started);
+    } while (performance.now() < until);
+    return (median(times) * 1_000) / workload.units;
+  } finally {
+    await attached.teardown?.();
+  }
+}
+
+/**
+ * One round of a subject: its slices alternate with its baseline's (which goes first alternates too), and its ratio
+ * is the median of each slice's ratio to the baseline slice next to it. Drift on a shared machine, which moves
+ * figures taken seconds apart by up to 2x, then hits both sides of each ratio alike.
+ */
+async function pairedRound(
+  workload: Workload,
+  subject: Subject,
+): Promise<{ perUnit: number; ratio: number }> {
+  const baseline = baselineOf(subject);
+  const mine: number[] = [];
+  const ratios: number[] = [];
+  for (let index = 0; index < SLICES; index++) {
+    let own: number;
+    let floor: number;
+    if (index % 2 === 0) {
+      floor = await slice(workload, baseline);
+      own = await slice(workload, subject);
+    } else {
+      own = await slice(workload, subject);
+      floor = await slice(workload, baseline);
+    }
+    mine.push(own);
+    ratios.push(own / floor);
+  }
+  return { perUnit: median(mine), ratio: median(ratios) };
+}
+
 const allWorkloads = await createWorkloads();
 const workloads = allWorkloads.filter(
   (workload) =>
@@ -69,23 +122,25 @@ const workloads = allWorkloads.filter(
 );
 const results = new Map<string, Map<string, Figure>>();
 for (const workload of workloads) {
-  const perSubject = new Map<string, number[]>();
-  const samples = new Map<string, number>();
+  const perUnit = new Map<string, number[]>();
+  const ratios = new Map<string, number[]>();
   for (let round = 0; round < ROUNDS; round++) {
-    // Interleaved rounds: drift on a shared machine hits every subject alike.
     for (const subject of subjects) {
-      const { perUnit, samples: count } = await timeOnce(workload, subject);
-      perSubject.set(subject.name, [...(perSubject.get(subject.name) ?? []), perUnit]);
-      samples.set(subject.name, (samples.get(subject.name) ?? 0) + count);
+      const figure = await pairedRound(workload, subject);
+      perUnit.set(subject.name, [...(perUnit.get(subject.name) ?? []), figure.perUnit]);
+      ratios.set(subject.name, [...(ratios.get(subject.name) ?? []), figure.ratio]);
     }
   }
   const figures = new Map<string, Figure>();
-  for (const [name, values] of perSubject) {
+  for (const [name, values] of perUnit) {
+    const paired = ratios.get(name) ?? [];
     figures.set(name, {
       median: median(values),
       min: Math.min(...values),
       max: Math.max(...values),
-      samples: samples.get(name) ?? 0,
+      ratio: median(paired),
+      ratioMin: Math.min(...paired),
+      ratioMax: Math.max(...paired),
     });
   }
   results.set(workload.name, figures);
@@ -99,16 +154,20 @@ const lines: string[] = [
   "# Benchmarks",
   "",
   "Every chainwatch handler, all five together, and the peers a user would pick instead, on the same workloads in one",
-  "process. Figures are medians of per-round medians (tinybench p50), with the spread (lowest–highest round), and the",
-  "ratio to the **no-op handler** measured in the same run: LangChain's own dispatch cost, the floor no handler can go under.",
+  "process. Each subject's ratio is to its **baseline** (the no-op handler: LangChain's own dispatch cost, the floor no",
+  "handler can go under), and is **paired**: the subject runs in slices of a fraction of a second that alternate with",
+  "slices of its baseline, each slice's figure is the median iteration, and the ratio is the median of each slice's",
+  "ratio to the baseline slice next to it. On this shared VM a figure taken seconds later can move by up to 2x; paired",
+  "slices cancel that drift, where ratios of figures taken in separate windows did not. The µs column is the median",
+  "of the rounds' medians, with their spread (lowest–highest round): compare it across rows only loosely.",
   "Handlers that set `lc_prefer_streaming` (stdout-stream, and so all five together) turn a plain `invoke()` into a",
   "streaming call; their ratio is taken against a no-op handler that does the same, so it measures the handler and not",
   "the streaming the user asked for. Callbacks are awaited inline (`LANGCHAIN_CALLBACKS_BACKGROUND=false`), so each",
   "figure includes all of the handlers' work and no backlog carries over from one iteration to the next.",
   "",
   `- Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${process.platform} ${process.arch}`,
-  `- Node ${process.version}; ${ROUNDS} rounds × ${TIME_MS} ms per subject and workload; ${new Date().toISOString().slice(0, 16)}Z`,
-  "- Regenerate: `npm run bench` (options: `-- --rounds=5 --time=1000 --only=<name>`)",
+  `- Node ${process.version}; ${ROUNDS} rounds × ${SLICES} slices of ${fmt(SLICE_MS)} ms per subject and workload, each next to a slice of its baseline; ${new Date().toISOString().slice(0, 16)}Z`,
+  "- Regenerate: `npm run bench` (options: `-- --rounds=5 --time=1000 --slices=8 --only=<name> --workload=<name>`)",
   "",
 ];
 for (const workload of workloads) {
@@ -117,21 +176,21 @@ for (const workload of workloads) {
   lines.push(
     `## ${workload.name}`,
     "",
-    `| subject | µs per ${workload.unit} | spread | × baseline | baseline | goal |`,
-    "|---|---|---|---|---|---|",
+    `| subject | µs per ${workload.unit} | spread | × baseline | ratio's spread | baseline | goal |`,
+    "|---|---|---|---|---|---|---|",
   );
   for (const subject of subjects) {
     const figure = figures.get(subject.name);
+    if (!figure) continue;
     const baseline = subject.baseline ?? "no-op handler";
-    const floor = figures.get(baseline)?.median;
-    if (!figure || floor === undefined) continue;
-    const ratio = figure.median / floor;
     const goal =
-      subject.goal === undefined ? "" : `≤ ${subject.goal} ${ratio <= subject.goal ? "✅ met" : "❌ missed"}`;
+      subject.goal === undefined
+        ? ""
+        : `≤ ${subject.goal} ${figure.ratio <= subject.goal ? "✅ met" : "❌ missed"}`;
     const against =
       baseline === "no-op handler" ? "no-op" : baseline === STREAMING_NOOP ? "no-op, streaming" : baseline;
     lines.push(
-      `| ${subject.name} | ${fmt(figure.median)} | ${fmt(figure.min)}–${fmt(figure.max)} | ${ratio.toFixed(2)} | ${against} | ${goal} |`,
+      `| ${subject.name} | ${fmt(figure.median)} | ${fmt(figure.min)}–${fmt(figure.max)} | ${figure.ratio.toFixed(2)} | ${figure.ratioMin.toFixed(2)}–${figure.ratioMax.toFixed(2)} | ${against} | ${goal} |`,
     );
   }
   lines.push("");
