@@ -34,6 +34,8 @@ function rolesOf(method: CallbackMethod): MethodRoles {
   set(positions.serialized, "structure");
   for (const position of [positions.tags, positions.metadata, positions.extra]) set(position, "meta");
   for (const position of [positions.runId, positions.parentRunId, positions.runName]) set(position, "keep");
+  // A token's indices (`{ prompt, completion }`: two numbers) come with every token and hold no text.
+  if (method === "handleLLMNewToken") set(1, "keep");
   return { at: Array.from(at, (role) => role ?? "meta"), rest: "meta" };
 }
 

@@ -46,6 +46,8 @@ const liveByPrototype = new WeakMap<object, boolean>();
 function isWalked(value: object): boolean {
   const prototype = Object.getPrototypeOf(value) as object | null;
   if (prototype === Object.prototype || prototype === null) return true;
+  // A runnable is one by an own field (`lc_runnable`), which the per-class answer below cannot remember: asked first.
+  if (Runnable.isRunnable(value)) return false;
   let live = liveByPrototype.get(prototype);
   if (live === undefined) {
     live = isLive(value);
@@ -53,7 +55,7 @@ function isWalked(value: object): boolean {
     if (!live) liveByPrototype.set(prototype, false);
     else if (isLive(Object.create(prototype) as object)) liveByPrototype.set(prototype, true);
   }
-  return !live && typeof (value as { then?: unknown }).then !== "function" && !Runnable.isRunnable(value);
+  return !live && typeof (value as { then?: unknown }).then !== "function";
 }
 
 /** An empty array or plain object (most token callbacks' extra fields): nothing to walk. */

@@ -128,7 +128,11 @@ export class RedactingCallbackHandler extends BaseCallbackHandler {
 
   /** Each argument redacted as its method's role table says. */
   private redactArgs(args: Args, roles: MethodRoles): Args {
-    return args.map((value, index) => this.events.argument(value, roles.at[index] ?? roles.rest));
+    const redacted: Args = new Array(args.length);
+    for (let index = 0; index < args.length; index++) {
+      redacted[index] = this.events.argument(args[index], roles.at[index] ?? roles.rest);
+    }
+    return redacted;
   }
 
   private r<T>(value: T, role: ArgumentRole = "meta"): T {
