@@ -3,7 +3,7 @@
  * chromium is installed, and fails in CI (`CI=true`) when it is missing.
  */
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,7 +16,12 @@ import { answerFor, weatherScript } from "../src/stream-ui-agent.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const HAVE_BROWSER = existsSync(CHROMIUM);
-const SCREENSHOTS = fileURLToPath(new URL("../../packages/stdout-stream/docs/", import.meta.url));
+/**
+ * The README's screenshots are taken by the concurrency test. They go to a temporary directory, so that a test run
+ * leaves the working tree as it was; `UPDATE_SCREENSHOTS=1` writes them over the README's copies.
+ */
+const DOCS = fileURLToPath(new URL("../../packages/stdout-stream/docs/", import.meta.url));
+const UPDATE_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === "1";
 
 interface Paint {
   pane: string;
@@ -90,6 +95,7 @@ describe.skipIf(!HAVE_BROWSER)(`streaming pages in chromium (${CHROMIUM})`, () =
   let fake: FakeOpenAI;
   let context: BrowserContext;
   let profile: string;
+  let screenshots: string;
 
   beforeAll(async () => {
     fake = await startFakeOpenAI(weatherScript(25));
@@ -109,13 +115,15 @@ describe.skipIf(!HAVE_BROWSER)(`streaming pages in chromium (${CHROMIUM})`, () =
         "--disable-sync",
       ],
     });
-    await mkdir(SCREENSHOTS, { recursive: true });
+    screenshots = UPDATE_SCREENSHOTS ? DOCS : await mkdtemp(join(tmpdir(), "chainwatch-screenshots-"));
+    await mkdir(screenshots, { recursive: true });
   }, 30_000);
 
   afterAll(async () => {
     await context?.close();
     await fake?.close();
     if (profile) await rm(profile, { recursive: true, force: true });
+    if (screenshots && !UPDATE_SCREENSHOTS) await rm(screenshots, { recursive: true, force: true });
   });
 
   describe.each(PAGES)("the $name page", ({ name, start, screenshot }) => {
@@ -169,7 +177,9 @@ describe.skipIf(!HAVE_BROWSER)(`streaming pages in chromium (${CHROMIUM})`, () =
       // They really ran at the same time: the two panes' paints overlap in time.
       expect(left[0]?.t ?? 0).toBeLessThan(right.at(-1)?.t ?? 0);
       expect(right[0]?.t ?? 0).toBeLessThan(left.at(-1)?.t ?? 0);
-      await page.screenshot({ path: join(SCREENSHOTS, screenshot) });
+      const shot = join(screenshots, screenshot);
+      await page.screenshot({ path: shot });
+      expect((await stat(shot)).size).toBeGreaterThan(10_000);
     });
 
     it("a reload in the middle of a run leaves the server healthy", async () => {
