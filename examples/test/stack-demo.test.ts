@@ -331,7 +331,9 @@ describe("the demo scraped by a real Prometheus, with the example config, rules 
     expect(states.LLMSlowFirstToken?.state).toBe("inactive");
     expect(states.LLMSpendPerHourHigh?.state).toBe("inactive");
     const firing = await query('ALERTS{alertname="LLMBudgetExhausted",alertstate="firing"}');
-    expect(firing.map((sample) => [sample.metric.limit, sample.metric.reason])).toEqual([["trace", "exceeded"]]);
+    expect(firing.map((sample) => [sample.metric.limit, sample.metric.reason])).toEqual([
+      ["trace", "exceeded"],
+    ]);
   });
 
   it("no raw PII from the prompts in the log file or in what was printed", async () => {
