@@ -1,5 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { type FakeOpenAI, fakeChatOpenAI, startFakeOpenAI } from "@chainwatch/testkit";
+import {
+  type FakeOpenAI,
+  fakeChatOpenAI,
+  type RedisServer,
+  startFakeOpenAI,
+  startRedis,
+} from "@chainwatch/testkit";
 import { BudgetExceededError, TokenCostCallbackHandler } from "@chainwatch/token-cost";
 import { redisBudgetStore } from "@chainwatch/token-cost/redis";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
@@ -16,7 +22,6 @@ import {
   type MockInstance,
   vi,
 } from "vitest";
-import { type RedisServer, startRedis } from "../../token-cost/test/fixtures/redis-server.js";
 import { PrometheusCallbackHandler } from "../src/index.js";
 import { findBinary } from "./binaries.js";
 

@@ -36,6 +36,7 @@ export {
   type RecordedEvent,
   type RecordedEventName,
 } from "./recorder.js";
+export { type RedisServer, startRedis } from "./redis-server.js";
 export {
   FIXED_DOCUMENTS,
   FixedRetriever,

@@ -5,12 +5,11 @@
  * BENCHMARKS.md. Run: `npm run bench` (needs redis-server on the PATH).
  */
 import { cpus } from "node:os";
-import { InProcessChatModel, NoopCallbackHandler } from "@chainwatch/testkit";
+import { InProcessChatModel, NoopCallbackHandler, startRedis } from "@chainwatch/testkit";
 import { Redis } from "ioredis";
 import { Bench } from "tinybench";
 import { TokenCostCallbackHandler } from "../src/index.js";
 import { redisBudgetStore } from "../src/redis.js";
-import { startRedis } from "../test/fixtures/redis-server.js";
 
 process.env.LANGCHAIN_CALLBACKS_BACKGROUND = "false";
 

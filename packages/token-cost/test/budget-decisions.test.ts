@@ -1,4 +1,10 @@
-import { type FakeOpenAI, fakeChatOpenAI, startFakeOpenAI } from "@chainwatch/testkit";
+import {
+  type FakeOpenAI,
+  fakeChatOpenAI,
+  type RedisServer,
+  startFakeOpenAI,
+  startRedis,
+} from "@chainwatch/testkit";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { RunnableLambda } from "@langchain/core/runnables";
 import { Redis } from "ioredis";
@@ -20,7 +26,6 @@ import {
   TokenCostCallbackHandler,
 } from "../src/index.js";
 import { redisBudgetStore } from "../src/redis.js";
-import { type RedisServer, startRedis } from "./fixtures/redis-server.js";
 
 // 10 input + 500 output tokens of gpt-4o-mini: $0.0000015 + $0.0003 = $0.0003015 a call. With maxOutputTokens 500
 // a reservation is the prompt's few tokens plus $0.0003: two calls fit under $0.0007, the third does not.

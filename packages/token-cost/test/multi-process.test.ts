@@ -1,11 +1,10 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { type FakeOpenAI, startFakeOpenAI } from "@chainwatch/testkit";
+import { type FakeOpenAI, type RedisServer, startFakeOpenAI, startRedis } from "@chainwatch/testkit";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redisBudgetStore } from "../src/redis.js";
-import { type RedisServer, startRedis } from "./fixtures/redis-server.js";
 
 const run = promisify(execFile);
 const WORKER = fileURLToPath(new URL("./fixtures/budget-worker.ts", import.meta.url));

@@ -1,4 +1,10 @@
-import { type FakeOpenAI, fakeChatOpenAI, startFakeOpenAI } from "@chainwatch/testkit";
+import {
+  type FakeOpenAI,
+  fakeChatOpenAI,
+  type RedisServer,
+  startFakeOpenAI,
+  startRedis,
+} from "@chainwatch/testkit";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
@@ -20,7 +26,6 @@ import {
   TokenCostCallbackHandler,
 } from "../src/index.js";
 import { redisBudgetStore } from "../src/redis.js";
-import { type RedisServer, startRedis } from "./fixtures/redis-server.js";
 
 let redis: RedisServer;
 let server: FakeOpenAI;
