@@ -17,6 +17,15 @@ import { STREAMING_NOOP, type Subject } from "./subjects.js";
 /** pino writing to a stream that keeps nothing: the logger's own cost, no I/O. */
 const discardingLogger = (level: string) => pino({ level }, discard());
 
+/**
+ * stdout-stream writing to a stream that keeps nothing. Awaited inside the run like every other subject: by
+ * default it runs on LangChain's background queue whatever `LANGCHAIN_CALLBACKS_BACKGROUND` says (so a slow
+ * terminal never holds up a call), and there its work would pile up behind a fast workload and be timed with the
+ * queue's own cost, unlike the baselines it is compared with.
+ */
+const discardingStdout = () =>
+  new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false, awaitHandlers: true });
+
 const PINO_NONE = "@chainwatch/pino-logger (info, content none)";
 const STDOUT = "@chainwatch/stdout-stream (to a discarding writable)";
 
@@ -32,7 +41,7 @@ export const CHAINWATCH: Subject[] = [
     goal: 1.3,
     baseline: STREAMING_NOOP,
     attach: async () => ({
-      callbacks: [new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false })],
+      callbacks: [discardingStdout()],
     }),
   },
   {
@@ -101,7 +110,7 @@ export const CHAINWATCH: Subject[] = [
     goal: 1.5,
     baseline: STDOUT,
     attach: async () => ({
-      callbacks: [withRedaction(new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false }))],
+      callbacks: [withRedaction(discardingStdout())],
     }),
   },
   {
@@ -110,7 +119,7 @@ export const CHAINWATCH: Subject[] = [
     baseline: STREAMING_NOOP,
     attach: async () => ({
       callbacks: [
-        new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false }),
+        discardingStdout(),
         new PinoCallbackHandler({ logger: discardingLogger("info"), content: "none" }),
         new PrometheusCallbackHandler({ registry: new Registry() }),
         new TokenCostCallbackHandler(),
@@ -128,7 +137,7 @@ export const CHAINWATCH: Subject[] = [
       const redactor = createRedactor();
       return {
         callbacks: [
-          withRedaction(new StdoutStreamCallbackHandler({ stream: discard(), errorOutput: false }), redactor),
+          withRedaction(discardingStdout(), redactor),
           withRedaction(
             new PinoCallbackHandler({ logger: discardingLogger("info"), content: "none" }),
             redactor,
