@@ -33,13 +33,14 @@ const WARM_MS = 25;
 const only = arg("only");
 const onlyWorkload = arg("workload");
 
-const subjects = [...BASELINES, ...CHAINWATCH, ...PEERS].filter(
+const allSubjects = [...BASELINES, ...CHAINWATCH, ...PEERS];
+const subjects = allSubjects.filter(
   (subject) =>
     subject.group === "baseline" ||
     only === undefined ||
     only.split("|").some((part) => subject.name.includes(part)),
 );
-const byName = new Map([...BASELINES, ...CHAINWATCH, ...PEERS].map((subject) => [subject.name, subject]));
+const byName = new Map(allSubjects.map((subject) => [subject.name, subject]));
 const baselineOf = (subject: Subject): Subject => {
   const name = subject.baseline ?? "no-op handler";
   const baseline = byName.get(name);
@@ -183,7 +184,7 @@ for (const workload of workloads) {
   for (const subject of subjects) {
     const figure = figures.get(subject.name);
     if (!figure) continue;
-    const baseline = subject.baseline ?? "no-op handler";
+    const baseline = baselineOf(subject).name;
     const goal =
       subject.goal === undefined
         ? ""

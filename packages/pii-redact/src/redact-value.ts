@@ -17,11 +17,11 @@ function isPlain(value: object): boolean {
  * Live objects are passed by reference: models and other runnables, handlers, clients, streams, collections,
  * promises. They are not run data, and copying them could break them. Every other class instance (messages,
  * documents, generations, prompt values, LangGraph commands, errors, …) is copied with its prototype, so
- * `message.text`, `_getType()` and `instanceof` still work for the handler downstream.
+ * `message.text`, `_getType()` and `instanceof` still work for the handler downstream. Runnables are told apart
+ * before this is asked ({@link isWalked}).
  */
 function isLive(value: object): boolean {
   return (
-    Runnable.isRunnable(value) ||
     value instanceof BaseCallbackHandler ||
     value instanceof EventEmitter ||
     value instanceof EventTarget ||
@@ -51,7 +51,7 @@ function isWalked(value: object): boolean {
   let live = liveByPrototype.get(prototype);
   if (live === undefined) {
     live = isLive(value);
-    // A thenable or a runnable may be so by an own field; remember only what its class decides.
+    // A thenable may be one by an own field; remember only what its class decides.
     if (!live) liveByPrototype.set(prototype, false);
     else if (isLive(Object.create(prototype) as object)) liveByPrototype.set(prototype, true);
   }
