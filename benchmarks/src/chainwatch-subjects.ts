@@ -1,3 +1,4 @@
+import { combineCallbacks } from "@chainwatch/core";
 import { OpenTelemetryCallbackHandler } from "@chainwatch/otel-tracing";
 import { createRedactor, withRedaction } from "@chainwatch/pii-redact";
 import { PinoCallbackHandler } from "@chainwatch/pino-logger";
@@ -119,10 +120,12 @@ export const CHAINWATCH: Subject[] = [
     baseline: STREAMING_NOOP,
     attach: async () => ({
       callbacks: [
-        discardingStdout(),
-        new PinoCallbackHandler({ logger: discardingLogger("info"), content: "none" }),
-        new PrometheusCallbackHandler({ registry: new Registry() }),
-        new TokenCostCallbackHandler(),
+        combineCallbacks([
+          discardingStdout(),
+          new PinoCallbackHandler({ logger: discardingLogger("info"), content: "none" }),
+          new PrometheusCallbackHandler({ registry: new Registry() }),
+          new TokenCostCallbackHandler(),
+        ]),
       ],
     }),
   },
@@ -137,14 +140,16 @@ export const CHAINWATCH: Subject[] = [
       const redactor = createRedactor();
       return {
         callbacks: [
-          withRedaction(discardingStdout(), redactor),
-          withRedaction(
-            new PinoCallbackHandler({ logger: discardingLogger("info"), content: "none" }),
-            redactor,
-            LOGGER_RECORDS_NO_CONTENT,
-          ),
-          new PrometheusCallbackHandler({ registry: new Registry() }),
-          new TokenCostCallbackHandler(),
+          combineCallbacks([
+            withRedaction(discardingStdout(), redactor),
+            withRedaction(
+              new PinoCallbackHandler({ logger: discardingLogger("info"), content: "none" }),
+              redactor,
+              LOGGER_RECORDS_NO_CONTENT,
+            ),
+            new PrometheusCallbackHandler({ registry: new Registry() }),
+            new TokenCostCallbackHandler(),
+          ]),
         ],
       };
     },

@@ -183,7 +183,8 @@ describe("the demo scraped by a real Prometheus, with the example config, rules 
     prometheusUrl = prometheus.url;
     await scraped('up{job="chainwatch-demo"}', 1);
     // Round one creates the series; round two, scraped after, gives the rates something to measure. LangChain may
-    // print the budget's refusal as `Error in handler TokenCostCallbackHandler, …`: captured, and nothing else.
+    // print the budget's refusal as `Error in handler CombinedCallbackHandler, …` (to LangChain the stack is one
+    // handler): captured, and nothing else.
     const console = captureConsole();
     try {
       rounds.push(await demo.runWorkload());
@@ -195,7 +196,7 @@ describe("the demo scraped by a real Prometheus, with the example config, rules 
     }
     for (const line of console.lines) {
       expect(line).toMatch(
-        /^error: Error in handler TokenCostCallbackHandler, handleLLMStart: BudgetExceededError/,
+        /^error: Error in handler CombinedCallbackHandler, handleLLMStart: BudgetExceededError/,
       );
     }
     await scraped('sum(langchain_runs_total{run_type="llm"})', 22);

@@ -8,6 +8,7 @@ export {
   type DecodedCallback,
   decodeCallback,
 } from "./callback-args.js";
+export { CombinedCallbackHandler, combineCallbacks } from "./combine.js";
 export {
   type ContentPart,
   carriesContent,

@@ -1,5 +1,7 @@
 import {
   type ChainwatchHandlerOptions,
+  type CombinedCallbackHandler,
+  combineCallbacks,
   type HandlerErrorReporter,
   type OptionShape,
   RUNS_OPTION_SHAPE,
@@ -220,16 +222,18 @@ export async function createObservability(options: ObservabilityOptions = {}): P
 
   // The blocking handlers first (the guard must see the raw prompt; the budget stops a call), then metrics, then
   // the content handlers, behind redaction when it is on.
-  const callbacks: BaseCallbackHandler[] = [];
-  if (piiGuard) callbacks.push(piiGuard);
-  callbacks.push(cost);
-  if (metrics) callbacks.push(metrics);
+  // One handler for LangChain to dispatch to: each event crosses its callback manager once, not once per part.
+  const parts: BaseCallbackHandler[] = [];
+  if (piiGuard) parts.push(piiGuard);
+  parts.push(cost);
+  if (metrics) parts.push(metrics);
   const shownTracing = redacted.tracing ?? tracing;
-  if (shownTracing) callbacks.push(shownTracing);
+  if (shownTracing) parts.push(shownTracing);
   const shownLogger = redacted.logger ?? logger;
-  if (shownLogger) callbacks.push(shownLogger);
+  if (shownLogger) parts.push(shownLogger);
   const shownStdout = redacted.stdout ?? stdout;
-  if (shownStdout) callbacks.push(shownStdout);
+  if (shownStdout) parts.push(shownStdout);
+  const callbacks: [CombinedCallbackHandler] = [combineCallbacks(parts)];
 
   const metricsServer =
     serverOptions === undefined

@@ -1,4 +1,8 @@
-import type { ChainwatchHandlerOptions, HandlerErrorReporter } from "@chainwatch/core";
+import type {
+  ChainwatchHandlerOptions,
+  CombinedCallbackHandler,
+  HandlerErrorReporter,
+} from "@chainwatch/core";
 import type {
   OpenTelemetryCallbackHandler,
   OpenTelemetryCallbackHandlerOptions,
@@ -23,7 +27,6 @@ import type {
   TokenCostCallbackHandler,
   TokenCostCallbackHandlerOptions,
 } from "@chainwatch/token-cost";
-import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { Registry } from "prom-client";
 
 /** Options of {@link createObservability}. Every part but cost is optional; each maps onto one package. */
@@ -140,10 +143,12 @@ export interface ObservabilityHandlers {
 /** What {@link createObservability} builds. */
 export interface Observability {
   /**
-   * `[piiGuard, cost, metrics, tracing, logger, stdout]` (those that are on; the logger and stdout behind redaction). Pass
-   * as `callbacks` to any runnable call (`chain.invoke(input, { callbacks })`) or model constructor.
+   * One handler that hands each event to `[piiGuard, cost, metrics, tracing, logger, stdout]` in turn (those that
+   * are on; the logger and stdout behind redaction): a {@link CombinedCallbackHandler}, so that LangChain dispatches
+   * each event once rather than once per part. Pass as `callbacks` to any runnable call
+   * (`chain.invoke(input, { callbacks })`) or model constructor.
    */
-  readonly callbacks: BaseCallbackHandler[];
+  readonly callbacks: [CombinedCallbackHandler];
   readonly handlers: ObservabilityHandlers;
   /** The running metrics server, when `metricsServer` was asked for. */
   readonly metricsServer: MetricsServer | undefined;

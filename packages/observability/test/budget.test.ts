@@ -43,7 +43,7 @@ describe("the stack's budget figures", () => {
     }
     for (const line of output.lines) {
       expect(line).toMatch(
-        /^error: Error in handler TokenCostCallbackHandler, handleLLMStart: BudgetExceededError/,
+        /^error: Error in handler CombinedCallbackHandler, handleLLMStart: BudgetExceededError/,
       );
     }
     expect(server.completions()).toHaveLength(1);

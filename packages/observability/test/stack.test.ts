@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import { CombinedCallbackHandler } from "@chainwatch/core";
 import { PiiDetectedError, RedactingCallbackHandler } from "@chainwatch/pii-redact";
 import { PinoCallbackHandler } from "@chainwatch/pino-logger";
 import { PrometheusCallbackHandler } from "@chainwatch/prometheus-metrics";
@@ -60,7 +61,10 @@ describe("createObservability", () => {
     const { redacted } = stack.handlers;
     expect(redacted.logger).toBeInstanceOf(RedactingCallbackHandler);
     expect(redacted.stdout).toBeInstanceOf(RedactingCallbackHandler);
-    expect(stack.callbacks).toEqual([cost, metrics, redacted.logger, redacted.stdout]);
+    // One handler for LangChain to dispatch to, handing each event to the parts in this order.
+    expect(stack.callbacks).toHaveLength(1);
+    expect(stack.callbacks[0]).toBeInstanceOf(CombinedCallbackHandler);
+    expect(stack.callbacks[0].handlers).toEqual([cost, metrics, redacted.logger, redacted.stdout]);
 
     const model = fakeChatOpenAI(server);
     await promptChain(model).invoke({ question: "What is chainwatch?" }, { callbacks: stack.callbacks });
@@ -126,7 +130,7 @@ describe("createObservability", () => {
     // LangChain may print the refusal itself (until the budget refuses without it): that line only.
     for (const line of output.lines) {
       expect(line).toMatch(
-        /^error: Error in handler TokenCostCallbackHandler, handleLLMStart: BudgetExceededError/,
+        /^error: Error in handler CombinedCallbackHandler, handleLLMStart: BudgetExceededError/,
       );
     }
     expect(server.requests.length - before).toBe(1);
@@ -146,7 +150,7 @@ describe("createObservability", () => {
     expect(stack.handlers.metrics).toBeUndefined();
     expect(stack.handlers.stdout).toBeUndefined();
     expect(stack.metricsServer).toBeUndefined();
-    expect(stack.callbacks).toEqual([stack.handlers.cost, stack.handlers.redacted.logger]);
+    expect(stack.callbacks[0].handlers).toEqual([stack.handlers.cost, stack.handlers.redacted.logger]);
     await fakeChatOpenAI(server).invoke("hi", { callbacks: stack.callbacks });
     await stack.close();
     const [end] = logs.records().filter((record) => record.msg === "llm.end");
@@ -242,7 +246,7 @@ describe("createObservability", () => {
       registry: new Registry(),
       piiGuard: { mode: "block", types: ["CREDIT_CARD"] },
     });
-    expect(stack.callbacks[0]).toBe(stack.handlers.piiGuard);
+    expect(stack.callbacks[0].handlers[0]).toBe(stack.handlers.piiGuard);
     const before = server.requests.length;
     const output = captureConsole();
     try {
@@ -255,7 +259,7 @@ describe("createObservability", () => {
     }
     for (const line of output.lines) {
       expect(line).toMatch(
-        /^error: Error in handler PiiGuardCallbackHandler, handleLLMStart: PiiDetectedError/,
+        /^error: Error in handler CombinedCallbackHandler, handleLLMStart: PiiDetectedError/,
       );
     }
     await fakeChatOpenAI(server).invoke("no card here", { callbacks: stack.callbacks });

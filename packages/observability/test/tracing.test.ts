@@ -30,7 +30,7 @@ describe("createObservability: tracing", () => {
     server.setScript({ content: "ok", usage: { promptTokens: 2000, completionTokens: 400 } });
     const stack = await createObservability({ registry: new Registry(), tracing: { tracerProvider } });
     expect(stack.handlers.tracing).toBeInstanceOf(OpenTelemetryCallbackHandler);
-    expect(stack.callbacks).toContain(stack.handlers.tracing);
+    expect(stack.callbacks[0].handlers).toContain(stack.handlers.tracing);
     await fakeChatOpenAI(server).invoke("hi", { callbacks: stack.callbacks });
     await stack.close();
     const [span] = exporter.getFinishedSpans();
@@ -48,7 +48,7 @@ describe("createObservability: tracing", () => {
       tracing: { tracerProvider, content: true },
     });
     expect(stack.handlers.redacted.tracing).toBeInstanceOf(RedactingCallbackHandler);
-    expect(stack.callbacks).toContain(stack.handlers.redacted.tracing);
+    expect(stack.callbacks[0].handlers).toContain(stack.handlers.redacted.tracing);
     await fakeChatOpenAI(server).invoke("I am jane.doe@example.com", { callbacks: stack.callbacks });
     await stack.close();
     const text = JSON.stringify(exporter.getFinishedSpans().map((span) => span.attributes));
