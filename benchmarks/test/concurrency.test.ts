@@ -313,7 +313,7 @@ describe("1,000 concurrent ChatOpenAI calls through createObservability, slow ca
     expect(cost.totals.costUsd).toBeGreaterThan(limitUsd / 2);
     expect(cost.totals.calls).toBe(result.ok);
     const refusalLines = output.lines.filter((line) =>
-      /^error: Error in handler TokenCostCallbackHandler, handleLLMStart: BudgetExceededError: Total budget/.test(
+      /^error: Error in handler CombinedCallbackHandler, handleLLMStart: BudgetExceededError: Total budget/.test(
         line,
       ),
     );
