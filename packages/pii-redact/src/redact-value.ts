@@ -103,6 +103,7 @@ class CopyOnWrite {
   reset(redactString: (text: string) => string): this {
     this.redactString = redactString;
     this.cycle = false;
+    this.marked = false;
     return this;
   }
 
@@ -127,17 +128,36 @@ class CopyOnWrite {
     if (array && input.length === 0) return input;
     if (depth >= MAX_DEPTH) return TOO_DEEP;
     if (!array && !isWalked(input)) return input;
-    this.done.set(input, IN_PROGRESS);
+    const marked = this.marked;
+    this.marked = false;
     const result = array ? this.walkArray(input, depth) : this.walkObject(input, depth);
-    this.done.set(input, result);
+    // Only a value with objects inside can be part of a cycle or worth remembering: a leaf (strings and numbers
+    // only, most of what LangChain sends) costs no map entry, and one met twice is walked twice, cheaply.
+    if (this.marked) this.done.set(input, result);
+    this.marked = marked;
     return result;
+  }
+
+  /** Whether the value being walked is in `done` as {@link IN_PROGRESS} (set on meeting its first object inside). */
+  private marked = false;
+
+  /** Descends into an object inside `parent`, first marking `parent` as being walked. */
+  private child(parent: object, value: object, depth: number): unknown {
+    if (!this.marked) {
+      this.done.set(parent, IN_PROGRESS);
+      this.marked = true;
+    }
+    return this.walk(value, depth + 1);
   }
 
   private walkArray(input: readonly unknown[], depth: number): unknown[] {
     let copy: unknown[] | undefined;
     for (let index = 0; index < input.length; index++) {
       const item = input[index];
-      const out = this.walk(item, depth + 1);
+      const out =
+        typeof item === "object" && item !== null
+          ? this.child(input, item, depth)
+          : this.walk(item, depth + 1);
       if (copy === undefined && !Object.is(out, item)) copy = input.slice(0, index);
       copy?.push(out);
     }
@@ -159,9 +179,11 @@ class CopyOnWrite {
       }
       // Numbers, booleans and the like come out as they went in: no call for them.
       const out =
-        typeof current === "string" || (typeof current === "object" && current !== null)
-          ? this.walk(current, depth + 1)
-          : current;
+        typeof current === "string"
+          ? this.redactString(current)
+          : typeof current === "object" && current !== null
+            ? this.child(input, current, depth)
+            : current;
       if (values === undefined && !Object.is(out, current)) values = this.valuesBefore(input, keys, index);
       values?.push(out);
     }

@@ -46,4 +46,21 @@ describe("redactDeep: every own property, however it is defined", () => {
     expect(out.text).toBe("from [EMAIL]");
     expect(out.self).toBe(out);
   });
+
+  it("redacts a value met on several paths at each of them, and copies a shared branch once", () => {
+    const leaf = { text: `to ${EMAIL}` };
+    const branch = { leaf, again: leaf };
+    const out = redactDeep({ left: branch, right: branch, list: [leaf, [leaf]] }, redact) as {
+      left: { leaf: { text: string }; again: { text: string } };
+      right: unknown;
+      list: [{ text: string }, [{ text: string }]];
+    };
+    expect(out.left.leaf.text).toBe("to [EMAIL]");
+    expect(out.left.again.text).toBe("to [EMAIL]");
+    expect(out.list[0].text).toBe("to [EMAIL]");
+    expect(out.list[1][0].text).toBe("to [EMAIL]");
+    // The branch holds objects, so it is remembered: both paths get the same copy.
+    expect(out.right).toBe(out.left);
+    expect(leaf.text).toBe(`to ${EMAIL}`);
+  });
 });
