@@ -24,6 +24,11 @@ function ignoredBy(method: Method): IgnoreFlag | undefined {
 
 const METHODS: readonly Method[] = [...CALLBACK_METHODS, "handleChatModelStreamEvent"];
 
+/** {@link ignoredBy} for every method, worked out once rather than on every event. */
+const IGNORED_BY = new Map<Method, IgnoreFlag | undefined>(
+  METHODS.map((method) => [method, ignoredBy(method)]),
+);
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
 }
@@ -106,7 +111,7 @@ export class CombinedCallbackHandler extends BaseCallbackHandler {
 
   /** One event, to every member that takes it. Allocates nothing for members that return nothing to wait for. */
   protected dispatch(method: Method, args: Args): void | Promise<void> {
-    const flag = ignoredBy(method);
+    const flag = IGNORED_BY.get(method);
     let waits: Promise<unknown>[] | undefined;
     let queued: QueuedCall[] | undefined;
     let raised: { error: unknown } | undefined;
