@@ -1,4 +1,4 @@
-import { fakeChatOpenAI, lastUserMessage, manualClock } from "@chainwatch/testkit";
+import { EventRecorder, fakeChatOpenAI, lastUserMessage, manualClock } from "@chainwatch/testkit";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { describe, expect, it } from "vitest";
 import { type ConcurrencyMode, StdoutStreamCallbackHandler } from "../src/index.js";
@@ -20,11 +20,12 @@ function scriptInterleaved(): void {
   });
 }
 
-async function batchOfFive(concurrency: ConcurrencyMode): Promise<string> {
+async function batchOfFive(concurrency: ConcurrencyMode, recorder?: EventRecorder): Promise<string> {
   scriptInterleaved();
   const stream = new CaptureStream();
   const handler = new StdoutStreamCallbackHandler({ stream, concurrency });
-  const results = await fakeChatOpenAI(server()).batch(QUESTIONS, { callbacks: [handler] });
+  const callbacks = recorder ? [handler, recorder] : [handler];
+  const results = await fakeChatOpenAI(server()).batch(QUESTIONS, { callbacks });
   await awaitAllCallbacks();
   expect(results.map((message) => message.content)).toEqual(QUESTIONS.map(answerOf));
   expect(handler.activeRunCount).toBe(0);
@@ -55,8 +56,11 @@ describe("concurrency", () => {
   });
 
   it('"prefix" under batch() of 5 labels every line; each label\'s lines rebuild one answer', async () => {
-    const text = await batchOfFive("prefix");
+    const recorder = new EventRecorder();
+    const text = await batchOfFive("prefix", recorder);
     expect(text.endsWith("\n")).toBe(true);
+    // A label is the end of the run's trace id: two of five random ids may (rarely) share one.
+    const labels = new Set(recorder.of("handleChatModelStart").map((start) => String(start.runId).slice(-4)));
     const byLabel = new Map<string, string>();
     for (const line of text.split("\n").filter(Boolean)) {
       const match = /^\[([0-9a-f]{4})\] (.*)$/.exec(line);
@@ -64,8 +68,10 @@ describe("concurrency", () => {
       const [, label = "", rest = ""] = match ?? [];
       byLabel.set(label, (byLabel.get(label) ?? "") + rest);
     }
-    expect(byLabel.size).toBe(5);
-    expect([...byLabel.values()].sort()).toEqual(QUESTIONS.map(answerOf));
+    expect([...byLabel.keys()].sort(), text).toEqual([...labels].sort());
+    if (labels.size === QUESTIONS.length) {
+      expect([...byLabel.values()].sort(), text).toEqual(QUESTIONS.map(answerOf));
+    }
     // The runs did take turns on the stream: more lines than runs.
     expect(text.split("\n").filter(Boolean).length).toBeGreaterThan(5);
   });
