@@ -3,6 +3,7 @@ import { consumeCallback } from "@langchain/core/callbacks/promises";
 import { type BaseMessage, getBufferString } from "@langchain/core/messages";
 import { isBaseTracer } from "@langchain/core/tracers/base";
 import { CALLBACK_METHODS } from "./callback-args.js";
+import { isThenable } from "./guard.js";
 
 type IgnoreFlag = "ignoreLLM" | "ignoreChain" | "ignoreAgent" | "ignoreRetriever" | "ignoreCustomEvent";
 type Method = (typeof CALLBACK_METHODS)[number] | "handleChatModelStreamEvent";
@@ -28,10 +29,6 @@ const METHODS: readonly Method[] = [...CALLBACK_METHODS, "handleChatModelStreamE
 const IGNORED_BY = new Map<Method, IgnoreFlag | undefined>(
   METHODS.map((method) => [method, ignoredBy(method)]),
 );
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
-}
 
 /** What LangChain prints for a handler that throws and did not ask to raise (its own `console.warn` line). */
 function warnOf(handler: BaseCallbackHandler, method: string, error: unknown): void {
@@ -87,11 +84,8 @@ export class CombinedCallbackHandler extends BaseCallbackHandler {
     const raiseError = handlers.some((handler) => handler.raiseError);
     super({ raiseError, _awaitHandler: handlers.some((handler) => handler.awaitHandlers) });
     this.handlers = [...handlers];
-    const self = this as unknown as Record<string, unknown>;
     for (const flag of ["lc_prefer_streaming", "lc_prefer_chat_model_stream_events"]) {
-      if (handlers.some((handler) => (handler as unknown as Record<string, unknown>)[flag] === true)) {
-        self[flag] = true;
-      }
+      if (handlers.some((handler) => fields(handler)[flag] === true)) fields(this)[flag] = true;
     }
   }
 

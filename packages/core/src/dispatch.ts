@@ -4,7 +4,7 @@ import type { BaseMessage } from "@langchain/core/messages";
 import { recordBlockedRun } from "./blocked-runs.js";
 import { asMetadata, asTags, type CallbackMethod } from "./callback-args.js";
 import { carriesContent } from "./content.js";
-import { RunBlockedError } from "./guard.js";
+import { isThenable, RunBlockedError } from "./guard.js";
 import type { RunEventHooks, TokenFields } from "./hooks.js";
 import { modelFromStart, serializedClassName } from "./model.js";
 import type { RunTracker, RunType, TrackedRun } from "./run-tracker.js";
@@ -25,12 +25,6 @@ type Dispatcher = (this: HookTarget, ...args: unknown[]) => unknown;
 export function runNameOf(runNameArg: unknown, serialized: unknown, fallback: string): string {
   if (typeof runNameArg === "string" && runNameArg !== "") return runNameArg;
   return serializedClassName(serialized) ?? fallback;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function"
-  );
 }
 
 /**

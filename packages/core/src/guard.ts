@@ -31,7 +31,8 @@ export const warnOnce: HandlerErrorReporter = (error, context) => {
 
 type AnyMethod = (...args: unknown[]) => unknown;
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/** Whether a callback returned a promise (or any object with a `then`) to wait for. Internal to core. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function"
   );
